@@ -1,0 +1,98 @@
+"""Command line: `python -m mnistdemo train ...` reproduces a shipped model; `evaluate NAME` re-measures one."""
+
+import argparse
+import shlex
+import sys
+from dataclasses import fields, replace
+
+from mnistdemo import configure_threads
+from mnistdemo.config import DATASETS, WEIGHTS_DIR
+
+RECIPE_FLAGS = {  # flag -> (Recipe field, type, help)
+    "--optimizer": ("optimizer", str, "adam or sgd"),
+    "--lr": ("learning_rate", float, "learning rate (peak for onecycle)"),
+    "--momentum": ("momentum", float, "SGD momentum"),
+    "--schedule": ("schedule", str, "constant, cosine or onecycle"),
+    "--batch-size": ("batch_size", int, "batch size"),
+    "--epochs": ("epochs", int, "epochs"),
+    "--val-split": ("validation_split", float, "share of training data held out for validation"),
+    "--label-smoothing": ("label_smoothing", float, "label smoothing"),
+}
+RECIPE_SWITCHES = {
+    "--reduce-lr": ("reduce_lr_on_plateau", "ReduceLROnPlateau(0.2, patience 3) on val accuracy"),
+    "--early-stop": ("early_stopping", "EarlyStopping(patience 6) on val accuracy"),
+    "--augment": ("augment", "random affine + stroke-thickness augmentation"),
+}
+
+
+def _train(args: argparse.Namespace) -> None:
+    from mnistdemo.architectures import ARCHITECTURES
+    from mnistdemo.checkpoints import save, sidecar
+    from mnistdemo.data import load_dataset
+    from mnistdemo.evaluate import evaluate_model
+    from mnistdemo.train import TrainConfig, report_recipe, to_model_input, train
+
+    recipe = report_recipe(args.arch)
+    changes = {field: getattr(args, field) for field, *_ in RECIPE_FLAGS.values() if getattr(args, field) is not None}
+    changes |= {field: getattr(args, field) for field, _ in RECIPE_SWITCHES.values() if getattr(args, field) is not None}
+    recipe = replace(recipe, **changes)
+    config = TrainConfig(arch=args.arch, dataset=args.dataset, recipe=recipe, train_subset=args.subset, seed=args.seed)
+    data = load_dataset(args.dataset)
+    print(f"Training {args.arch} on {args.dataset}: {recipe}", flush=True)
+    result = train(config, data, verbose=2)
+    logits = ARCHITECTURES[args.arch].logits
+    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
+    stem = args.name or f"{args.arch}-{args.dataset}"
+    command = "python -m mnistdemo " + shlex.join(sys.argv[1:])
+    meta = sidecar(result, evaluation, command, stem)
+    path = save(result.model, meta, args.out, float16=args.float16)
+    print(f"test accuracy {evaluation.accuracy:.4%}, loss {evaluation.loss:.4f}, "
+          f"{result.seconds:.0f} s of training -> {path}")
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from mnistdemo.checkpoints import load, outputs_logits
+    from mnistdemo.data import load_dataset
+    from mnistdemo.evaluate import evaluate_model
+    from mnistdemo.train import to_model_input
+
+    path = args.dir / f"{args.name}.keras"
+    if not path.exists():
+        sys.exit(f"No model {args.name!r} in {args.dir}.")
+    model, meta = load(path)
+    data = load_dataset(meta["dataset"])
+    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta))
+    print(f"{args.name}: test accuracy {ev.accuracy:.4%} (sidecar {meta['test_accuracy']:.4%}), loss {ev.loss:.4f}")
+    for name, acc in zip(data.class_names, ev.per_class):
+        print(f"  {name:>12}: {acc:.2%}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    from pathlib import Path
+
+    from mnistdemo.architectures import ARCHITECTURES
+
+    parser = argparse.ArgumentParser(prog="python -m mnistdemo", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train a model and save it with its sidecar")
+    t.add_argument("--arch", required=True, choices=list(ARCHITECTURES), help="architecture")
+    t.add_argument("--dataset", default="mnist", choices=DATASETS, help="data set")
+    for flag, (field, kind, text) in RECIPE_FLAGS.items():
+        t.add_argument(flag, dest=field, type=kind, help=f"{text} (default: the report's recipe)")
+    for flag, (field, text) in RECIPE_SWITCHES.items():
+        t.add_argument(flag, dest=field, action=argparse.BooleanOptionalAction, help=text)
+    t.add_argument("--subset", type=int, default=0, help="train on this many images (0 = all)")
+    t.add_argument("--seed", type=int, default=0, help="random seed")
+    t.add_argument("--name", help="file stem (default ARCH-DATASET)")
+    t.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="output folder")
+    t.add_argument("--float16", action="store_true", help="store weights as float16")
+    e = sub.add_parser("evaluate", help="re-measure a saved model on its test set")
+    e.add_argument("name", help="model name, e.g. lenet5_bn-mnist")
+    e.add_argument("--dir", type=Path, default=WEIGHTS_DIR, help="weights folder")
+    args = parser.parse_args(argv)
+    configure_threads()
+    {"train": _train, "evaluate": _evaluate}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

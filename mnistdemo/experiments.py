@@ -1,0 +1,188 @@
+"""Live runs and sweeps: training in a worker thread that streams batch/epoch events; no UI.
+
+The Train tab starts a `LiveRun`, drains its events into plots while it trains, then
+`finish_run` measures the model on the test set and wraps it as a `LoadedModel`.
+"""
+
+import functools
+import queue
+import shlex
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+import keras
+import numpy as np
+
+from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe
+from mnistdemo.checkpoints import sidecar
+from mnistdemo.data import Dataset, load_dataset
+from mnistdemo.evaluate import Evaluation, evaluate_model
+from mnistdemo.inference import LoadedModel
+from mnistdemo.train import TrainConfig, TrainResult, to_model_input, train
+
+# A small batch-norm CNN that reaches 99% MNIST test accuracy in 2 epochs (bench/time_to_99.py).
+FAST = TrainConfig(
+    arch="custom",
+    custom=CustomCNN(blocks=3, kernel_size=3, filters=16, batch_norm=True),
+    recipe=Recipe(optimizer="adam", learning_rate=5e-3, schedule="onecycle", batch_size=128, epochs=2),
+    train_subset=0,
+)
+
+# Sweeps vary one setting of the custom CNN; everything else (recipe, subset, seed) stays the same.
+SWEEPS: dict[str, tuple[str, str, tuple[int, ...]]] = {  # key -> (title, CustomCNN field, values)
+    "kernel_size": ("Kernel size 3 / 5 / 7", "kernel_size", (3, 5, 7)),
+    "blocks": ("Conv+pool blocks 1 / 2 / 3", "blocks", (1, 2, 3)),
+    "dense_1024": ("Dense(1024) off / on", "dense_units", (0, 1024)),
+}
+_SWEEP_LABELS = {"kernel_size": "k{}", "blocks": "blocks{}", "dense_units": "dense{}"}
+
+
+def sweep_configs(sweep: str, base: TrainConfig) -> list[tuple[str, TrainConfig]]:
+    """(label, config) for each value of the sweep, all under `base`'s recipe, subset and seed."""
+    if sweep not in SWEEPS:
+        raise ValueError(f"Unknown experiment {sweep!r}; choose one of {', '.join(SWEEPS)}.")
+    _, name, values = SWEEPS[sweep]
+    spec = base.custom or CustomCNN()
+    return [(_SWEEP_LABELS[name].format(v), replace(base, arch="custom", custom=replace(spec, **{name: v})))
+            for v in values]
+
+
+@functools.lru_cache(maxsize=2)
+def cached_dataset(name: str) -> Dataset:
+    """`load_dataset` once per process; the arrays are shared read-only by every run."""
+    return load_dataset(name)
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    epoch: float  # fractional epochs done, e.g. 1.5 = half-way through the second epoch
+    step: int  # batches done in the whole run
+    total_steps: int  # batches the run will take if nothing stops it
+    loss: float  # this batch's loss (recovered from Keras's running mean)
+    accuracy: float  # this batch's accuracy
+
+
+@dataclass(frozen=True)
+class EpochEvent:
+    epoch: int  # 1-based
+    logs: dict[str, float]  # loss, accuracy, val_loss, val_accuracy (as Keras logs them)
+
+
+class EventReporter(keras.callbacks.Callback):
+    """Puts a BatchEvent after every batch and an EpochEvent after every epoch into `events`."""
+
+    def __init__(self, events: queue.Queue):
+        super().__init__()
+        self.events = events
+        self._epoch, self._steps, self._means = 0, 1, (0.0, 0.0)
+
+    def on_train_begin(self, logs=None):
+        self._steps = self.params.get("steps") or 1
+        self._total = self._steps * self.params.get("epochs", 1)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._means = epoch, (0.0, 0.0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Keras logs the mean over the epoch so far; k * m_k - (k-1) * m_{k-1} is batch k's own value
+        # (exact for equal batches; the last, smaller batch of an epoch is slightly off).
+        k = batch + 1
+        means = (float(logs["loss"]), float(logs.get("accuracy", 0.0)))
+        loss, accuracy = (k * m - (k - 1) * p for m, p in zip(means, self._means))
+        self._means = means
+        self.events.put(BatchEvent(epoch=self._epoch + k / self._steps, step=self._epoch * self._steps + k,
+                                   total_steps=self._total, loss=loss, accuracy=accuracy))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.events.put(EpochEvent(epoch + 1, {key: float(value) for key, value in (logs or {}).items()}))
+
+
+class LiveRun:
+    """One training run in a worker thread; its events wait in a queue for whoever streams them."""
+
+    def __init__(self, config: TrainConfig, data: Dataset, stop: threading.Event):
+        self.config, self.data, self.stop = config, data, stop
+        self.events: queue.Queue = queue.Queue()
+        self.result: TrainResult | None = None
+        self.error: Exception | None = None
+        self.started = time.monotonic()
+        self._thread = threading.Thread(target=self._train, name="mnistdemo-train", daemon=True)
+        self._thread.start()
+
+    def _train(self) -> None:
+        try:
+            self.result = train(self.config, self.data, [EventReporter(self.events)], self.stop)
+        except Exception as error:  # handed to the streaming side, which reports it
+            self.error = error
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive() and self.events.empty()
+
+    def drain(self, wait: float) -> list[BatchEvent | EpochEvent]:
+        """Every event that arrives within `wait` seconds (returns early once training has ended)."""
+        out, deadline = [], time.monotonic() + wait
+        while True:
+            try:
+                out.append(self.events.get(timeout=max(0.0, min(0.05, deadline - time.monotonic()))))
+            except queue.Empty:
+                if time.monotonic() >= deadline or not self._thread.is_alive():
+                    break
+        while not self.events.empty():
+            out.append(self.events.get_nowait())
+        return out
+
+    def wait(self) -> TrainResult:
+        """Block until training ends; re-raise its error."""
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def time_left(event: BatchEvent, elapsed: float, first_batch_at: float) -> float:
+    """Seconds still to go at `event`, from the pace since the first batch (which includes tracing)."""
+    done = max(event.step - 1, 1)
+    pace = max(elapsed - first_batch_at, 0.0) / done
+    return pace * (event.total_steps - event.step)
+
+
+@dataclass
+class CompletedRun:
+    """A finished run: its sidecar, test-set evaluation, loss curve and the model ready to predict."""
+
+    name: str
+    meta: dict
+    evaluation: Evaluation
+    model: LoadedModel
+    batches: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # (N, 3): epoch, loss, accuracy
+    experiment: str = ""  # the sweep this run belongs to, if any
+    files: dict = field(default_factory=dict)  # kind -> path of downloads written for it
+
+
+def reproduce_command(config: TrainConfig) -> str:
+    """The CLI command that retrains `config` (registered architectures only)."""
+    if config.arch not in ARCHITECTURES:
+        return "trained in the Train & compare tab (custom CNN; its settings are in `config`)"
+    r = config.recipe
+    flag = lambda on, name: f"--{name}" if on else f"--no-{name}"  # noqa: E731
+    args = ["--arch", config.arch, "--dataset", config.dataset, "--optimizer", r.optimizer,
+            "--lr", f"{r.learning_rate:g}", "--momentum", f"{r.momentum:g}", "--schedule", r.schedule,
+            "--batch-size", str(r.batch_size), "--epochs", str(r.epochs), "--val-split", f"{r.validation_split:g}",
+            "--label-smoothing", f"{r.label_smoothing:g}", flag(r.reduce_lr_on_plateau, "reduce-lr"),
+            flag(r.early_stopping, "early-stop"), flag(r.augment, "augment"),
+            "--subset", str(config.train_subset), "--seed", str(config.seed)]
+    return "python -m mnistdemo train " + shlex.join(args)
+
+
+def finish_run(result: TrainResult, data: Dataset, name: str, batches: np.ndarray | None = None,
+               experiment: str = "") -> CompletedRun:
+    """Evaluate a trained model on the test set and wrap it for the Draw tab and the comparison."""
+    logits = result.config.arch in ARCHITECTURES and ARCHITECTURES[result.config.arch].logits
+    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
+    meta = sidecar(result, evaluation, reproduce_command(result.config), name)
+    loaded = LoadedModel(name, result.model, meta, logits)
+    return CompletedRun(name, meta, evaluation, loaded,
+                        np.zeros((0, 3)) if batches is None else np.asarray(batches, dtype=np.float64),
+                        experiment)

@@ -1,0 +1,137 @@
+"""Data frames behind the Train tab's plots and tables: curves, bars, confusion matrix, comparison."""
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+import pandas as pd
+
+from mnistdemo.architectures import ARCHITECTURES
+from mnistdemo.config import DATASET_TITLES
+
+MAX_CURVE_POINTS = 600  # per run; the browser gets slow drawing more, and the eye sees no more
+_SPLITS = {"": "train", "val_": "validation"}
+_METRICS = ("loss", "accuracy")
+
+
+def smooth(values: np.ndarray, span: int = 20) -> np.ndarray:
+    """Exponential moving average with the pandas `span` convention."""
+    return pd.Series(values, dtype=float).ewm(span=span, adjust=True).mean().to_numpy()
+
+
+def _bin_means(x: np.ndarray, ys: list[np.ndarray], max_points: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    if len(x) <= max_points:
+        return x, ys
+    bins = np.array_split(np.arange(len(x)), max_points)
+    pick = lambda v: np.array([v[b].mean() for b in bins])  # noqa: E731
+    return pick(x), [pick(y) for y in ys]
+
+
+def batch_frame(batches: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> pd.DataFrame:
+    """(N, 3) rows of (epoch, loss, accuracy) -> long frame: epoch, loss, series ("per batch", "smoothed")."""
+    batches = np.asarray(batches, dtype=float).reshape(-1, 3)
+    epoch, loss = batches[:, 0], batches[:, 1]
+    x, (raw, smoothed) = _bin_means(epoch, [loss, smooth(loss)], max_points)
+    return pd.DataFrame({
+        "epoch": np.concatenate([x, x]),
+        "loss": np.concatenate([raw, smoothed]),
+        "series": ["per batch"] * len(x) + ["smoothed"] * len(x),
+    })
+
+
+def epoch_frame(history: dict[str, Sequence[float]], metric: str) -> pd.DataFrame:
+    """Keras history -> long frame: epoch, `metric`, split ("train"/"validation") for each epoch logged."""
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {', '.join(_METRICS)}")
+    rows = [(i + 1, float(v), split)
+            for prefix, split in _SPLITS.items()
+            for i, v in enumerate(history.get(prefix + metric, []))]
+    return pd.DataFrame(rows, columns=["epoch", metric, "split"])
+
+
+def per_class_frame(per_class: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
+    """(10,) accuracies -> frame: class, accuracy (in class order)."""
+    return pd.DataFrame({"class": list(class_names), "accuracy": np.asarray(per_class, dtype=float)})
+
+
+def confusion_frame(confusion: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
+    """(10, 10) counts -> frame with a "true \\ predicted" column, then one column per predicted class."""
+    frame = pd.DataFrame(np.asarray(confusion, dtype=int), columns=list(class_names))
+    frame.insert(0, "true \\ predicted", list(class_names))
+    return frame
+
+
+def confusion_styler(frame: pd.DataFrame) -> "pd.io.formats.style.Styler":
+    """Shade a `confusion_frame`: correct counts green, errors red by how many (no matplotlib needed)."""
+    counts = frame.iloc[:, 1:].to_numpy()
+    off = counts.copy()
+    np.fill_diagonal(off, 0)
+    worst = max(int(off.max()), 1)
+
+    def shade(table: pd.DataFrame) -> pd.DataFrame:
+        css = pd.DataFrame("", index=table.index, columns=table.columns)
+        for r in range(counts.shape[0]):
+            for c in range(counts.shape[1]):
+                if r == c:
+                    css.iat[r, c + 1] = "background-color: #d9f2d9"
+                elif counts[r, c]:
+                    alpha = 0.15 + 0.75 * counts[r, c] / worst
+                    css.iat[r, c + 1] = f"background-color: rgba(220, 50, 47, {alpha:.2f})"
+        return css
+
+    return frame.style.apply(shade, axis=None)
+
+
+def model_summary_frame(model: keras.Model) -> pd.DataFrame:
+    """One row per layer: layer, type, output shape, params (the numbers model.summary() prints)."""
+    rows = []
+    for layer in model.layers:
+        try:
+            shape = str(tuple(layer.output.shape))
+        except (AttributeError, ValueError):  # a layer used more than once has no single output
+            shape = "?"
+        rows.append((layer.name, type(layer).__name__, shape, int(layer.count_params())))
+    return pd.DataFrame(rows, columns=["layer", "type", "output shape", "params"])
+
+
+COMPARISON_COLUMNS = ["run", "experiment", "architecture", "data set", "params", "epochs", "train time (s)",
+                      "test accuracy", "test loss", "stopped early"]
+
+
+def _arch_title(meta: dict) -> str:
+    if meta["arch"] in ARCHITECTURES:
+        return ARCHITECTURES[meta["arch"]].title
+    c = meta["config"].get("custom") or {}
+    extras = [f"Dense({c['dense_units']})" if c.get("dense_units") else "", "BN" if c.get("batch_norm") else ""]
+    return " ".join(["custom", f"{c.get('blocks')}x conv{c.get('kernel_size')}", f"{c.get('filters')} filters",
+                     *filter(None, extras)])
+
+
+def comparison_frame(metas: Sequence[dict], experiments: Sequence[str] = ()) -> pd.DataFrame:
+    """Sidecars of a session's runs -> one row each (the table a class compares)."""
+    experiments = list(experiments) + [""] * (len(metas) - len(experiments))
+    rows = [(m["name"], exp, _arch_title(m), DATASET_TITLES.get(m["dataset"], m["dataset"]), m["params"],
+             m["epochs"], m["train_seconds"], round(m["test_accuracy"], 4), round(m["test_loss"], 4),
+             "yes" if m.get("stopped_early") else "")
+            for m, exp in zip(metas, experiments)]
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def overlay_loss_frame(curves: dict[str, np.ndarray], max_points: int = 300) -> pd.DataFrame:
+    """run -> (N, 3) batch rows => long frame: epoch, loss (smoothed), run; one curve per run."""
+    parts = []
+    for run, batches in curves.items():
+        batches = np.asarray(batches, dtype=float).reshape(-1, 3)
+        x, (loss,) = _bin_means(batches[:, 0], [smooth(batches[:, 1])], max_points)
+        parts.append(pd.DataFrame({"epoch": x, "loss": loss, "run": run}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["epoch", "loss", "run"])
+
+
+def overlay_epoch_frame(histories: dict[str, dict], metric: str = "accuracy") -> pd.DataFrame:
+    """run -> Keras history => long frame: epoch, `metric`, curve ("run · split") for every run."""
+    parts = []
+    for run, history in histories.items():
+        frame = epoch_frame(history, metric)
+        parts.append(pd.DataFrame({"epoch": frame["epoch"], metric: frame[metric],
+                                   "curve": run + " · " + frame["split"]}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["epoch", metric, "curve"])

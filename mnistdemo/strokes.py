@@ -1,0 +1,180 @@
+"""Real pen-drawn digits (UCI pendigits) replayed as strokes on the app's canvas.
+
+The data set holds raw pen trajectories; rendering them with the app's brush on the app's
+canvas gives labelled drawings by real people, at whatever size and position we choose.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from mnistdemo.config import PENDIGITS_PATH
+
+# The app's Sketchpad is CANVAS_SIZE x CANVAS_SIZE; Gradio's brush size is a radius.
+# Stroke width at 28 x 28 (`preprocess.stroke_width`, p10/median/p90): MNIST training digits
+# 1.68/2.34/3.25 px; pendigits drawn with radius 10 at random placements (height 40-90% of
+# the canvas) and preprocessed without evening: 1.68/2.23/3.20 px. Radius 11: 1.84/2.43/3.52.
+CANVAS_SIZE = 280
+BRUSH_RADIUS = 10
+
+# Each browser mouse move costs ~0.25 s, so replayed strokes are kept short.
+MAX_BROWSER_POINTS = 15
+
+
+@dataclass(frozen=True, eq=False)
+class PenDigit:
+    """One digit: its label, its strokes as (K, 2) float64 tablet (x, y) with y upwards.
+
+    `writer` (1-30) and `index` (1-250, the digit's number for that writer) come from the
+    `.COMMENT label writer index` lines: the data's README does not say so, but the first
+    field always equals the label, 30 writers have ~250 digits each and (writer, index)
+    is unique, so writer-disjoint splits are possible.
+    """
+
+    label: int
+    strokes: tuple[np.ndarray, ...] = field(repr=False)
+    writer: int | None = None
+    index: int | None = None
+
+
+def _frozen_points(points: list[tuple[float, float]]) -> np.ndarray:
+    """List of (x, y) -> read-only (K, 2) float64, so a frozen PenDigit stays unchanged."""
+    array = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    array.flags.writeable = False
+    return array
+
+
+def load_pendigits(path: str | Path | None = None) -> list[PenDigit]:
+    """Parse the UNIPEN text file (default: the repo's data/pendigits) -> list of PenDigit."""
+    path = Path(path) if path is not None else PENDIGITS_PATH
+    digits: list[PenDigit] = []
+    label: int | None = None
+    writer = index = None
+    strokes: list[np.ndarray] = []
+    points: list[tuple[float, float]] | None = None
+
+    def finish_digit() -> None:
+        if label is not None:
+            digits.append(PenDigit(label, tuple(strokes), writer, index))
+
+    with path.open(encoding="ascii") as lines:
+        for number, line in enumerate(lines, start=1):
+            fields = line.split()
+            if not fields:
+                continue
+            keyword = fields[0]
+            if keyword == ".SEGMENT":
+                finish_digit()
+                # `.SEGMENT DIGIT 0 ? "8"`: the label is the quoted last field.
+                label, writer, index, strokes = int(fields[-1].strip('"')), None, None, []
+            elif keyword == ".COMMENT" and label is not None and len(fields) == 4:
+                writer, index = int(fields[2]), int(fields[3])
+            elif keyword == ".PEN_DOWN":
+                points = []
+            elif keyword == ".PEN_UP":
+                if points:
+                    strokes.append(_frozen_points(points))
+                points = None
+            elif points is not None and not keyword.startswith("."):
+                if len(fields) != 2:
+                    raise ValueError(f"{path.name} line {number}: expected 'x y', got {line!r}")
+                points.append((float(fields[0]), float(fields[1])))
+    finish_digit()
+    return digits
+
+
+def _transform(
+    digit: PenDigit, canvas_size: int, brush_radius: int, height_frac: float,
+    center: tuple[float, float],
+) -> tuple[float, float, float]:
+    """Scale and offsets (scale, x0, y0) mapping tablet (x, y) to canvas pixels, y flipped.
+
+    The visible ink (path plus brush radius on each side) is `height_frac` of the canvas
+    high, narrowed if it would be wider than the canvas, and its box centre sits at
+    `center` (fractions of the canvas), moved as little as needed to stay on the canvas.
+    """
+    if not 0.0 < height_frac <= 1.0:
+        raise ValueError(f"height_frac must be in (0, 1], got {height_frac}")
+    points = np.concatenate(digit.strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    width, height = np.maximum(high - low, 1e-6)
+    room = canvas_size - 2 * brush_radius  # the path's room once the brush's edge is added
+    path_height = max(height_frac * canvas_size - 2 * brush_radius, 1.0)
+    scale = min(path_height / height, room / width)
+    half_w = scale * width / 2 + brush_radius
+    half_h = scale * height / 2 + brush_radius
+    cx = float(np.clip(center[0] * canvas_size, half_w, canvas_size - half_w))
+    cy = float(np.clip(center[1] * canvas_size, half_h, canvas_size - half_h))
+    mid_x, mid_y = (low + high) / 2
+    return scale, cx - scale * mid_x, cy + scale * mid_y
+
+
+def _canvas_strokes(digit: PenDigit, canvas_size: int, brush_radius: int,
+                    height_frac: float, center: tuple[float, float]) -> list[np.ndarray]:
+    """Strokes as (K, 2) float64 canvas pixel (x, y), top-left origin."""
+    scale, x0, y0 = _transform(digit, canvas_size, brush_radius, height_frac, center)
+    return [np.column_stack([x0 + scale * s[:, 0], y0 - scale * s[:, 1]]) for s in digit.strokes]
+
+
+def render_digit(
+    digit: PenDigit, canvas_size: int = CANVAS_SIZE, brush_radius: int = BRUSH_RADIUS,
+    height_frac: float = 0.65, center: tuple[float, float] = (0.5, 0.5),
+) -> np.ndarray:
+    """PenDigit -> (canvas_size, canvas_size, 3) uint8 RGB: black round strokes on white."""
+    # Draw hard-edged ink at 4x and average it down: each pixel then holds the share of it
+    # the strokes cover, as in a browser, where overlapping anti-aliased segments would
+    # pile up their faint edges and grow the ink.
+    scale, unit, shift = 4, 16, 4  # cv2's `shift` draws at 1/16 px
+    ink = np.zeros((canvas_size * scale, canvas_size * scale), np.uint8)
+    radius = brush_radius * scale
+    for stroke in _canvas_strokes(digit, canvas_size, brush_radius, height_frac, center):
+        # Pixel centres sit at integer coordinates: move them to the centre of the 4x block.
+        fixed = np.round(((stroke + 0.5) * scale - 0.5) * unit).astype(np.int32)
+        for (xa, ya), (xb, yb) in zip(fixed[:-1], fixed[1:]):
+            cv2.line(ink, (xa, ya), (xb, yb), 255, 2 * radius, cv2.LINE_8, shift)
+        for x, y in fixed:  # discs make joints and one-point strokes (dots) round
+            cv2.circle(ink, (x, y), radius * unit, 255, -1, cv2.LINE_8, shift)
+    ink = cv2.resize(ink, (canvas_size, canvas_size), interpolation=cv2.INTER_AREA)
+    return np.repeat((255 - ink)[:, :, None], 3, axis=2)
+
+
+def random_placement(rng: np.random.Generator) -> dict:
+    """Random {"height_frac": [0.4, 0.9], "center": (x, y)} fractions that keep it on the canvas.
+
+    The centre is drawn so that a digit as wide as it is high fits; wider digits are
+    nudged inwards by `render_digit`, so any placement stays on the canvas.
+    """
+    height_frac = float(rng.uniform(0.4, 0.9))
+    half = height_frac / 2
+    center = (float(rng.uniform(half, 1 - half)), float(rng.uniform(half, 1 - half)))
+    return {"height_frac": height_frac, "center": center}
+
+
+def _subsample(stroke: np.ndarray, max_points: int) -> np.ndarray:
+    """(K, 2) -> (<= max_points, 2) keeping the shape (Douglas-Peucker) and both ends."""
+    if len(stroke) <= max_points:
+        return stroke
+    curve = stroke.astype(np.float32).reshape(-1, 1, 2)
+    epsilon = 0.5
+    while True:
+        kept = cv2.approxPolyDP(curve, epsilon, closed=False).reshape(-1, 2)
+        if len(kept) <= max_points:
+            return kept.astype(np.float64)
+        epsilon *= 1.5
+
+
+def canvas_points(
+    digit: PenDigit, canvas_size: int = CANVAS_SIZE, brush_radius: int = BRUSH_RADIUS,
+    height_frac: float = 0.65, center: tuple[float, float] = (0.5, 0.5),
+    max_points: int = MAX_BROWSER_POINTS,
+) -> list[list[tuple[float, float]]]:
+    """The placement `render_digit` uses, as strokes of canvas pixel (x, y) for a mouse."""
+    if max_points < 2:
+        raise ValueError(f"max_points must be at least 2, got {max_points}")
+    strokes = _canvas_strokes(digit, canvas_size, brush_radius, height_frac, center)
+    return [
+        [(round(float(x), 1), round(float(y), 1)) for x, y in _subsample(s, max_points)]
+        for s in strokes
+    ]

@@ -1,0 +1,173 @@
+"""Training: a Keras loop that reports batch and epoch events a caller can stream; no UI."""
+
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe, build_model
+from mnistdemo.augment import SPECS, augment_batch
+from mnistdemo.data import Dataset
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run: which network, on which data, with which recipe."""
+
+    arch: str = "lenet5_bn"
+    dataset: str = "mnist"
+    recipe: Recipe = field(default_factory=Recipe)
+    custom: CustomCNN | None = None  # used when arch == "custom"
+    train_subset: int = 0  # 0 = the whole training set
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        custom = d.get("custom")
+        return cls(arch=d["arch"], dataset=d["dataset"], recipe=Recipe(**d["recipe"]),
+                   custom=CustomCNN(**custom) if custom else None,
+                   train_subset=d.get("train_subset", 0), seed=d.get("seed", 0))
+
+
+def report_recipe(arch: str) -> Recipe:
+    """The recipe the architecture's report used (the Train tab's preset)."""
+    return ARCHITECTURES[arch].recipe if arch in ARCHITECTURES else Recipe()
+
+
+@dataclass
+class TrainResult:
+    model: keras.Model
+    config: TrainConfig
+    history: dict  # per-epoch metrics, as Keras records them
+    seconds: float  # time spent in fit()
+    stopped: bool  # True if a Stop request ended the run early
+    epochs_done: int
+
+
+class StopOnRequest(keras.callbacks.Callback):
+    """Ends training at the next batch once `event` is set."""
+
+    def __init__(self, event: threading.Event):
+        super().__init__()
+        self.event = event
+        self.stopped = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.event.is_set():
+            self.stopped = True
+            self.model.stop_training = True
+
+
+class _OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up over the first 25% of steps to `peak`, then cosine down to peak/1000."""
+
+    def __init__(self, peak: float, total_steps: int):
+        self.peak, self.total = peak, max(1, total_steps)
+
+    def __call__(self, step):
+        t = tf.cast(step, tf.float32) / self.total
+        warm = self.peak * (0.04 + 0.96 * t / 0.25)
+        cosine = self.peak * (0.001 + 0.999 * 0.5 * (1 + tf.cos(math.pi * (t - 0.25) / 0.75)))
+        return tf.where(t < 0.25, warm, cosine)
+
+    def get_config(self):
+        return {"peak": self.peak, "total_steps": self.total}
+
+
+def _learning_rate(recipe: Recipe, total_steps: int):
+    if recipe.schedule == "onecycle":
+        return _OneCycle(recipe.learning_rate, total_steps)
+    if recipe.schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(recipe.learning_rate, total_steps, alpha=1e-3)
+    if recipe.schedule != "constant":
+        raise ValueError(f"Unknown schedule {recipe.schedule!r}; choose constant, cosine or onecycle.")
+    return recipe.learning_rate
+
+
+def _optimizer(recipe: Recipe, total_steps: int) -> keras.optimizers.Optimizer:
+    lr = _learning_rate(recipe, total_steps)
+    if recipe.optimizer == "adam":
+        return keras.optimizers.Adam(lr)
+    if recipe.optimizer == "sgd":
+        return keras.optimizers.SGD(lr, momentum=recipe.momentum)
+    raise ValueError(f"Unknown optimiser {recipe.optimizer!r}; choose adam or sgd.")
+
+
+def to_model_input(images: np.ndarray) -> np.ndarray:
+    """(N, 28, 28) uint8 -> (N, 28, 28, 1) float32 in [0, 1]."""
+    return (images.astype(np.float32) / 255.0)[..., None]
+
+
+def _pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, augment: bool, seed: int,
+              dataset: str = "mnist") -> tf.data.Dataset:
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+
+    def prepare(images, labels):
+        images = tf.cast(images, tf.float32)[..., None] / 255.0
+        return (augment_batch(images, SPECS[dataset]) if augment else images), labels
+
+    return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def split_data(data: Dataset, config: TrainConfig, rng: np.random.Generator):
+    """Training subset and validation split, drawn with the run's seed."""
+    x, y = data.x_train, data.y_train
+    if config.train_subset and config.train_subset < len(x):
+        keep = rng.choice(len(x), config.train_subset, replace=False)
+        x, y = x[keep], y[keep]
+    n_val = int(round(len(x) * config.recipe.validation_split))
+    if n_val:
+        order = rng.permutation(len(x))
+        return (x[order[n_val:]], y[order[n_val:]]), (x[order[:n_val]], y[order[:n_val]])
+    return (x, y), None
+
+
+def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
+          stop: threading.Event | None = None, verbose: int = 0) -> TrainResult:
+    """Train a fresh model; `callbacks` see every batch and epoch; `stop` ends the run early."""
+    if data.name != config.dataset:
+        raise ValueError(f"The run asks for {config.dataset} but got {data.name}.")
+    recipe = config.recipe
+    if not 1 <= recipe.epochs <= 200 or not 1 <= recipe.batch_size <= 4096:
+        raise ValueError("Epochs must be 1-200 and batch size 1-4096.")
+    keras.utils.set_random_seed(config.seed)
+    (x, y), val = split_data(data, config, np.random.default_rng(config.seed))
+    steps = math.ceil(len(x) / recipe.batch_size)
+    model = build_model(config.arch, config.custom)
+    logits = config.arch in ARCHITECTURES and ARCHITECTURES[config.arch].logits
+    model.compile(
+        optimizer=_optimizer(recipe, steps * recipe.epochs),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=logits, label_smoothing=recipe.label_smoothing),
+        metrics=["accuracy"],
+    )
+    one_hot = lambda labels: keras.ops.one_hot(labels, 10)  # noqa: E731 (label smoothing needs one-hot)
+    train_ds = _pipeline(x, y, recipe.batch_size, recipe.augment, config.seed, config.dataset).map(lambda a, b: (a, one_hot(b)))
+    val_ds = None
+    if val is not None:
+        val_ds = tf.data.Dataset.from_tensor_slices((to_model_input(val[0]), keras.utils.to_categorical(val[1], 10)))
+        val_ds = val_ds.batch(1024)
+    stopper = StopOnRequest(stop or threading.Event())
+    extra = []
+    if val_ds is not None and recipe.reduce_lr_on_plateau and recipe.schedule == "constant":
+        extra.append(keras.callbacks.ReduceLROnPlateau("val_accuracy", factor=0.2, patience=3))
+    if val_ds is not None and recipe.early_stopping:
+        extra.append(keras.callbacks.EarlyStopping("val_accuracy", patience=6, restore_best_weights=True))
+    start = time.perf_counter()
+    history = model.fit(train_ds, epochs=recipe.epochs, validation_data=val_ds,
+                        callbacks=[stopper, *extra, *callbacks], verbose=verbose)
+    seconds = time.perf_counter() - start
+    return TrainResult(model=model, config=config, history=history.history, seconds=seconds,
+                       stopped=stopper.stopped, epochs_done=len(history.history.get("loss", [])))
+
+
+def with_recipe(config: TrainConfig, **changes) -> TrainConfig:
+    """A copy of `config` with some recipe fields changed."""
+    return replace(config, recipe=replace(config.recipe, **changes))

@@ -1,0 +1,143 @@
+"""The Train tab's per-session runs and what it shows of them: results, comparison, downloads."""
+
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from mnistdemo import plots
+from mnistdemo.checkpoints import save
+from mnistdemo.experiments import CompletedRun, cached_dataset
+
+MAX_RUNS = 12  # per session; the oldest run (and its model) goes when a 13th finishes
+GALLERY_LIMIT = 48
+BN_LAG_NOTE = (
+    "**Why can test accuracy sit far below training accuracy after an epoch or two?** Batch "
+    "normalisation trains on each batch's own statistics but predicts with moving averages of "
+    "them, which lag behind the weights early in training (momentum 0.99: ~100 batches). A few "
+    "more epochs, or a lower learning rate at the end (cosine, one-cycle), close the gap."
+)
+
+
+class TrainSession:
+    """One visitor's runs, Stop flag and download folder (kept in a gr.State)."""
+
+    def __init__(self):
+        self.runs: list[CompletedRun] = []
+        self.stop = threading.Event()
+        self.counter = 0
+        self._dir: Path | None = None
+
+    def __deepcopy__(self, memo):  # gr.State deep-copies its value; a session is never shared
+        return self
+
+    @property
+    def dir(self) -> Path:
+        """This session's own temp folder for downloads (created on first use)."""
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="mnistdemo-session-"))
+        return self._dir
+
+    def next_name(self, arch: str, label: str = "") -> str:
+        """A generated run name (never user text): run03-lenet5_bn, run04-custom-k5."""
+        self.counter += 1
+        return "-".join(filter(None, [f"run{self.counter:02d}", arch, label]))
+
+    def add(self, run: CompletedRun, session_models: dict) -> None:
+        """Keep a finished run and offer its model to the Draw tab; drop the oldest past MAX_RUNS."""
+        self.runs.append(run)
+        session_models[run.name] = run.model
+        while len(self.runs) > MAX_RUNS:
+            old = self.runs.pop(0)
+            session_models.pop(old.name, None)
+            for path in old.files.values():
+                Path(path).unlink(missing_ok=True)
+
+    def get(self, name: str | None) -> CompletedRun | None:
+        """The run called `name`, or the latest run if `name` is empty."""
+        if not name:
+            return self.runs[-1] if self.runs else None
+        return next((r for r in self.runs if r.name == name), None)
+
+    def close(self) -> None:
+        """Stop any run and delete the download folder (Gradio calls this when the session ends)."""
+        self.stop.set()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def run_summary(run: CompletedRun) -> str:
+    """Markdown: test accuracy and loss, training time, epochs, and the batch-norm caveat when it bites."""
+    m = run.meta
+    history = m["history"]
+    train_acc = history.get("accuracy", [float("nan")])[-1]
+    lines = [f"### {run.name}",
+             f"**Test accuracy {m['test_accuracy']:.2%}** · test loss {m['test_loss']:.4f} · "
+             f"training accuracy (last epoch) {train_acc:.2%} · {m['params']:,} parameters · "
+             f"{m['epochs']} epoch{'s' * (m['epochs'] != 1)} in {m['train_seconds']:.1f} s"
+             + (" · **stopped early**" if m.get("stopped_early") else "")]
+    uses_bn = any(type(layer).__name__ == "BatchNormalization" for layer in run.model.model.layers)
+    if uses_bn and train_acc - m["test_accuracy"] > 0.03:
+        lines.append("⚠️ This net uses batch normalisation and its test accuracy trails its training "
+                     "accuracy: see the note below.")
+    return "\n\n".join(lines)
+
+
+def run_outputs(session: TrainSession, name: str | None) -> tuple:
+    """Results of one run: summary, per-class bars, confusion table, layer table, model download."""
+    run = session.get(name)
+    if run is None:
+        return ("Train a model to see its results here.", None, None, None, None, [],
+                "Choose a cell of the confusion matrix.")
+    names = run.model.class_names
+    lowest = float(run.evaluation.per_class.min())
+    bars = gr.BarPlot(plots.per_class_frame(run.evaluation.per_class, names), sort=list(names),
+                      y_lim=[max(0.0, np.floor(lowest * 10) / 10 - 0.1), 1.0])
+    confusion = plots.confusion_styler(plots.confusion_frame(run.evaluation.confusion, names))
+    return (run_summary(run), bars, confusion, plots.model_summary_frame(run.model.model),
+            model_file(session, run), [], "Choose a cell of the confusion matrix to see those test images.")
+
+
+def model_file(session: TrainSession, run: CompletedRun) -> str:
+    """Write the run's `.keras` (and sidecar) into the session folder once; return its path."""
+    if "keras" not in run.files:
+        run.files["keras"] = str(save(run.model.model, run.meta, session.dir))
+        run.files["json"] = str(session.dir / f"{run.name}.json")
+    return run.files["keras"]
+
+
+def misclassified(session: TrainSession, name: str | None, evt: gr.SelectData) -> tuple[list, str]:
+    """Gallery of test images behind a confusion-matrix cell (a diagonal cell: that class's errors)."""
+    run = session.get(name)
+    if run is None or not isinstance(evt.index, (list, tuple)):
+        return [], "Train a model first."
+    true, column = evt.index
+    names = run.model.class_names
+    pred = None if column == 0 or column - 1 == true else column - 1
+    data = cached_dataset(run.meta["dataset"])
+    picked = run.evaluation.misclassified(data.y_test, true=true, pred=pred)
+    what = f"true **{names[true]}** read as **{names[pred]}**" if pred is not None else \
+        f"true **{names[true]}** read as anything else"
+    images = []
+    for i in picked[:GALLERY_LIMIT]:
+        p = int(run.evaluation.predicted[i])
+        big = np.kron(255 - data.x_test[i], np.ones((4, 4), np.uint8))  # dark ink on white, 112 x 112
+        images.append((big, f"{names[data.y_test[i]]} → {names[p]} ({run.evaluation.probabilities[i, p]:.0%})"))
+    shown = f" (first {GALLERY_LIMIT} shown)" if len(picked) > GALLERY_LIMIT else ""
+    return images, f"{len(picked)} test images: {what}{shown}."
+
+
+def comparison_outputs(session: TrainSession) -> tuple:
+    """Comparison table, its CSV download, loss overlay and accuracy overlay of every run so far."""
+    metas = [r.meta for r in session.runs]
+    table = plots.comparison_frame(metas, [r.experiment for r in session.runs])
+    csv = None
+    if len(table):
+        csv = session.dir / "runs.csv"
+        table.to_csv(csv, index=False)
+    loss = plots.overlay_loss_frame({r.name: r.batches for r in session.runs})
+    accuracy = plots.overlay_epoch_frame({r.name: r.meta["history"] for r in session.runs}, "accuracy")
+    return table, (str(csv) if csv else None), loss, accuracy

@@ -1,0 +1,180 @@
+"""Draw tab: sketch or upload a digit, see the 28x28 the model sees and what every model reads."""
+
+from pathlib import Path
+
+import cv2
+import gradio as gr
+import numpy as np
+import pandas as pd
+
+from mnistdemo.config import REPO_DIR
+from mnistdemo.inference import SHIPPED, LoadedModel
+from mnistdemo.preprocess import preprocess_steps
+from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
+
+UNSURE_BELOW = 0.6  # best probability under this reads as "not sure"
+SAMPLES_DIR = REPO_DIR / "data" / "samples"
+PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
+
+
+def model_choices(session_models: dict) -> list[tuple[str, str]]:
+    """(title, name) of every shipped model that loaded, then this session's trained ones."""
+    shipped = [(m.title, name) for name, m in SHIPPED.load_all().models.items()]
+    trained = [(f"{m.title} - trained here", name) for name, m in session_models.items()]
+    return shipped + trained
+
+
+def resolve_model(name: str | None, session_models: dict) -> LoadedModel:
+    """A session model or a shipped one; gr.Error with the reason if there is none."""
+    if name in (session_models or {}):
+        return session_models[name]
+    try:
+        return SHIPPED.get(name)
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+
+
+def sketch_image(value: dict | None) -> np.ndarray | None:
+    """The Sketchpad's composite (black ink on white) or None when nothing is drawn."""
+    image = (value or {}).get("composite")
+    if image is None:
+        return None
+    image = np.asarray(image)
+    rgb = image[..., :3] if image.ndim == 3 else image
+    alpha = image[..., 3] if image.ndim == 3 and image.shape[2] == 4 else None
+    has_ink = (rgb.min() < 128) if alpha is None else bool(((alpha > 0) & (rgb.min(axis=-1) < 128)).any())
+    return image if has_ink else None
+
+
+def _upload_path(value) -> str | None:
+    """The server-side temp path of an upload: a FileData dict (preprocess=False) or a path."""
+    if isinstance(value, dict):
+        return value.get("path")
+    return value or None
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    return (np.clip(image, 0, 1) * 255).astype(np.uint8)
+
+
+def _enlarge(image: np.ndarray, size: int = PREVIEW_SIZE) -> np.ndarray:
+    return cv2.resize(_to_uint8(image), (size, size), interpolation=cv2.INTER_NEAREST)
+
+
+def _verdict(label: dict[str, float]) -> str:
+    best, p = max(label.items(), key=lambda kv: kv[1])
+    if p < UNSURE_BELOW:
+        return f"**Not sure.** Best guess: **{best}** at {p:.0%}; try drawing it larger or clearer."
+    return f"Reads **{best}** ({p:.0%} sure)."
+
+
+def _all_models_table(image, session_models: dict) -> pd.DataFrame:
+    """Every shipped model's answer for the same image (each with its data set's preprocessing)."""
+    rows, cache = [], {}
+    for name, m in {**SHIPPED.models, **(session_models or {})}.items():
+        if m.dataset not in cache:
+            cache[m.dataset] = preprocess_steps(image, m.dataset)
+        probs = m.probabilities(list(cache[m.dataset].values())[-1][None])[0]
+        rows.append({"model": name, "data set": m.dataset, "answer": m.class_names[int(probs.argmax())],
+                     "confidence": f"{probs.max():.1%}"})
+    return pd.DataFrame(rows)
+
+
+EMPTY = ({}, "Draw a digit (or upload an image) to see what the model reads.", None, [], None)
+
+
+def analyse(image, model_name: str | None, session_models: dict):
+    """Image -> (label, verdict, 28x28 preview, preprocessing steps, all-models table)."""
+    if image is None:
+        return EMPTY
+    model = resolve_model(model_name, session_models)
+    try:
+        steps = preprocess_steps(image, model.dataset)
+    except ValueError as error:
+        return {}, f"**{error}**", None, [], None
+    seen = list(steps.values())[-1]
+    label = model.label(model.probabilities(seen[None])[0])
+    gallery = [(_to_uint8(img if name == "input" else img), name) for name, img in steps.items()]
+    return label, _verdict(label), _enlarge(seen), gallery, _all_models_table(image, session_models)
+
+
+def on_sketch(value: dict | None, model_name: str, session_models: dict):
+    return analyse(sketch_image(value), model_name, session_models)
+
+
+def on_upload(value, model_name: str, session_models: dict):
+    path = _upload_path(value)
+    return analyse(path, model_name, session_models) if path else EMPTY
+
+
+def on_predict(sketch: dict | None, upload, model_name: str, session_models: dict):
+    image = sketch_image(sketch)
+    return analyse(image if image is not None else _upload_path(upload), model_name, session_models)
+
+
+def predict_api(image, model_name: str | None, session_models: dict) -> dict[str, float]:
+    """The HTTP API: an uploaded image and a model name -> {class: probability}."""
+    path = _upload_path(image)
+    if not path:
+        raise gr.Error("Send an image file.")
+    model = resolve_model(model_name or None, session_models)
+    try:
+        return model.predict(path)
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+
+
+def _samples() -> list[tuple[str, str]]:
+    return [(str(p), p.stem) for p in sorted(SAMPLES_DIR.glob("*/*.png"))]
+
+
+def on_sample(model_name: str, session_models: dict, evt: gr.SelectData):
+    """A clicked test-set image: switch to a model of its data set if needed, then predict."""
+    path = _samples()[evt.index][0]
+    dataset = Path(path).parent.name
+    model = resolve_model(model_name, session_models)
+    if model.dataset != dataset:
+        candidates = [n for n, m in SHIPPED.models.items() if m.dataset == dataset]
+        preferred = [n for n in candidates if n.startswith("best_")]
+        model_name = (preferred or candidates or [model_name])[0]
+    return (gr.update(value=model_name), *analyse(path, model_name, session_models))
+
+
+def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
+    """Lay out the Draw tab and wire its events; returns the model dropdown."""
+    SHIPPED.load_all()
+    with gr.Row():
+        with gr.Column(scale=1):
+            sketch = gr.Sketchpad(
+                label="Draw a digit", canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
+                brush=gr.Brush(colors=["#000000"], default_size=BRUSH_RADIUS, color_mode="fixed"),
+                layers=False, transforms=(), type="numpy", image_mode="RGBA")
+            upload = gr.Image(label="... or upload an image", type="filepath", image_mode="RGBA",
+                              sources=["upload", "clipboard"], height=200)
+            choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label="Model")
+            predict_button = gr.Button("Predict", variant="primary")
+            if SHIPPED.unavailable:
+                gr.Markdown("Unavailable models: " + "; ".join(
+                    f"`{name}` ({why})" for name, why in SHIPPED.unavailable.items()))
+        with gr.Column(scale=1):
+            label = gr.Label(num_top_classes=3, label="What the model reads")
+            verdict = gr.Markdown(EMPTY[1])
+            seen = gr.Image(label="What the model sees (28x28)", height=PREVIEW_SIZE + 40,
+                            interactive=False, format="png")
+            with gr.Accordion("Preprocessing, step by step", open=False):
+                steps = gr.Gallery(columns=6, height=160, object_fit="contain", label="Steps")
+            with gr.Accordion("Every model on this drawing", open=False):
+                table = gr.Dataframe(headers=["model", "data set", "answer", "confidence"], interactive=False)
+    with gr.Accordion("Samples from the test sets: click one", open=False):
+        samples = gr.Gallery(_samples(), columns=10, height=140, allow_preview=False, label="Test images")
+
+    outputs = [label, verdict, seen, steps, table]
+    common = dict(show_progress="hidden", api_visibility="private")
+    sketch.change(on_sketch, [sketch, choice, session_models], outputs, **common)
+    upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
+                  preprocess=False, show_progress="hidden").then(
+        on_upload, [upload, choice, session_models], outputs, preprocess=False, **common)
+    predict_button.click(on_predict, [sketch, upload, choice, session_models], outputs, **common)
+    choice.change(on_predict, [sketch, upload, choice, session_models], outputs, **common)
+    samples.select(on_sample, [choice, session_models], [choice, *outputs], **common)
+    return choice

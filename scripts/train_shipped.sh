@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Retrain every shipped model into weights/ (about an hour on 2 CPU cores).
+# Each sidecar weights/<name>.json records the exact command that made it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=${PYTHON:-.venv/bin/python}
+fast="--schedule onecycle --val-split 0 --no-reduce-lr --no-early-stop"
+only=${1:-}  # optional: train just this ARCH-DATASET
+run() { [ -z "$only" ] || [ "$only" = "$1" ] || return 0; shift; $py -m mnistdemo train "$@"; }
+
+run lenet5_bn-mnist            --arch lenet5_bn --dataset mnist $fast --lr 5e-3 --epochs 3 --augment
+run pytorch_tutorial_cnn-mnist --arch pytorch_tutorial_cnn --dataset mnist $fast --optimizer adam --lr 1e-2 --batch-size 128 --epochs 4 --augment
+run tf2_cnn-mnist              --arch tf2_cnn --dataset mnist $fast --lr 3e-3 --batch-size 128 --epochs 3 --augment
+run fashion_cnn-mnist          --arch fashion_cnn --dataset mnist $fast --lr 3e-3 --batch-size 128 --epochs 3 --augment
+run tf2_cnn_dense1024-mnist    --arch tf2_cnn_dense1024 --dataset mnist $fast --lr 1e-3 --batch-size 128 --epochs 3 --augment --float16
+run lenet5_bn-fashion_mnist    --arch lenet5_bn --dataset fashion_mnist $fast --lr 5e-3 --epochs 8 --no-augment
+run fashion_cnn-fashion_mnist  --arch fashion_cnn --dataset fashion_mnist $fast --lr 2e-3 --batch-size 128 --epochs 10 --no-augment
+run resnet_block_3x3-mnist     --arch resnet_block_3x3 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment
+run resnet_block_5x5-mnist     --arch resnet_block_5x5 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment

@@ -1,0 +1,121 @@
+"""Inference: the shipped models load, score what their sidecars say, and predict any image."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnistdemo.architectures import ARCHITECTURES
+from mnistdemo.checkpoints import load, outputs_logits
+from mnistdemo.config import WEIGHTS_DIR
+from mnistdemo.inference import SHIPPED, ModelRegistry, available_models, predict
+from mnistdemo.train import to_model_input
+
+SHIPPED_FILES = sorted(WEIGHTS_DIR.glob("*.keras"))
+MNIST_MODELS = [p.stem for p in SHIPPED_FILES if json.loads(p.with_suffix(".json").read_text())["dataset"] == "mnist"]
+# Floors of the architectures issue (test accuracy).
+FLOORS = {("pytorch_tutorial_cnn", "mnist"): 0.989, ("fashion_cnn", "fashion_mnist"): 0.915,
+          ("best_mnist", "mnist"): 0.9965, ("best_fashion", "fashion_mnist"): 0.94}
+SEED_FLOOR_MNIST = 0.99
+
+
+def _seven(size: int = 280) -> np.ndarray:
+    """A thick black '7' on white, (size, size) uint8."""
+    import cv2
+
+    image = np.full((size, size), 255, np.uint8)
+    s = size / 280
+    cv2.line(image, (int(80 * s), int(60 * s)), (int(200 * s), int(60 * s)), 0, max(1, int(18 * s)))
+    cv2.line(image, (int(200 * s), int(60 * s)), (int(120 * s), int(230 * s)), 0, max(1, int(18 * s)))
+    return image
+
+
+def test_every_architecture_ships_trained_on_mnist():
+    names = {p.stem for p in SHIPPED_FILES}
+    missing = [a for a, spec in ARCHITECTURES.items() for d in spec.datasets if f"{a}-{d}" not in names]
+    assert not missing, f"no shipped weights for {missing}"
+
+
+@pytest.mark.parametrize("path", SHIPPED_FILES, ids=[p.stem for p in SHIPPED_FILES])
+def test_shipped_file_is_small_and_described(path):
+    assert path.stat().st_size < 10 * 2**20, "a Space refuses plain-git files over 10 MB"
+    meta = json.loads(path.with_suffix(".json").read_text())
+    for key in ("dataset", "arch", "config", "seed", "epochs", "train_seconds", "test_accuracy", "test_loss",
+                "per_class_accuracy", "versions", "command"):
+        assert key in meta, key
+    assert meta["command"].startswith("python -m mnistdemo train")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SHIPPED_FILES, ids=[p.stem for p in SHIPPED_FILES])
+def test_shipped_model_scores_what_its_sidecar_says(path):
+    from mnistdemo.data import load_dataset
+    from mnistdemo.evaluate import evaluate_model
+
+    model, meta = load(path)
+    data = load_dataset(meta["dataset"])
+    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta))
+    assert abs(ev.accuracy - meta["test_accuracy"]) <= 0.0005
+    floor = FLOORS.get((meta["arch"], meta["dataset"]), SEED_FLOOR_MNIST if meta["dataset"] == "mnist" else 0.0)
+    assert ev.accuracy >= floor, f"{path.stem}: {ev.accuracy:.4f} < floor {floor}"
+
+
+def test_predict_returns_every_class_summing_to_one():
+    result = predict(_seven())
+    assert list(result) == [str(d) for d in range(10)]
+    assert sum(result.values()) == pytest.approx(1.0, abs=1e-4)
+    assert max(result, key=result.get) == "7"
+
+
+def test_every_shipped_model_is_available():
+    assert sorted(available_models()) == sorted(p.stem for p in SHIPPED_FILES)
+    assert not SHIPPED.unavailable
+
+
+@pytest.mark.parametrize("name", MNIST_MODELS)
+def test_every_mnist_model_reads_a_clear_seven(name):
+    result = predict(_seven(), model=name)
+    assert max(result, key=result.get) == "7"
+
+
+def test_predict_takes_pil_rgb_rgba_and_either_polarity():
+    seven = _seven()
+    inverted = 255 - seven
+    rgba = np.dstack([np.zeros_like(seven)] * 3 + [inverted])  # ink only in alpha
+    for image in (Image.fromarray(seven), np.dstack([seven] * 3), inverted, rgba, _seven(1000)):
+        result = predict(image)
+        assert max(result, key=result.get) == "7"
+
+
+def test_no_ink_and_unknown_model_are_clear_errors():
+    with pytest.raises(ValueError, match="[Nn]o ink"):
+        predict(np.full((280, 280), 255, np.uint8))
+    with pytest.raises(ValueError, match="Unknown model"):
+        predict(_seven(), model="no_such_model")
+
+
+def test_broken_weights_file_makes_only_that_model_unavailable(tmp_path):
+    good = SHIPPED_FILES[0]
+    shutil.copy(good, tmp_path / good.name)
+    shutil.copy(good.with_suffix(".json"), tmp_path / good.with_suffix(".json").name)
+    (tmp_path / "broken-mnist.keras").write_bytes(b"these are not weights")
+    (tmp_path / "broken-mnist.json").write_text(json.dumps({"arch": "lenet5_bn", "dataset": "mnist"}))
+    (tmp_path / "orphan-mnist.keras").write_bytes(good.read_bytes())  # no sidecar
+    registry = ModelRegistry(tmp_path).load_all()
+    assert list(registry.models) == [good.stem]
+    assert set(registry.unavailable) == {"broken-mnist", "orphan-mnist"}
+    with pytest.raises(ValueError, match="unavailable"):
+        registry.get("broken-mnist")
+    assert max(registry.get(good.stem).predict(_seven()).values()) > 0.5
+
+
+def test_saved_then_loaded_model_predicts_the_same(tmp_path):
+    from mnistdemo.checkpoints import save
+
+    model, meta = load(SHIPPED_FILES[0])
+    x = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
+    save(model, {**meta, "name": "copy"}, tmp_path)
+    again, _ = load(tmp_path / "copy.keras")
+    np.testing.assert_allclose(model.predict_on_batch(x), again.predict_on_batch(x), atol=1e-6)
