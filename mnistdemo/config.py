@@ -24,3 +24,8 @@ DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 def data_dir() -> Path:
     """Where data sets are cached: $MNISTDEMO_DATA or ~/.cache/mnistdemo."""
     return Path(os.environ.get("MNISTDEMO_DATA") or Path.home() / ".cache" / "mnistdemo")
+
+
+def weights_dir() -> Path:
+    """Where the served weights are: $MNISTDEMO_WEIGHTS or the repo's weights/."""
+    return Path(os.environ.get("MNISTDEMO_WEIGHTS") or WEIGHTS_DIR)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import keras
 import numpy as np
 
-from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe
+from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe, build_model
 from mnistdemo.checkpoints import sidecar
 from mnistdemo.data import Dataset, load_dataset
 from mnistdemo.evaluate import Evaluation, evaluate_model
@@ -176,13 +176,22 @@ def reproduce_command(config: TrainConfig) -> str:
     return "python -m mnistdemo train " + shlex.join(args)
 
 
+def serving_copy(result: TrainResult) -> keras.Model:
+    """The trained weights in a fresh, uncompiled model: the optimizer state and traced training
+    functions stay behind and are freed with `result` (clear_session would break other models in use)."""
+    model = build_model(result.config.arch, result.config.custom)
+    model.set_weights(result.model.get_weights())
+    return model
+
+
 def finish_run(result: TrainResult, data: Dataset, name: str, batches: np.ndarray | None = None,
                experiment: str = "") -> CompletedRun:
     """Evaluate a trained model on the test set and wrap it for the Draw tab and the comparison."""
     logits = result.config.arch in ARCHITECTURES and ARCHITECTURES[result.config.arch].logits
-    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
+    model = serving_copy(result)
+    evaluation = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=logits)
     meta = sidecar(result, evaluation, reproduce_command(result.config), name)
-    loaded = LoadedModel(name, result.model, meta, logits)
+    loaded = LoadedModel(name, model, meta, logits)
     return CompletedRun(name, meta, evaluation, loaded,
                         np.zeros((0, 3)) if batches is None else np.asarray(batches, dtype=np.float64),
                         experiment)

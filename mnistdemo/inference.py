@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, WEIGHTS_DIR
+from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, WEIGHTS_DIR, weights_dir
 from mnistdemo.preprocess import preprocess
 
 DEFAULT_MODEL = "best_mnist-mnist"  # the shipped model that reads drawn digits best (bench/drawn_digits.py)
@@ -102,7 +102,7 @@ class ModelRegistry:
         raise ValueError(f"Unknown model {name!r}; available: {', '.join(self.models) or 'none'}.")
 
 
-SHIPPED = ModelRegistry()
+SHIPPED = ModelRegistry(weights_dir())  # $MNISTDEMO_WEIGHTS serves another folder
 
 
 def available_models() -> list[str]:

@@ -14,8 +14,9 @@ _SPLITS = {"": "train", "val_": "validation"}
 _METRICS = ("loss", "accuracy")
 
 
-def smooth(values: np.ndarray, span: int = 20) -> np.ndarray:
-    """Exponential moving average with the pandas `span` convention."""
+def smooth(values: np.ndarray, span: int | None = None) -> np.ndarray:
+    """Exponential moving average (pandas `span`; by default 1/25 of the curve, 3 to 50 points)."""
+    span = span or int(np.clip(len(values) / 25, 3, 50))
     return pd.Series(values, dtype=float).ewm(span=span, adjust=True).mean().to_numpy()
 
 
@@ -35,7 +36,7 @@ def batch_frame(batches: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> pd.D
     return pd.DataFrame({
         "epoch": np.concatenate([x, x]),
         "loss": np.concatenate([raw, smoothed]),
-        "series": ["per batch"] * len(x) + ["smoothed"] * len(x),
+        "series": pd.Series(["per batch"] * len(x) + ["smoothed"] * len(x), dtype=str),
     })
 
 
@@ -46,7 +47,10 @@ def epoch_frame(history: dict[str, Sequence[float]], metric: str) -> pd.DataFram
     rows = [(i + 1, float(v), split)
             for prefix, split in _SPLITS.items()
             for i, v in enumerate(history.get(prefix + metric, []))]
-    return pd.DataFrame(rows, columns=["epoch", metric, "split"])
+    epochs, values, splits = zip(*rows) if rows else ((), (), ())
+    # Typed columns even when empty: the browser keeps the axis type (numbers vs names) of the first frame.
+    return pd.DataFrame({"epoch": np.array(epochs, dtype=float), metric: np.array(values, dtype=float),
+                         "split": pd.Series(splits, dtype=str)})
 
 
 def per_class_frame(per_class: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
@@ -124,7 +128,9 @@ def overlay_loss_frame(curves: dict[str, np.ndarray], max_points: int = 300) -> 
         batches = np.asarray(batches, dtype=float).reshape(-1, 3)
         x, (loss,) = _bin_means(batches[:, 0], [smooth(batches[:, 1])], max_points)
         parts.append(pd.DataFrame({"epoch": x, "loss": loss, "run": run}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["epoch", "loss", "run"])
+    if not parts:
+        return pd.DataFrame({"epoch": np.zeros(0), "loss": np.zeros(0), "run": pd.Series([], dtype=str)})
+    return pd.concat(parts, ignore_index=True)
 
 
 def overlay_epoch_frame(histories: dict[str, dict], metric: str = "accuracy") -> pd.DataFrame:
@@ -134,4 +140,6 @@ def overlay_epoch_frame(histories: dict[str, dict], metric: str = "accuracy") ->
         frame = epoch_frame(history, metric)
         parts.append(pd.DataFrame({"epoch": frame["epoch"], metric: frame[metric],
                                    "curve": run + " · " + frame["split"]}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["epoch", metric, "curve"])
+    if not parts:
+        return pd.DataFrame({"epoch": np.zeros(0), metric: np.zeros(0), "curve": pd.Series([], dtype=str)})
+    return pd.concat(parts, ignore_index=True)

@@ -221,9 +221,11 @@ def _mnist_steps(ink: np.ndarray, box: int, size: int, subpixel: bool,
         crop_width = target_width * max(steps["cropped"].shape) / box
         steps["even strokes"] = _even_strokes(steps["cropped"], crop_width)
     fitted = _fit_longest_side(list(steps.values())[-1], box)
-    moments = cv2.moments(fitted)
-    dx = COM_TARGET[1] - moments["m10"] / moments["m00"]
-    dy = COM_TARGET[0] - moments["m01"] / moments["m00"]
+    # numpy, not cv2.moments: OpenCV reads an (N, 2) array as a contour (a 1-2 px wide "1").
+    rows, cols = np.indices(fitted.shape)
+    mass = float(fitted.sum())
+    dx = COM_TARGET[1] - float((fitted * cols).sum()) / mass
+    dy = COM_TARGET[0] - float((fitted * rows).sum()) / mass
     if not subpixel:
         # MNIST moved whole pixels: its digits span exactly 20 px and its centres of mass
         # scatter with sd 0.29 px around (14, 14), the sd of rounding. No bilinear blur.

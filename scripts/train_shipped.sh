@@ -17,3 +17,4 @@ run lenet5_bn-fashion_mnist    --arch lenet5_bn --dataset fashion_mnist $fast --
 run fashion_cnn-fashion_mnist  --arch fashion_cnn --dataset fashion_mnist $fast --lr 2e-3 --batch-size 128 --epochs 10 --no-augment
 run resnet_block_3x3-mnist     --arch resnet_block_3x3 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment
 run resnet_block_5x5-mnist     --arch resnet_block_5x5 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment
+run best_mnist-mnist           --arch best_mnist --dataset mnist --epochs 8

