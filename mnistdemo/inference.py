@@ -1,5 +1,6 @@
 """Load the shipped models once and predict fast: any image in, class probabilities out."""
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,8 @@ import tensorflow as tf
 
 from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, WEIGHTS_DIR, weights_dir
 from mnistdemo.preprocess import preprocess
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "best_mnist-mnist"  # the shipped model that reads drawn digits best (bench/drawn_digits.py)
 FALLBACK_DEFAULTS = ("lenet5_bn-mnist", "tf2_cnn-mnist")
@@ -79,8 +82,11 @@ class ModelRegistry:
                 try:
                     model, meta = load(path)
                     self.models[path.stem] = LoadedModel(path.stem, model, meta, outputs_logits(meta))
-                except Exception as error:  # any broken file: report it, keep serving the rest
-                    self.unavailable[path.stem] = f"{type(error).__name__}: {str(error)[:200]}"
+                except Exception:  # any broken file: say so, log why, keep serving the rest
+                    _log.exception("could not load %s", path)
+                    missing = not path.with_suffix(".json").exists()
+                    self.unavailable[path.stem] = ("its sidecar .json is missing" if missing
+                                                   else "its weights file is corrupt or unreadable")
             self._loaded = True
         return self
 

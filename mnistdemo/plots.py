@@ -133,13 +133,25 @@ def overlay_loss_frame(curves: dict[str, np.ndarray], max_points: int = 300) -> 
     return pd.concat(parts, ignore_index=True)
 
 
-def overlay_epoch_frame(histories: dict[str, dict], metric: str = "accuracy") -> pd.DataFrame:
-    """run -> Keras history => long frame: epoch, `metric`, curve ("run · split") for every run."""
-    parts = []
-    for run, history in histories.items():
-        frame = epoch_frame(history, metric)
-        parts.append(pd.DataFrame({"epoch": frame["epoch"], metric: frame[metric],
-                                   "curve": run + " · " + frame["split"]}))
-    if not parts:
-        return pd.DataFrame({"epoch": np.zeros(0), metric: np.zeros(0), "curve": pd.Series([], dtype=str)})
-    return pd.concat(parts, ignore_index=True)
+EPOCH_KEYS = {"accuracy": "training accuracy", "val_accuracy": "validation accuracy",
+              "loss": "training loss", "val_loss": "validation loss"}  # Keras history key -> title
+
+
+def overlay_epoch_frame(histories: dict[str, dict], key: str = "accuracy") -> pd.DataFrame:
+    """run -> Keras history => long frame: epoch, value, run, for one history key (e.g. "val_accuracy")."""
+    if key not in EPOCH_KEYS:
+        raise ValueError(f"key must be one of {', '.join(EPOCH_KEYS)}")
+    rows = [(i + 1, float(v), run) for run, history in histories.items() for i, v in enumerate(history.get(key, []))]
+    epochs, values, runs = zip(*rows) if rows else ((), (), ())
+    return pd.DataFrame({"epoch": np.array(epochs, dtype=float), "value": np.array(values, dtype=float),
+                         "run": pd.Series(runs, dtype=str)})
+
+
+# Colours of runs in the comparison (Tableau 10 and two more): fixed, so a legend can name them.
+RUN_COLORS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6",
+              "#9d755d", "#bab0ac", "#1b9e77", "#7570b3")
+
+
+def run_colors(names: Sequence[str]) -> dict[str, str]:
+    """A colour for each run name, in order (cycling past twelve)."""
+    return {name: RUN_COLORS[i % len(RUN_COLORS)] for i, name in enumerate(names)}

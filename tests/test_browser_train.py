@@ -35,7 +35,7 @@ def test_train_a_tiny_net_live_then_draw_with_it(page, app_url, tmp_path):
     page.get_by_role("tab", name="Train & compare").click()
 
     # A tiny run: custom CNN, 2,000 images, 1 epoch of 32 batches.
-    _choose(page, "train-arch", "Custom CNN (build it below)")
+    _choose(page, "train-arch", "Custom CNN")
     page.get_by_text("Conv + pool blocks").wait_for()
     _set_slider(page, "train-subset", 2000)
     _set_slider(page, "train-epochs", 1)
@@ -54,7 +54,7 @@ def test_train_a_tiny_net_live_then_draw_with_it(page, app_url, tmp_path):
     page.screenshot(path="/tmp/mnistdemo-browser-train.png", full_page=True)
 
     # Choosing an error cell (true 0, predicted 6: column 7) shows those test images or says there are none.
-    page.locator("#train-confusion tbody tr").nth(0).locator("td").nth(7).click()
+    page.locator("#train-confusion [data-testid=cell-0-7]").click()
     page.get_by_text(re.compile(r"\d+ test images: true 0 read as 6")).wait_for(timeout=20_000)
 
     # Use it: the new model is in the Draw tab's list at once and reads an uploaded digit.

@@ -59,7 +59,7 @@ def test_empty_frames_keep_numeric_columns():
     for frame, numeric in [(plots.epoch_frame({}, "loss"), ["epoch", "loss"]),
                            (plots.batch_frame(np.zeros((0, 3))), ["epoch", "loss"]),
                            (plots.overlay_loss_frame({}), ["epoch", "loss"]),
-                           (plots.overlay_epoch_frame({}), ["epoch", "accuracy"])]:
+                           (plots.overlay_epoch_frame({}), ["epoch", "value"])]:
         assert len(frame) == 0
         assert all(pd.api.types.is_numeric_dtype(frame[c]) for c in numeric)
 
@@ -89,10 +89,10 @@ def test_model_summary_params_sum_to_count_params(name):
 
 @pytest.mark.parametrize("name", ["lenet5_bn", "resnet_block_3x3"])
 def test_model_summary_matches_what_keras_prints(name, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "200")  # rich cuts the table at the terminal's width
+    monkeypatch.setenv("COLUMNS", "300")  # rich cuts the table at the terminal's width
     model = build_model(name)
     lines: list[str] = []
-    model.summary(line_length=150, print_fn=lambda text, **_: lines.extend(text.splitlines()))
+    model.summary(line_length=260, print_fn=lambda text, **_: lines.extend(text.splitlines()))
     rows = list(plots.model_summary_frame(model).itertuples(index=False, name=None))
     for layer, kind, shape, params in rows:
         line = next(ln for ln in lines if f" {layer} ({kind})" in ln)
@@ -122,6 +122,11 @@ def test_overlays_have_one_curve_per_run():
     loss = plots.overlay_loss_frame({"a": _batches(80), "b": _batches(1000)}, max_points=300)
     assert list(loss.columns) == ["epoch", "loss", "run"]
     assert loss["run"].value_counts().to_dict() == {"a": 80, "b": 300}
-    acc = plots.overlay_epoch_frame({"a": HISTORY, "b": {"accuracy": [0.5]}})
-    assert list(acc.columns) == ["epoch", "accuracy", "curve"]
-    assert acc["curve"].value_counts().to_dict() == {"a · train": 3, "a · validation": 3, "b · train": 1}
+    acc = plots.overlay_epoch_frame({"a": HISTORY, "b": {"accuracy": [0.5]}}, "val_accuracy")
+    assert list(acc.columns) == ["epoch", "value", "run"]
+    assert list(acc["run"]) == ["a"] * 3 and list(acc["value"]) == HISTORY["val_accuracy"]
+    assert len(plots.overlay_epoch_frame({"a": HISTORY, "b": {"accuracy": [0.5]}}, "accuracy")) == 4
+    with pytest.raises(ValueError, match="key"):
+        plots.overlay_epoch_frame({"a": HISTORY}, "val_acc")
+    colors = plots.run_colors([f"run{i:02d}" for i in range(14)])
+    assert len(set(colors.values())) == 12 and colors["run00"] == colors["run12"]

@@ -10,8 +10,10 @@ import numpy as np
 
 from mnistdemo import plots
 from mnistdemo.checkpoints import save
+from mnistdemo.config import CLASS_NAMES
 from mnistdemo.experiments import CompletedRun, cached_dataset
 
+PLOT_HEIGHT = 300  # fixed: a streamed plot without one froze the page (NOTES.md)
 MAX_RUNS = 12  # per session; the oldest run (and its model) goes when a 13th finishes
 GALLERY_LIMIT = 48
 BN_LAG_NOTE = (
@@ -29,6 +31,7 @@ class TrainSession:
         self.runs: list[CompletedRun] = []
         self.stop = threading.Event()
         self.counter = 0
+        self.overlay_key = "accuracy"  # the per-epoch curve the comparison overlays
         self._dir: Path | None = None
 
     def __deepcopy__(self, memo):  # gr.State deep-copies its value; a session is never shared
@@ -130,14 +133,66 @@ def misclassified(session: TrainSession, name: str | None, evt: gr.SelectData) -
     return images, f"{len(picked)} test images: {what}{shown}."
 
 
-def comparison_outputs(session: TrainSession) -> tuple:
-    """Comparison table, its CSV download, loss overlay and accuracy overlay of every run so far."""
+def _legend(colors: dict[str, str]) -> str:
+    items = " ".join(f'<span style="white-space:nowrap"><span style="color:{c}">■</span> {name}</span>'
+                     for name, c in colors.items())  # names are generated (runNN-arch-label), never user text
+    return f"<div style='font-size:0.9em'>{items}</div>"
+
+
+def comparison_outputs(session: TrainSession, key: str | None = None) -> tuple:
+    """Comparison table, its CSV download, loss overlay, per-epoch overlay and their legend."""
+    session.overlay_key = key or session.overlay_key
     metas = [r.meta for r in session.runs]
     table = plots.comparison_frame(metas, [r.experiment for r in session.runs])
     csv = None
     if len(table):
         csv = session.dir / "runs.csv"
         table.to_csv(csv, index=False)
+    colors = plots.run_colors([r.name for r in session.runs])
     loss = plots.overlay_loss_frame({r.name: r.batches for r in session.runs})
-    accuracy = plots.overlay_epoch_frame({r.name: r.meta["history"] for r in session.runs}, "accuracy")
-    return table, (str(csv) if csv else None), loss, accuracy
+    epochs = plots.overlay_epoch_frame({r.name: r.meta["history"] for r in session.runs}, session.overlay_key)
+    return (table, (str(csv) if csv else None), gr.LinePlot(loss, color_map=colors),
+            gr.ScatterPlot(epochs, color_map=colors, y_title=plots.EPOCH_KEYS[session.overlay_key]),
+            _legend(colors))
+
+
+def build_results() -> dict[str, gr.components.Component]:
+    """Layout of one run's results; returns its components by name."""
+    r: dict[str, gr.components.Component] = {}
+    gr.Markdown("### Results")
+    r["run"] = gr.Dropdown([], label="Run", interactive=True, elem_id="train-run")
+    r["summary"] = gr.Markdown("Train a model to see its results here.", elem_id="train-summary")
+    with gr.Row():
+        r["bars"] = gr.BarPlot(x="class", y="accuracy", height=PLOT_HEIGHT, label="Test accuracy per class",
+                               scale=2)
+        r["confusion"] = gr.Dataframe(
+            headers=["true \\ predicted", *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
+            label="Confusion matrix (rows: true class; choose a cell)", column_widths=["14%"] + ["8.6%"] * 10,
+            elem_id="train-confusion")
+    r["gallery_caption"] = gr.Markdown("Choose a cell of the confusion matrix to see those test images.")
+    r["gallery"] = gr.Gallery(label="Misclassified test images", columns=12, height=260, allow_preview=False,
+                              elem_id="train-errors")
+    with gr.Accordion("Model summary (layers, output shapes, parameters)", open=False):
+        r["layers"] = gr.Dataframe(interactive=False, max_height=400)
+    r["download"] = gr.DownloadButton("Download this model (.keras)", size="sm")
+    gr.Markdown(BN_LAG_NOTE)
+    return r
+
+
+def build_comparison() -> dict[str, gr.components.Component]:
+    """Layout of the session's comparison; returns its components by name."""
+    c: dict[str, gr.components.Component] = {}
+    gr.Markdown("### Compare this session's runs")
+    c["table"] = gr.Dataframe(headers=plots.COMPARISON_COLUMNS, interactive=False, max_height=360,
+                              elem_id="train-runs")
+    c["csv"] = gr.DownloadButton("Download the table (CSV)", size="sm")
+    with gr.Row():
+        c["overlay_loss"] = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT,
+                                        label="Training loss, smoothed")
+        with gr.Column():
+            c["metric"] = gr.Radio([(title, key) for key, title in plots.EPOCH_KEYS.items()], value="accuracy",
+                                   label="Per-epoch curve", container=False)
+            c["overlay_epochs"] = gr.ScatterPlot(x="epoch", y="value", color="run", height=PLOT_HEIGHT - 40,
+                                                 label="Per epoch", y_title="training accuracy")
+    c["legend"] = gr.HTML("")
+    return c

@@ -11,20 +11,23 @@ import numpy as np
 
 from mnistdemo import plots
 from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe
-from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, DATASETS
+from mnistdemo.config import DATASET_TITLES, DATASETS
 from mnistdemo.experiments import (FAST, SWEEPS, BatchEvent, LiveRun, cached_dataset, finish_run,
                                    sweep_configs, time_left)
 from mnistdemo.train import TrainConfig, report_recipe
 from mnistdemo.ui import TRAIN_CONCURRENCY_ID
-from mnistdemo.ui.compare import (BN_LAG_NOTE, TrainSession, comparison_outputs, misclassified,
-                                  run_outputs)
+from mnistdemo.ui.compare import (PLOT_HEIGHT, TrainSession, build_comparison, build_results,
+                                  comparison_outputs, misclassified, run_outputs)
 from mnistdemo.ui.draw_tab import model_choices
 
 UPDATE_EVERY = 0.5  # seconds between streamed plot updates (LinePlot stays responsive at <= 2/s)
-PLOT_HEIGHT = 300
 DEFAULT_ARCH = "tf2_cnn"
 RECIPE_FIELDS = [f.name for f in fields(Recipe)]
 CUSTOM_FIELDS = [f.name for f in fields(CustomCNN)]
+# What stream_runs yields, in order: status, 3 live plots, run list, Draw's model list, comparison.
+STREAM_SLOTS = ("status", "batch", "epoch_accuracy", "epoch_loss", "run", "model_choice",
+                "table", "csv", "overlay_loss", "overlay_epochs", "legend")
+LIVE_COLORS = {"per batch": "#9ecae9", "smoothed": "#1f5fa8", "train": "#1f5fa8", "validation": "#f58518"}
 _TRAINING_NOW = threading.Event()  # server-wide: is some visitor's run using the trainer?
 
 
@@ -104,7 +107,7 @@ def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[st
     try:
         for number, (label, config) in enumerate(jobs, 1):
             if session.stop.is_set():
-                yield _status("Stopped."), *[skip] * 9
+                yield _status("Stopped."), *[skip] * (len(STREAM_SLOTS) - 1)
                 return
             name = session.next_name(config.arch, label)
             title = f"{name} ({number} of {len(jobs)})" if len(jobs) > 1 else name
@@ -126,7 +129,7 @@ def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[st
                         last = time.monotonic()
                         status = _progress(title, batch_events[-1], last - live.started, first_at,
                                            config.recipe.epochs)
-                        yield status, *_live_plots(batches, history), *[skip] * 6
+                        yield status, *_live_plots(batches, history), *[skip] * (len(STREAM_SLOTS) - 4)
                 result = live.wait()
             except ValueError as error:  # a recipe train() refuses
                 raise gr.Error(str(error)) from None
@@ -134,7 +137,7 @@ def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[st
                 if not live.done:  # the visitor left (generator closed): end the run at the next batch
                     session.stop.set()
             yield _status(f"<b>{title}</b> · evaluating on the test set…"), *_live_plots(batches, history), \
-                *[skip] * 6
+                *[skip] * (len(STREAM_SLOTS) - 4)
             run = finish_run(result, cached_dataset(config.dataset), name,
                              np.array(batches).reshape(-1, 3), experiment)
             session.add(run, session_models)
@@ -149,126 +152,111 @@ def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[st
         _TRAINING_NOW.clear()
 
 
+def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.components.Component]]:
+    """The set-up controls (keyed by TrainConfig/Recipe/CustomCNN field) and the other widgets."""
+    c: dict[str, gr.components.Component] = {}
+    w: dict[str, gr.components.Component] = {}
+    recipe = report_recipe(DEFAULT_ARCH)
+    gr.Markdown("### Set-up")
+    c["dataset"] = gr.Radio([(DATASET_TITLES[d], d) for d in DATASETS], value="mnist", label="Data set")
+    c["arch"] = gr.Dropdown([(a.title, a.name) for a in ARCHITECTURES.values()] + [("Custom CNN", "custom")],
+                            value=DEFAULT_ARCH, label="Architecture (fills in its report's recipe)",
+                            elem_id="train-arch")
+    w["arch_info"] = gr.Markdown(_arch_info(DEFAULT_ARCH))
+    with gr.Group(visible=False) as w["custom_group"]:
+        c["blocks"] = gr.Slider(1, 4, value=2, step=1, label="Conv + pool blocks")
+        c["kernel_size"] = gr.Radio([3, 5, 7], value=3, label="Kernel size")
+        c["filters"] = gr.Slider(8, 64, value=32, step=8, label="Filters in the first block")
+        c["dense_units"] = gr.Dropdown([0, 64, 128, 256, 512, 1024], value=0, label="Dense hidden layer (0 = none)")
+        c["batch_norm"] = gr.Checkbox(False, label="Batch normalisation")
+        c["dropout"] = gr.Slider(0.0, 0.5, value=0.0, step=0.05, label="Dropout")
+    with gr.Row():
+        c["optimizer"] = gr.Radio([("Adam", "adam"), ("SGD + momentum", "sgd")], value=recipe.optimizer,
+                                  label="Optimiser")
+        c["schedule"] = gr.Radio(["constant", "cosine", "onecycle"], value=recipe.schedule,
+                                 label="Learning-rate schedule")
+    with gr.Row():
+        c["learning_rate"] = gr.Number(recipe.learning_rate, label="Learning rate (peak)", minimum=1e-6,
+                                       maximum=1.0, step=1e-4)
+        c["batch_size"] = gr.Dropdown([32, 64, 128, 256, 512], value=recipe.batch_size, label="Batch size",
+                                      elem_id="train-batch-size")
+        c["epochs"] = gr.Slider(1, 50, value=recipe.epochs, step=1, label="Epochs", elem_id="train-epochs")
+    with gr.Row():
+        c["train_subset"] = gr.Slider(1000, 60000, value=6000, step=1000, label="Training images (60,000 = all)",
+                                      elem_id="train-subset")
+        c["validation_split"] = gr.Slider(0.0, 0.3, value=recipe.validation_split, step=0.05,
+                                          label="Validation split")
+    with gr.Row():
+        c["reduce_lr_on_plateau"] = gr.Checkbox(recipe.reduce_lr_on_plateau, label="ReduceLROnPlateau")
+        c["early_stopping"] = gr.Checkbox(recipe.early_stopping, label="EarlyStopping")
+        c["augment"] = gr.Checkbox(recipe.augment, label="Augmentation")
+    with gr.Accordion("More settings", open=False):
+        c["momentum"] = gr.Number(recipe.momentum, label="SGD momentum", minimum=0, maximum=0.99)
+        c["label_smoothing"] = gr.Slider(0.0, 0.2, value=recipe.label_smoothing, step=0.01, label="Label smoothing")
+        c["seed"] = gr.Number(0, label="Seed (same seed, same run)", precision=0)
+        gr.Markdown("The two callbacks watch validation accuracy, so they need a validation split; "
+                    "ReduceLROnPlateau only acts with a constant schedule.")
+    w["fast"] = gr.Button("Fast preset: 99% on MNIST in 2 epochs (all 60,000 images)", size="sm")
+    with gr.Row():
+        w["start"] = gr.Button("Start training", variant="primary", scale=2, elem_id="train-start")
+        w["stop"] = gr.Button("Stop", variant="stop", scale=1, elem_id="train-stop")
+    with gr.Accordion("Experiments: vary one thing", open=True):
+        gr.Markdown("Trains a family of custom CNNs that differ in one setting, under the same recipe, "
+                    "training images and seed (the custom CNN's controls give the rest).")
+        w["sweep"] = gr.Radio([(title, key) for key, (title, _, _) in SWEEPS.items()], value="kernel_size",
+                              label="Vary", elem_id="train-sweep")
+        w["sweep_start"] = gr.Button("Run experiment", elem_id="train-sweep-start")
+    return c, w
+
+
+def _live_column() -> dict[str, gr.components.Component]:
+    gr.Markdown("### Live")
+    live = {"status": gr.HTML(_status("Press <b>Start training</b>."), elem_id="train-status")}
+    live["batch"] = gr.LinePlot(x="epoch", y="loss", color="series", color_map=LIVE_COLORS, height=PLOT_HEIGHT,
+                                label="Training loss per batch (light: each batch; dark: smoothed)",
+                                elem_id="train-batch-plot")
+    with gr.Row():
+        for metric in ("accuracy", "loss"):
+            live[f"epoch_{metric}"] = gr.ScatterPlot(
+                x="epoch", y=metric, color="split", color_map=LIVE_COLORS, height=PLOT_HEIGHT,
+                label=f"{metric.capitalize()} per epoch (blue: training; orange: validation)")
+    return live
+
+
 def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown) -> None:
     """The Train & compare tab; finished runs go into `session_models` and `model_choice`'s list."""
     session = gr.State(TrainSession, delete_callback=TrainSession.close)
     gr.Markdown("Train a convolutional network on MNIST or Fashion-MNIST here and now. Pick an architecture "
                 "(its report's recipe fills in) or build your own, start, and watch it learn. Every run of "
-                "yours lands in the comparison below and in the Draw tab's model list.")
-    controls: dict[str, gr.components.Component] = {}
+                "yours lands in the comparison below and in the Draw tab's model list; nobody else sees them.")
     with gr.Row():
         with gr.Column(scale=2, min_width=320):
-            gr.Markdown("### Set-up")
-            controls["dataset"] = gr.Radio([(DATASET_TITLES[d], d) for d in DATASETS], value="mnist",
-                                           label="Data set")
-            controls["arch"] = gr.Dropdown([(a.title, a.name) for a in ARCHITECTURES.values()]
-                                           + [("Custom CNN (build it below)", "custom")],
-                                           value=DEFAULT_ARCH, label="Architecture (fills in its report's recipe)", elem_id="train-arch")
-            arch_info = gr.Markdown(_arch_info(DEFAULT_ARCH))
-            with gr.Group(visible=False) as custom_group:
-                controls["blocks"] = gr.Slider(1, 4, value=2, step=1, label="Conv + pool blocks")
-                controls["kernel_size"] = gr.Radio([3, 5, 7], value=3, label="Kernel size")
-                controls["filters"] = gr.Slider(8, 64, value=32, step=8, label="Filters in the first block")
-                controls["dense_units"] = gr.Dropdown([0, 64, 128, 256, 512, 1024], value=0,
-                                                      label="Dense hidden layer (0 = none)")
-                controls["batch_norm"] = gr.Checkbox(False, label="Batch normalisation")
-                controls["dropout"] = gr.Slider(0.0, 0.5, value=0.0, step=0.05, label="Dropout")
-            recipe = report_recipe(DEFAULT_ARCH)
-            with gr.Row():
-                controls["optimizer"] = gr.Radio([("Adam", "adam"), ("SGD + momentum", "sgd")],
-                                                 value=recipe.optimizer, label="Optimiser")
-                controls["schedule"] = gr.Radio(["constant", "cosine", "onecycle"], value=recipe.schedule,
-                                                label="Learning-rate schedule")
-            with gr.Row():
-                controls["learning_rate"] = gr.Number(recipe.learning_rate, label="Learning rate (peak)",
-                                                      minimum=1e-6, maximum=1.0, step=1e-4)
-                controls["batch_size"] = gr.Dropdown([32, 64, 128, 256, 512], value=recipe.batch_size,
-                                                     label="Batch size", elem_id="train-batch-size")
-                controls["epochs"] = gr.Slider(1, 50, value=recipe.epochs, step=1, label="Epochs", elem_id="train-epochs")
-            with gr.Row():
-                controls["train_subset"] = gr.Slider(1000, 60000, value=6000, step=1000,
-                                                     label="Training images (60,000 = all)", elem_id="train-subset")
-                controls["validation_split"] = gr.Slider(0.0, 0.3, value=recipe.validation_split, step=0.05,
-                                                         label="Validation split")
-            with gr.Row():
-                controls["reduce_lr_on_plateau"] = gr.Checkbox(recipe.reduce_lr_on_plateau,
-                                                               label="ReduceLROnPlateau")
-                controls["early_stopping"] = gr.Checkbox(recipe.early_stopping, label="EarlyStopping")
-                controls["augment"] = gr.Checkbox(recipe.augment, label="Augmentation")
-            with gr.Accordion("More settings", open=False):
-                controls["momentum"] = gr.Number(recipe.momentum, label="SGD momentum", minimum=0, maximum=0.99)
-                controls["label_smoothing"] = gr.Slider(0.0, 0.2, value=recipe.label_smoothing, step=0.01,
-                                                        label="Label smoothing")
-                controls["seed"] = gr.Number(0, label="Seed (same seed, same run)", precision=0)
-            gr.Markdown("<small>The two callbacks watch validation accuracy, so they need a validation "
-                        "split; ReduceLROnPlateau only acts with a constant schedule.</small>")
-            fast = gr.Button("Fast preset: 99% on MNIST in 2 epochs (all 60,000 images)", size="sm")
-            with gr.Row():
-                start = gr.Button("Start training", variant="primary", scale=2, elem_id="train-start")
-                stop = gr.Button("Stop", variant="stop", scale=1, elem_id="train-stop")
+            controls, widgets = _setup_column()
         with gr.Column(scale=3, min_width=400):
-            gr.Markdown("### Live")
-            status = gr.HTML(_status("Press <b>Start training</b>."), elem_id="train-status")
-            batch_plot = gr.LinePlot(x="epoch", y="loss", color="series", height=PLOT_HEIGHT,
-                                     label="Training loss per batch", x_title="epoch",
-                                     elem_id="train-batch-plot")
-            with gr.Row():
-                acc_plot = gr.ScatterPlot(x="epoch", y="accuracy", color="split", height=PLOT_HEIGHT,
-                                          label="Accuracy per epoch")
-                loss_plot = gr.ScatterPlot(x="epoch", y="loss", color="split", height=PLOT_HEIGHT,
-                                           label="Loss per epoch")
-    _build_results_and_comparison(session, session_models, model_choice, controls, arch_info, custom_group,
-                                  fast, start, stop, status, [batch_plot, acc_plot, loss_plot])
+            live = _live_column()
+    results = build_results()
+    comparison = build_comparison()
+    slots = {**live, "run": results["run"], "model_choice": model_choice, **comparison}
+    _wire(session, session_models, controls, widgets, results, comparison, [slots[k] for k in STREAM_SLOTS])
 
 
-def _build_results_and_comparison(session, session_models, model_choice, controls, arch_info, custom_group,
-                                  fast, start, stop, status, live_plots) -> None:
-    gr.Markdown("### Results")
-    run_choice = gr.Dropdown([], label="Run", interactive=True, elem_id="train-run")
-    summary = gr.Markdown("Train a model to see its results here.", elem_id="train-summary")
-    with gr.Row():
-        bars = gr.BarPlot(x="class", y="accuracy", height=PLOT_HEIGHT, label="Test accuracy per class", scale=2)
-        confusion = gr.Dataframe(headers=["true \\ predicted", *CLASS_NAMES["mnist"]], interactive=False,
-                                 label="Confusion matrix (rows: true class; choose a cell)", scale=3,
-                                 max_height=440, column_widths=["14%"] + ["8.6%"] * 10, elem_id="train-confusion")
-    gallery_caption = gr.Markdown("Choose a cell of the confusion matrix to see those test images.")
-    gallery = gr.Gallery(label="Misclassified test images", columns=12, height=260, allow_preview=False,
-                         elem_id="train-errors")
-    with gr.Accordion("Model summary (layers, output shapes, parameters)", open=False):
-        layers = gr.Dataframe(interactive=False, max_height=400)
-    download_model = gr.DownloadButton("Download this model (.keras)", size="sm")
-    gr.Markdown(BN_LAG_NOTE)
-
-    gr.Markdown("### Compare this session's runs")
-    table = gr.Dataframe(headers=plots.COMPARISON_COLUMNS, interactive=False, max_height=360,
-                         elem_id="train-runs")
-    download_csv = gr.DownloadButton("Download the table (CSV)", size="sm")
-    with gr.Row():
-        overlay_loss = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT,
-                                   label="Training loss, smoothed")
-        overlay_acc = gr.ScatterPlot(x="epoch", y="accuracy", color="curve", height=PLOT_HEIGHT,
-                                     label="Accuracy per epoch")
-    gr.Markdown("### Experiments\nOne click trains a family of custom CNNs that differ in one thing, under "
-                "the same recipe, training images and seed (the custom CNN's controls give the rest).")
-    with gr.Row():
-        sweep = gr.Radio([(title, key) for key, (title, _, _) in SWEEPS.items()], value="kernel_size",
-                         label="Vary", scale=3)
-        sweep_button = gr.Button("Run experiment", scale=1)
-
+def _wire(session, session_models, controls, widgets, results, comparison, stream_outputs) -> None:
     names = list(controls)
-    recipe_controls = [controls[n] for n in RECIPE_FIELDS]
-    custom_controls = [controls[n] for n in CUSTOM_FIELDS]
     values = lambda args: dict(zip(names, args))  # noqa: E731
-    stream_outputs = [status, *live_plots, run_choice, model_choice, table, download_csv, overlay_loss,
-                      overlay_acc]
-    result_outputs = [summary, bars, confusion, layers, download_model, gallery, gallery_caption]
+    result_outputs = [results[k] for k in ("summary", "bars", "confusion", "layers", "download", "gallery",
+                                           "gallery_caption")]
     quiet = {"api_visibility": "undocumented"}
     trainer = {"concurrency_id": TRAIN_CONCURRENCY_ID, "concurrency_limit": 1, "show_progress": "minimal",
-               "show_progress_on": [status], **quiet}
+               "show_progress_on": [stream_outputs[0]], **quiet}
+    status = stream_outputs[0]
 
-    controls["arch"].change(on_arch_change, controls["arch"], [arch_info, custom_group, *recipe_controls], **quiet)
-    fast.click(on_fast_preset, None, [controls["dataset"], controls["arch"], arch_info, custom_group,
-                                      *custom_controls, *recipe_controls, controls["train_subset"]], **quiet)
+    controls["arch"].change(on_arch_change, controls["arch"],
+                            [widgets["arch_info"], widgets["custom_group"], *[controls[n] for n in RECIPE_FIELDS]],
+                            **quiet)
+    widgets["fast"].click(on_fast_preset, None,
+                          [controls["dataset"], controls["arch"], widgets["arch_info"], widgets["custom_group"],
+                           *[controls[n] for n in CUSTOM_FIELDS], *[controls[n] for n in RECIPE_FIELDS],
+                           controls["train_subset"]], **quiet)
 
     def prepare(session: TrainSession, *args) -> str:
         config_from_values(values(args))  # refuse bad settings before queueing
@@ -276,25 +264,27 @@ def _build_results_and_comparison(session, session_models, model_choice, control
         return _queued_status()
 
     def train_one(session: TrainSession, models: dict, *args):
-        config = config_from_values(values(args))
-        yield from stream_runs(session, models, [("", config)])
+        yield from stream_runs(session, models, [("", config_from_values(values(args)))])
 
     def train_sweep(session: TrainSession, models: dict, kind: str, *args):
         base = config_from_values(values(args), arch="custom")
         yield from stream_runs(session, models, sweep_configs(kind, base), experiment=SWEEPS[kind][0])
 
     inputs = [session, *controls.values()]
-    start.click(prepare, inputs, status, **quiet).success(
-        train_one, [session, session_models, *controls.values()], stream_outputs, **trainer
-    ).then(run_outputs, [session, run_choice], result_outputs, **quiet)
-    sweep_button.click(prepare, inputs, status, **quiet).success(
-        train_sweep, [session, session_models, sweep, *controls.values()], stream_outputs, **trainer
-    ).then(run_outputs, [session, run_choice], result_outputs, **quiet)
+    show_run = (run_outputs, [session, results["run"]], result_outputs)
+    widgets["start"].click(prepare, inputs, status, **quiet).success(
+        train_one, [session, session_models, *controls.values()], stream_outputs, **trainer).then(*show_run, **quiet)
+    widgets["sweep_start"].click(prepare, inputs, status, **quiet).success(
+        train_sweep, [session, session_models, widgets["sweep"], *controls.values()], stream_outputs, **trainer
+    ).then(*show_run, **quiet)
 
     def request_stop(session: TrainSession) -> str:
         session.stop.set()
         return _status("Stopping at the next batch; the model trained so far is kept.")
 
-    stop.click(request_stop, session, status, queue=False, **quiet)
-    run_choice.input(run_outputs, [session, run_choice], result_outputs, **quiet)
-    confusion.select(misclassified, [session, run_choice], [gallery, gallery_caption], **quiet)
+    widgets["stop"].click(request_stop, session, status, queue=False, **quiet)
+    results["run"].input(*show_run, **quiet)
+    results["confusion"].select(misclassified, [session, results["run"]],
+                                [results["gallery"], results["gallery_caption"]], **quiet)
+    comparison["metric"].input(comparison_outputs, [session, comparison["metric"]],
+                               [comparison[k] for k in STREAM_SLOTS[6:]], **quiet)

@@ -1,0 +1,89 @@
+"""Prediction latency: in-process `predict` on a 280x280 canvas image, and over HTTP on loopback.
+
+    python bench/latency.py                  # both, default model
+    python bench/latency.py --model lenet5_bn-mnist --requests 300
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from http_api import predict_http, start_app, stop_app  # noqa: E402
+from mnistdemo import configure_threads  # noqa: E402
+from mnistdemo.strokes import load_pendigits, render_digit  # noqa: E402
+
+
+def percentiles(samples_ms: list[float]) -> str:
+    q = np.percentile(samples_ms, [50, 95, 99])
+    return f"p50 {q[0]:.1f} ms, p95 {q[1]:.1f} ms, p99 {q[2]:.1f} ms (n={len(samples_ms)})"
+
+
+def canvas_images(n: int) -> list[np.ndarray]:
+    """Real pen-drawn digits as the 280x280 RGBA canvas composite the app receives."""
+    digits = load_pendigits()[:n]
+    images = []
+    for d in digits:
+        rgb = render_digit(d)
+        images.append(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)]))
+    return images
+
+
+def bench_in_process(model: str | None, n: int) -> list[float]:
+    from mnistdemo.inference import predict
+
+    images = canvas_images(50)
+    for image in images[:10]:
+        predict(image, model)  # warm-up: the first call traces the model
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        predict(images[i % len(images)], model)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def bench_http(model: str | None, n: int, url: str | None) -> list[float]:
+    proc = None
+    if url is None:
+        proc, url = start_app()
+    try:
+        pngs = [cv2.imencode(".png", image)[1].tobytes() for image in canvas_images(50)]
+        for data in pngs[:5]:
+            predict_http(url, "digit.png", data, model or "")
+        times = []
+        for i in range(n):
+            start = time.perf_counter()
+            event, result = predict_http(url, "digit.png", pngs[i % len(pngs)], model or "")
+            times.append((time.perf_counter() - start) * 1000)
+            if event != "complete":
+                raise RuntimeError(f"prediction failed: {result}")
+        return times
+    finally:
+        if proc:
+            stop_app(proc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="model name (default: the app's default model)")
+    parser.add_argument("--requests", type=int, default=200, help="timed predictions per measurement")
+    parser.add_argument("--url", help="measure a running server instead of starting one")
+    parser.add_argument("--skip-http", action="store_true", help="only the in-process measurement")
+    args = parser.parse_args()
+    configure_threads()
+    print("in-process predict (280x280 canvas, preprocessing included):",
+          percentiles(bench_in_process(args.model, args.requests)))
+    if not args.skip_http:
+        print("HTTP on loopback (upload + predict + result):",
+              percentiles(bench_http(args.model, args.requests, args.url)))
+
+
+if __name__ == "__main__":
+    main()

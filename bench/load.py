@@ -1,0 +1,273 @@
+"""Load on the HTTP API: N concurrent clients, each making M predictions (upload + call + result) on loopback.
+
+    python bench/load.py                                   # starts app.py itself; 30 clients x 50
+    python bench/load.py --clients 4 --requests 10         # a quick check
+    python bench/load.py --while-training                  # the same while a training run is going on
+    python bench/load.py --url http://127.0.0.1:7860       # a server that is already running
+
+Prints one Markdown table row (after its header): errors (must be 0), wrong answers, throughput
+and p50/p95/p99 latency. Exits 1 if any request failed.
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from http_api import REPO, call, file_data, start_app, stop_app, upload  # noqa: E402
+
+SAMPLE = REPO / "data" / "samples" / "mnist" / "7-test0.png"  # a real MNIST test "7"
+HEADER = ("| setting | clients x requests | errors | wrong | throughput (req/s) | p50 ms | p95 ms | p99 ms "
+          "| training during load |\n|---|---|---|---|---|---|---|---|---|")
+# A training run long enough to outlast the load (it is stopped when the load ends).
+LOAD_TRAINING = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 3, "Kernel size": 3,
+                 "Filters in the first block": 16, "Dense hidden layer": 0, "Batch normalisation": True,
+                 "Optimiser": "adam", "Learning-rate schedule": "onecycle", "Learning rate": 5e-3,
+                 "Batch size": 128, "Validation split": 0.0, "ReduceLROnPlateau": False, "EarlyStopping": False,
+                 "Augmentation": False, "Seed": 0}
+
+
+def is_loopback(url: str) -> bool:
+    """True for http://127.0.0.1, ::1 or localhost: this benchmark never leaves the machine."""
+    return urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def events(url: str, api_name: str, data: list, session_hash: str | None = None,
+           timeout: float = 600) -> Iterator[tuple[str, object]]:
+    """POST /gradio_api/call/<api_name>; yield its (event, data) pairs: generating..., complete | error."""
+    body = {"data": data} | ({"session_hash": session_hash} if session_hash else {})
+    request = urllib.request.Request(f"{url}/gradio_api/call/{api_name}", json.dumps(body).encode(),
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        event_id = json.loads(response.read())["event_id"]
+    event = None
+    with urllib.request.urlopen(f"{url}/gradio_api/call/{api_name}/{event_id}", timeout=timeout) as stream:
+        for raw in stream:
+            line = raw.decode().rstrip("\r\n")
+            if line.startswith("event: "):
+                event = line[len("event: "):]
+            elif line.startswith("data: ") and event in ("generating", "complete", "error"):
+                yield event, json.loads(line[len("data: "):])
+                if event != "generating":
+                    return
+
+
+def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:
+    """The non-state inputs of a Train tab event: each control's default, overridden by label prefix."""
+    with urllib.request.urlopen(url + "/config", timeout=30) as response:
+        config = json.loads(response.read())
+    components = {c["id"]: c for c in config["components"]}
+    event = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
+    values = []
+    for component in (components[i] for i in event["inputs"]):
+        if component["type"] == "state":
+            continue
+        label = component["props"].get("label") or ""
+        values.append(next((v for prefix, v in settings.items() if label.startswith(prefix)),
+                           component["props"].get("value")))
+    return values
+
+
+def request_stop(url: str, session_hash: str) -> None:
+    """Press Stop for a session: the Train tab's unqueued stop event, POST /gradio_api/run/request_stop."""
+    request = urllib.request.Request(f"{url}/gradio_api/run/request_stop",
+                                     json.dumps({"data": [None], "session_hash": session_hash}).encode(),
+                                     {"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).read()
+
+
+@dataclass
+class TrainingRun:
+    """One training run in a background thread, as the Train tab's Start button makes it."""
+
+    url: str
+    settings: dict
+    session: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:12]}")
+    statuses: list[str] = field(default_factory=list)  # the status HTML of every streamed update
+    outcome: str = ""  # "complete" or "error" once finished
+    error: object = None
+    started: threading.Event = field(default_factory=threading.Event)  # first batch reported
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def start(self) -> "TrainingRun":
+        """Press Start (prepare, then the queued training event) and stream it in a thread."""
+        inputs = train_inputs(self.url, "train_one", self.settings)
+        event, status = call(self.url, "prepare", inputs, self.session)
+        if event != "complete":
+            raise RuntimeError(f"training refused: {status}")
+        self.statuses.append(status[0])
+        self._thread = threading.Thread(target=self._stream, args=(inputs,), daemon=True)
+        self._thread.start()
+        return self
+
+    def _stream(self, inputs: list) -> None:
+        try:
+            for event, data in events(self.url, "train_one", inputs, self.session):
+                if event == "error":
+                    self.outcome, self.error = event, data
+                elif isinstance(data, list) and isinstance(data[0], str):
+                    self.statuses.append(data[0])
+                    if "batch " in data[0]:
+                        self.started.set()
+                if event == "complete":
+                    self.outcome = event
+        except Exception as error:  # reported by the caller
+            self.outcome, self.error = "error", repr(error)
+        finally:
+            self.started.set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float = 600) -> str:
+        """Block until the run ends (or `timeout`); its outcome, "" if still running."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return "" if self.running else self.outcome
+
+    def stop(self, timeout: float = 120) -> None:
+        """Press Stop and wait for the run to end (it keeps the model trained so far)."""
+        request_stop(self.url, self.session)
+        self._thread.join(timeout)
+
+
+@dataclass
+class Tally:
+    """Per-request outcomes, shared by the client threads."""
+
+    latencies: list[float] = field(default_factory=list)  # seconds, successful requests
+    errors: list[str] = field(default_factory=list)
+    wrong: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def predict_once(url: str, image: bytes, model: str, timeout: float) -> str:
+    """Upload + call + result: the top label, or RuntimeError with the server's error."""
+    path = upload(url, "digit.png", image, timeout=timeout)
+    event, data = call(url, "predict", [file_data(path, "digit.png"), model], timeout=timeout)
+    if event != "complete":
+        raise RuntimeError(f"error event: {data}")
+    return data[0]["label"]
+
+
+def client(url: str, image: bytes, expected: str, args: argparse.Namespace, deadline: float,
+           barrier: threading.Barrier, tally: Tally) -> None:
+    """One visitor: `args.requests` predictions one after another, until the deadline."""
+    barrier.wait()
+    for _ in range(args.requests):
+        if time.monotonic() > deadline:
+            with tally.lock:
+                tally.errors.append("deadline passed")
+            return
+        start = time.perf_counter()
+        try:
+            label = predict_once(url, image, args.model, args.timeout)
+        except Exception as error:  # counted, never raised: the other clients go on
+            with tally.lock:
+                tally.errors.append(repr(error)[:200])
+            continue
+        with tally.lock:
+            tally.latencies.append(time.perf_counter() - start)
+            tally.wrong += label != expected
+
+
+def run_load(url: str, args: argparse.Namespace) -> tuple[Tally, float]:
+    """Every client at once; (outcomes, wall seconds)."""
+    image = args.image.read_bytes()
+    expected = args.image.name[0]
+    for _ in range(3):  # warm up: the first call traces the model
+        predict_once(url, image, args.model, args.timeout)
+    tally, barrier = Tally(), threading.Barrier(args.clients + 1)
+    deadline = time.monotonic() + args.deadline
+    threads = [threading.Thread(target=client, args=(url, image, expected, args, deadline, barrier, tally),
+                                daemon=True) for _ in range(args.clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()) + args.timeout)
+    return tally, time.perf_counter() - start
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list (nan if empty)."""
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, round(q / 100 * (len(sorted_values) - 1)))]
+
+
+def markdown_row(setting: str, args: argparse.Namespace, tally: Tally, seconds: float, training: str) -> str:
+    """One row under HEADER."""
+    ms = sorted(1000 * t for t in tally.latencies)
+    p50, p95, p99 = (percentile(ms, q) for q in (50, 95, 99))
+    return (f"| {setting} | {args.clients} x {args.requests} | {len(tally.errors)} | {tally.wrong} | "
+            f"{len(ms) / seconds:.1f} | {p50:.0f} | {p95:.0f} | {p99:.0f} | {training} |")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=30, help="concurrent clients (default 30)")
+    parser.add_argument("--requests", type=int, default=50, help="predictions per client (default 50)")
+    parser.add_argument("--url", help="a running server on loopback; default: start python app.py on a free port")
+    parser.add_argument("--model", default="", help="model name to ask for (default: the app's default model)")
+    parser.add_argument("--image", type=Path, default=SAMPLE,
+                        help="image to send; its file name starts with the expected digit (default: an MNIST 7)")
+    parser.add_argument("--while-training", action="store_true",
+                        help="start a training run through the Train tab's API first and measure while it runs")
+    parser.add_argument("--train-images", type=int, default=60000,
+                        help="training images of that run (default 60000; it is stopped when the load ends)")
+    parser.add_argument("--train-epochs", type=int, default=3, help="epochs of that run (default 3)")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds allowed per HTTP request (default 60)")
+    parser.add_argument("--deadline", type=float, default=600,
+                        help="seconds for the whole load; requests not started by then count as errors (default 600)")
+    parser.add_argument("--setting", default="", help="first cell of the row (default: describes the run)")
+    args = parser.parse_args(argv)
+    if args.clients < 1 or args.requests < 1:
+        parser.error("--clients and --requests must be at least 1")
+    if args.url and not is_loopback(args.url):
+        parser.error("--url must be on loopback (127.0.0.1 or localhost)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    proc, url = (None, args.url.rstrip("/")) if args.url else start_app(log_dir=Path(tempfile.gettempdir()))
+    training = None
+    try:
+        if args.while_training:
+            settings = {**LOAD_TRAINING, "Training images": args.train_images, "Epochs": args.train_epochs}
+            training = TrainingRun(url, settings).start()
+            if not training.started.wait(300) or not training.running:
+                raise RuntimeError(f"the training run did not get going: {training.outcome} {training.error}")
+        tally, seconds = run_load(url, args)
+        overlap = "-"
+        if training is not None:
+            overlap = "yes, all through" if training.running else "ended before the load did"
+            training.stop()
+        setting = args.setting or ("while training" if training else "idle server")
+        print(HEADER)
+        print(markdown_row(setting, args, tally, seconds, overlap))
+        for error in sorted(set(tally.errors))[:5]:
+            print(f"error: {error} (x{tally.errors.count(error)})", file=sys.stderr)
+        return 1 if tally.errors else 0
+    finally:
+        if training is not None and training.running:
+            training.stop()
+        if proc is not None:
+            stop_app(proc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
