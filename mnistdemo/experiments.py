@@ -69,12 +69,21 @@ class EpochEvent:
     logs: dict[str, float]  # loss, accuracy, val_loss, val_accuracy (as Keras logs them)
 
 
-class EventReporter(keras.callbacks.Callback):
-    """Puts a BatchEvent after every batch and an EpochEvent after every epoch into `events`."""
+def train_size(config: TrainConfig, data: Dataset) -> int:
+    """How many images one epoch of `config` trains on (its subset less its validation split)."""
+    n = min(config.train_subset or len(data.x_train), len(data.x_train))
+    return n - int(round(n * config.recipe.validation_split))
 
-    def __init__(self, events: queue.Queue):
+
+class EventReporter(keras.callbacks.Callback):
+    """Puts a BatchEvent after every batch and an EpochEvent after every epoch into `events`.
+
+    Give `samples` (images per epoch) and `batch_size` to make the last, smaller batch's values exact.
+    """
+
+    def __init__(self, events: queue.Queue, samples: int = 0, batch_size: int = 0):
         super().__init__()
-        self.events = events
+        self.events, self.samples, self.batch_size = events, samples, batch_size
         self._epoch, self._steps, self._means = 0, 1, (0.0, 0.0)
 
     def on_train_begin(self, logs=None):
@@ -85,11 +94,16 @@ class EventReporter(keras.callbacks.Callback):
         self._epoch, self._means = epoch, (0.0, 0.0)
 
     def on_train_batch_end(self, batch, logs=None):
-        # Keras logs the mean over the epoch so far; k * m_k - (k-1) * m_{k-1} is batch k's own value
-        # (exact for equal batches; the last, smaller batch of an epoch is slightly off).
+        # Keras logs the mean over the epoch's images so far; undo the running mean to get this batch's value.
         k = batch + 1
+        size = before = 1.0
+        if self.batch_size:
+            before = batch * self.batch_size
+            size = self.batch_size if not self.samples or k < self._steps else self.samples - before
+        else:  # equal batches assumed
+            before = batch
         means = (float(logs["loss"]), float(logs.get("accuracy", 0.0)))
-        loss, accuracy = (k * m - (k - 1) * p for m, p in zip(means, self._means))
+        loss, accuracy = (((before + size) * m - before * p) / size for m, p in zip(means, self._means))
         self._means = means
         self.events.put(BatchEvent(epoch=self._epoch + k / self._steps, step=self._epoch * self._steps + k,
                                    total_steps=self._total, loss=loss, accuracy=accuracy))
@@ -112,7 +126,8 @@ class LiveRun:
 
     def _train(self) -> None:
         try:
-            self.result = train(self.config, self.data, [EventReporter(self.events)], self.stop)
+            reporter = EventReporter(self.events, train_size(self.config, self.data), self.config.recipe.batch_size)
+            self.result = train(self.config, self.data, [reporter], self.stop)
         except Exception as error:  # handed to the streaming side, which reports it
             self.error = error
 

@@ -14,7 +14,7 @@ run tf2_cnn-mnist              --arch tf2_cnn --dataset mnist $fast --lr 3e-3 --
 run fashion_cnn-mnist          --arch fashion_cnn --dataset mnist $fast --lr 3e-3 --batch-size 128 --epochs 3 --augment
 run tf2_cnn_dense1024-mnist    --arch tf2_cnn_dense1024 --dataset mnist $fast --lr 1e-3 --batch-size 128 --epochs 3 --augment --float16
 run lenet5_bn-fashion_mnist    --arch lenet5_bn --dataset fashion_mnist $fast --lr 5e-3 --epochs 8 --no-augment
-run fashion_cnn-fashion_mnist  --arch fashion_cnn --dataset fashion_mnist $fast --lr 2e-3 --batch-size 128 --epochs 10 --no-augment
+run fashion_cnn-fashion_mnist  --arch fashion_cnn --dataset fashion_mnist $fast --lr 3e-3 --batch-size 128 --epochs 7 --no-augment
 run resnet_block_3x3-mnist     --arch resnet_block_3x3 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment
 run resnet_block_5x5-mnist     --arch resnet_block_5x5 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment
 run best_mnist-mnist           --arch best_mnist --dataset mnist --epochs 8

@@ -32,8 +32,8 @@ def test_long_curves_are_binned_to_a_few_hundred_points():
     frame = plots.batch_frame(_batches(14_000), max_points=600)
     assert len(frame) == 1200
     assert frame["epoch"].is_monotonic_increasing is False  # two series, each increasing
-    for _, part in frame.groupby("series"):
-        assert part["epoch"].is_monotonic_increasing and part["epoch"].iloc[-1] == pytest.approx(280, abs=0.5)  # bin means: within half a bin
+    for _, part in frame.groupby("series"):  # each bin is a mean: the last ends within half a bin of epoch 280
+        assert part["epoch"].is_monotonic_increasing and part["epoch"].iloc[-1] == pytest.approx(280, abs=0.5)
 
 
 def test_smoothing_keeps_a_constant_and_lags_a_step():

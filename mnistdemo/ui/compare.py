@@ -42,6 +42,7 @@ class TrainSession:
         """This session's own temp folder for downloads (created on first use)."""
         if self._dir is None:
             self._dir = Path(tempfile.mkdtemp(prefix="mnistdemo-session-"))
+        self._dir.mkdir(exist_ok=True)  # a temp cleaner may have removed it
         return self._dir
 
     def next_name(self, arch: str, label: str = "") -> str:
@@ -106,7 +107,7 @@ def run_outputs(session: TrainSession, name: str | None) -> tuple:
 
 def model_file(session: TrainSession, run: CompletedRun) -> str:
     """Write the run's `.keras` (and sidecar) into the session folder once; return its path."""
-    if "keras" not in run.files:
+    if not Path(run.files.get("keras", "")).is_file():
         run.files["keras"] = str(save(run.model.model, run.meta, session.dir))
         run.files["json"] = str(session.dir / f"{run.name}.json")
     return run.files["keras"]

@@ -99,47 +99,50 @@ def _live_plots(batches: list, history: dict) -> tuple:
             plots.epoch_frame(history, "loss"))
 
 
+def _follow(live: LiveRun, title: str, epochs: int, batches: list, history: dict):
+    """Drain a run's events into `batches` and `history`; yield a progress line at most every UPDATE_EVERY s."""
+    last, first_at = 0.0, None
+    while not live.done:
+        newest = None
+        for event in live.drain(0.1):
+            if isinstance(event, BatchEvent):
+                batches.append((event.epoch, event.loss, event.accuracy))
+                newest, first_at = event, first_at or time.monotonic() - live.started
+            else:
+                for key, value in event.logs.items():
+                    history.setdefault(key, []).append(value)
+        if newest and time.monotonic() - last >= UPDATE_EVERY:
+            last = time.monotonic()
+            yield _progress(title, newest, last - live.started, first_at, epochs)
+
+
 def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[str, TrainConfig]],
                 experiment: str = ""):
     """Train each job in turn, yielding live updates <= 2/s, then add the model to this session."""
-    skip = gr.skip()
+    unchanged = [gr.skip()] * (len(STREAM_SLOTS) - 4)  # everything after the status and the live plots
     _TRAINING_NOW.set()
     try:
         for number, (label, config) in enumerate(jobs, 1):
             if session.stop.is_set():
-                yield _status("Stopped."), *[skip] * (len(STREAM_SLOTS) - 1)
+                yield _status("Stopped."), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
                 return
             name = session.next_name(config.arch, label)
             title = f"{name} ({number} of {len(jobs)})" if len(jobs) > 1 else name
             batches, history = [], {}
             live = LiveRun(config, cached_dataset(config.dataset), session.stop)
-            last, first_at = 0.0, None
             try:
-                while not live.done:
-                    events = live.drain(0.1)
-                    for e in events:
-                        if isinstance(e, BatchEvent):
-                            batches.append((e.epoch, e.loss, e.accuracy))
-                            first_at = first_at or time.monotonic() - live.started
-                        else:
-                            for key, value in e.logs.items():
-                                history.setdefault(key, []).append(value)
-                    batch_events = [e for e in events if isinstance(e, BatchEvent)]
-                    if batch_events and time.monotonic() - last >= UPDATE_EVERY:
-                        last = time.monotonic()
-                        status = _progress(title, batch_events[-1], last - live.started, first_at,
-                                           config.recipe.epochs)
-                        yield status, *_live_plots(batches, history), *[skip] * (len(STREAM_SLOTS) - 4)
+                for progress in _follow(live, title, config.recipe.epochs, batches, history):
+                    yield progress, *_live_plots(batches, history), *unchanged
                 result = live.wait()
             except ValueError as error:  # a recipe train() refuses
                 raise gr.Error(str(error)) from None
             finally:
                 if not live.done:  # the visitor left (generator closed): end the run at the next batch
                     session.stop.set()
-            yield _status(f"<b>{title}</b> · evaluating on the test set…"), *_live_plots(batches, history), \
-                *[skip] * (len(STREAM_SLOTS) - 4)
-            run = finish_run(result, cached_dataset(config.dataset), name,
-                             np.array(batches).reshape(-1, 3), experiment)
+            evaluating = _status(f"<b>{title}</b> · evaluating on the test set…")
+            yield evaluating, *_live_plots(batches, history), *unchanged
+            run = finish_run(result, cached_dataset(config.dataset), name, np.array(batches).reshape(-1, 3),
+                             experiment)
             session.add(run, session_models)
             done = "stopped early, model kept" if result.stopped else "done"
             yield (_status(f"<b>{run.name}</b> {done}: test accuracy {run.meta['test_accuracy']:.2%} after "
@@ -250,7 +253,7 @@ def _wire(session, session_models, controls, widgets, results, comparison, strea
                "show_progress_on": [stream_outputs[0]], **quiet}
     status = stream_outputs[0]
 
-    controls["arch"].change(on_arch_change, controls["arch"],
+    controls["arch"].input(on_arch_change, controls["arch"],
                             [widgets["arch_info"], widgets["custom_group"], *[controls[n] for n in RECIPE_FIELDS]],
                             **quiet)
     widgets["fast"].click(on_fast_preset, None,
