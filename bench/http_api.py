@@ -1,6 +1,7 @@
 """Raw HTTP to the app's Gradio API (no gradio_client: it adds ~150 ms a call), and a local server."""
 
 import json
+from collections.abc import Iterator
 import socket
 import subprocess
 import sys
@@ -28,13 +29,13 @@ def file_data(path: str, filename: str) -> dict:
     return {"path": path, "orig_name": filename, "meta": {"_type": "gradio.FileData"}}
 
 
-def call(url: str, api_name: str, data: list, session_hash: str | None = None,
-         timeout: float = 60) -> tuple[str, object]:
-    """POST /gradio_api/call/<api_name>, then read its event stream: ("complete" | "error", data)."""
+def events(url: str, api_name: str, data: list, session_hash: str | None = None,
+           timeout: float = 600) -> Iterator[tuple[str, object]]:
+    """POST /gradio_api/call/<api_name>; yield its (event, data) pairs: generating..., complete | error."""
     body = {"data": data} | ({"session_hash": session_hash} if session_hash else {})
     request = urllib.request.Request(f"{url}/gradio_api/call/{api_name}", json.dumps(body).encode(),
                                      {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:
         event_id = json.loads(response.read())["event_id"]
     event = None
     with urllib.request.urlopen(f"{url}/gradio_api/call/{api_name}/{event_id}", timeout=timeout) as stream:
@@ -42,9 +43,35 @@ def call(url: str, api_name: str, data: list, session_hash: str | None = None,
             line = raw.decode().rstrip("\r\n")
             if line.startswith("event: "):
                 event = line[len("event: "):]
-            elif line.startswith("data: ") and event in ("complete", "error"):
-                return event, json.loads(line[len("data: "):])
+            elif line.startswith("data: ") and event in ("generating", "complete", "error"):
+                yield event, json.loads(line[len("data: "):])
+                if event != "generating":
+                    return
+
+
+def call(url: str, api_name: str, data: list, session_hash: str | None = None,
+         timeout: float = 60) -> tuple[str, object]:
+    """POST /gradio_api/call/<api_name> and wait for its result: ("complete" | "error", data)."""
+    for event, payload in events(url, api_name, data, session_hash, timeout):
+        if event != "generating":
+            return event, payload
     raise RuntimeError(f"{api_name}: the stream ended without a result")
+
+
+def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:
+    """The non-state inputs of a Train tab event: each control's default, overridden by label prefix."""
+    with urllib.request.urlopen(url + "/config", timeout=30) as response:
+        config = json.loads(response.read())
+    components = {c["id"]: c for c in config["components"]}
+    event = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
+    values = []
+    for component in (components[i] for i in event["inputs"]):
+        if component["type"] == "state":
+            continue
+        label = component["props"].get("label") or ""
+        values.append(next((v for prefix, v in settings.items() if label.startswith(prefix)),
+                           component["props"].get("value")))
+    return values
 
 
 def predict_http(url: str, filename: str, data: bytes, model: str = "",

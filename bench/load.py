@@ -18,13 +18,12 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_api import REPO, call, file_data, start_app, stop_app, upload  # noqa: E402
+from http_api import REPO, call, events, file_data, start_app, stop_app, train_inputs, upload  # noqa: E402
 
 SAMPLE = REPO / "data" / "samples" / "mnist" / "7-test0.png"  # a real MNIST test "7"
 HEADER = ("| setting | clients x requests | errors | wrong | throughput (req/s) | p50 ms | p95 ms | p99 ms "
@@ -40,42 +39,6 @@ LOAD_TRAINING = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blo
 def is_loopback(url: str) -> bool:
     """True for http://127.0.0.1, ::1 or localhost: this benchmark never leaves the machine."""
     return urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
-
-
-def events(url: str, api_name: str, data: list, session_hash: str | None = None,
-           timeout: float = 600) -> Iterator[tuple[str, object]]:
-    """POST /gradio_api/call/<api_name>; yield its (event, data) pairs: generating..., complete | error."""
-    body = {"data": data} | ({"session_hash": session_hash} if session_hash else {})
-    request = urllib.request.Request(f"{url}/gradio_api/call/{api_name}", json.dumps(body).encode(),
-                                     {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        event_id = json.loads(response.read())["event_id"]
-    event = None
-    with urllib.request.urlopen(f"{url}/gradio_api/call/{api_name}/{event_id}", timeout=timeout) as stream:
-        for raw in stream:
-            line = raw.decode().rstrip("\r\n")
-            if line.startswith("event: "):
-                event = line[len("event: "):]
-            elif line.startswith("data: ") and event in ("generating", "complete", "error"):
-                yield event, json.loads(line[len("data: "):])
-                if event != "generating":
-                    return
-
-
-def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:
-    """The non-state inputs of a Train tab event: each control's default, overridden by label prefix."""
-    with urllib.request.urlopen(url + "/config", timeout=30) as response:
-        config = json.loads(response.read())
-    components = {c["id"]: c for c in config["components"]}
-    event = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
-    values = []
-    for component in (components[i] for i in event["inputs"]):
-        if component["type"] == "state":
-            continue
-        label = component["props"].get("label") or ""
-        values.append(next((v for prefix, v in settings.items() if label.startswith(prefix)),
-                           component["props"].get("value")))
-    return values
 
 
 def request_stop(url: str, session_hash: str) -> None:

@@ -3,7 +3,7 @@
 import argparse
 import shlex
 import sys
-from dataclasses import fields, replace
+from dataclasses import replace
 
 from mnistdemo import configure_threads
 from mnistdemo.config import DATASETS, WEIGHTS_DIR

@@ -4,7 +4,7 @@ Each architecture is one builder function plus one line in `ARCHITECTURES`; the 
 choices come from that registry.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import keras

@@ -9,13 +9,12 @@ import re
 import stat
 import struct
 import tempfile
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from http_api import call, file_data, predict_http, upload  # bench/http_api.py, on the path through conftest
+from http_api import call, file_data, predict_http, train_inputs, upload  # bench/http_api.py, on the path through conftest
 from test_bad_input import png, seven, top_label
 
 REPO = Path(__file__).resolve().parent.parent
@@ -243,22 +242,6 @@ def test_each_session_gets_its_own_state():
 
 
 # ---- the real server ------------------------------------------------------------------------
-
-def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:
-    """The non-state inputs of the Train tab's `api_name` event: defaults, overridden by label prefix."""
-    with urllib.request.urlopen(url + "/config", timeout=30) as response:
-        config = json.loads(response.read())
-    components = {c["id"]: c for c in config["components"]}
-    event = next(d for d in config["dependencies"] if d.get("api_name") == api_name)
-    values = []
-    for component in (components[i] for i in event["inputs"]):
-        if component["type"] == "state":
-            continue
-        label = component["props"].get("label") or ""
-        values.append(next((v for prefix, v in settings.items() if label.startswith(prefix)),
-                           component["props"].get("value")))
-    return values
-
 
 @pytest.mark.slow
 def test_a_visitor_never_sees_another_visitors_runs(app_url):
