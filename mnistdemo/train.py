@@ -112,7 +112,8 @@ def _pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, augment: bool, seed
 
     def prepare(images, labels):
         images = tf.cast(images, tf.float32)[..., None] / 255.0
-        return (augment_batch(images, SPECS[dataset]) if augment else images), labels
+        one_hot = tf.one_hot(tf.cast(labels, tf.int32), 10)  # label smoothing needs one-hot targets
+        return (augment_batch(images, SPECS[dataset]) if augment else images), one_hot
 
     return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
@@ -148,8 +149,7 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
         loss=keras.losses.CategoricalCrossentropy(from_logits=logits, label_smoothing=recipe.label_smoothing),
         metrics=["accuracy"],
     )
-    one_hot = lambda labels: keras.ops.one_hot(labels, 10)  # noqa: E731 (label smoothing needs one-hot)
-    train_ds = _pipeline(x, y, recipe.batch_size, recipe.augment, config.seed, config.dataset).map(lambda a, b: (a, one_hot(b)))
+    train_ds = _pipeline(x, y, recipe.batch_size, recipe.augment, config.seed, config.dataset)
     val_ds = None
     if val is not None:
         val_ds = tf.data.Dataset.from_tensor_slices((to_model_input(val[0]), keras.utils.to_categorical(val[1], 10)))

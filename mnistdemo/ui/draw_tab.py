@@ -94,7 +94,7 @@ def analyse(image, model_name: str | None, session_models: dict):
         return {}, f"**{error}**", None, [], None
     seen = list(steps.values())[-1]
     label = model.label(model.probabilities(seen[None])[0])
-    gallery = [(_to_uint8(img if name == "input" else img), name) for name, img in steps.items()]
+    gallery = [(_to_uint8(img), name) for name, img in steps.items()]
     return label, _verdict(label), _enlarge(seen), gallery, _all_models_table(image, session_models)
 
 
