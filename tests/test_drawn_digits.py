@@ -1,0 +1,15 @@
+"""Regression guard for real drawings: the default model on a few hundred replayed pen-drawn digits."""
+
+from drawn_digits import render_pendigits  # bench/drawn_digits.py, on the path through conftest
+
+from mnistdemo.evaluate import evaluate_probabilities
+from mnistdemo.inference import SHIPPED
+
+
+def test_default_model_reads_replayed_pen_digits():
+    # The full benchmark (bench/drawn_digits.py, all 7,494 digits) is in the README; this is a
+    # fixed sample of 500 at random sizes and positions, a guard against regressions.
+    x, y = render_pendigits(limit=500, seed=1)
+    model = SHIPPED.get(None)
+    ev = evaluate_probabilities(model.probabilities(x), y)
+    assert ev.accuracy > 0.97, f"{model.name} read {ev.accuracy:.1%} of 500 pen-drawn digits"
