@@ -49,9 +49,12 @@ def save(model: keras.Model, meta: dict, directory: Path, float16: bool = False)
     path = directory / f"{stem}.keras"
     # A fresh copy carries no optimizer state (Keras 3 saves a compiled model's Adam moments,
     # tripling the file); float16 halves it again (for the 3.2M-parameter net).
-    dtype = "float16" if float16 else "float32"
-    clean = _rebuild(meta, dtype=dtype)
-    clean.set_weights([w.astype(dtype) for w in model.get_weights()])
+    if float16:
+        clean = _rebuild(meta, dtype="float16")
+        clean.set_weights([w.astype(np.float16) for w in model.get_weights()])
+    else:
+        clean = keras.models.clone_model(model)
+        clean.set_weights(model.get_weights())
     clean.save(path)
     meta = {**meta, "weights_dtype": "float16" if float16 else "float32", "file_bytes": path.stat().st_size}
     (directory / f"{stem}.json").write_text(json.dumps(meta, indent=1) + "\n")
