@@ -1,6 +1,7 @@
 """Weights on disk: `<stem>.keras` (no optimizer state) beside `<stem>.json` (how it was made, what it scored)."""
 
 import json
+import os
 import platform
 import re
 from pathlib import Path
@@ -35,7 +36,7 @@ def sidecar(result, evaluation: Evaluation, command: str, stem: str) -> dict:
         "history": {k: [round(float(v), 6) for v in vs] for k, vs in result.history.items()},
         "versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
                      "keras": keras.__version__, "numpy": np.__version__},
-        "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores",
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
         "command": command,
     }
 

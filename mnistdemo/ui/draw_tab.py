@@ -68,9 +68,9 @@ def _verdict(label: dict[str, float]) -> str:
     return f"Reads **{best}** ({p:.0%} sure)."
 
 
-def _all_models_table(image, session_models: dict) -> pd.DataFrame:
-    """Every shipped model's answer for the same image (each with its data set's preprocessing)."""
-    rows, cache = [], {}
+def _all_models_table(image, session_models: dict, cache: dict[str, dict]) -> pd.DataFrame:
+    """Every model's answer for the same image; `cache` holds preprocessing already done, per data set."""
+    rows = []
     for name, m in {**SHIPPED.models, **(session_models or {})}.items():
         if m.dataset not in cache:
             cache[m.dataset] = preprocess_steps(image, m.dataset)
@@ -95,7 +95,7 @@ def analyse(image, model_name: str | None, session_models: dict):
     seen = list(steps.values())[-1]
     label = model.label(model.probabilities(seen[None])[0])
     gallery = [(_to_uint8(img), name) for name, img in steps.items()]
-    return label, _verdict(label), _enlarge(seen), gallery, _all_models_table(image, session_models)
+    return label, _verdict(label), _enlarge(seen), gallery, _all_models_table(image, session_models, {model.dataset: steps})
 
 
 def on_sketch(value: dict | None, model_name: str, session_models: dict):
