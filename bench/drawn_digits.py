@@ -1,11 +1,14 @@
 """How well do the shipped MNIST models read real pen-drawn digits, drawn as the app's canvas shows them?
 
-Every trajectory of data/pendigits (7,494 digits by 30 writers) is rendered on the app's canvas
-(its size and brush, black on white, random size 40-90% of the canvas height and position),
-put through the app's own preprocessing, and read by each shipped MNIST model.
+Every trajectory of data/pendigits by the held-out writers (the 15 even-numbered of 30; models
+may train on the odd-numbered ones, never on these) is rendered on the app's canvas (its size
+and brush, black on white, random size 40-90% of the canvas height and position), put through
+the app's own preprocessing, and read by each shipped MNIST model.
 
-    python bench/drawn_digits.py                 # all digits, every shipped MNIST model
+    python bench/drawn_digits.py                 # 3,749 held-out digits, every shipped MNIST model
+    python bench/drawn_digits.py --writers all   # all 7,494 (includes drawings some models trained on)
     python bench/drawn_digits.py --limit 1000 --models lenet5_bn-mnist
+    MNISTDEMO_WEIGHTS=/tmp/candidates python bench/drawn_digits.py   # models in another folder
 """
 
 import argparse
@@ -20,18 +23,17 @@ import numpy as np  # noqa: E402
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.evaluate import evaluate_probabilities  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
-from mnistdemo.preprocess import preprocess  # noqa: E402
-from mnistdemo.strokes import load_pendigits, random_placement, render_digit  # noqa: E402
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, render_drawn_digits  # noqa: E402
 
 
-def render_pendigits(limit: int = 0, seed: int = 0, even_strokes: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Rendered and preprocessed pen-drawn digits: (N, 28, 28) float32 and (N,) labels."""
-    digits = load_pendigits()
-    rng = np.random.default_rng(seed)
+def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Rendered and preprocessed pen-drawn digits (default: held-out writers): (N, 28, 28) float32, (N,) labels."""
+    digits = load_pendigits(writers=writers)
     if limit:
-        digits = [digits[i] for i in np.sort(rng.choice(len(digits), limit, replace=False))]
-    images = [preprocess(render_digit(d, **random_placement(rng)), even_strokes=even_strokes) for d in digits]
-    return np.stack(images), np.array([d.label for d in digits])
+        pick = np.random.default_rng(seed).choice(len(digits), limit, replace=False)
+        digits = [digits[i] for i in np.sort(pick)]
+    return render_drawn_digits(digits, seed=seed)
 
 
 def main() -> None:
@@ -39,14 +41,15 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="read only this many digits (0 = all 7,494)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sizes and positions")
     parser.add_argument("--models", nargs="*", help="model names (default: every shipped MNIST model)")
-    parser.add_argument("--no-even-strokes", action="store_true", help="skip stroke-width evening")
+    parser.add_argument("--writers", choices=("held-out", "all"), default="held-out",
+                        help="the held-out writers' digits (default) or every writer's")
     args = parser.parse_args()
     configure_threads()
     SHIPPED.load_all()
     names = args.models or [n for n, m in SHIPPED.models.items() if m.dataset == "mnist"]
     start = time.perf_counter()
-    x, y = render_pendigits(args.limit, args.seed, not args.no_even_strokes)
-    print(f"{len(y)} pen-drawn digits rendered and preprocessed in {time.perf_counter() - start:.0f} s\n")
+    x, y = render_pendigits(args.limit, args.seed, HELD_OUT_WRITERS if args.writers == "held-out" else None)
+    print(f"{len(y)} pen-drawn digits ({args.writers} writers) rendered and preprocessed in {time.perf_counter() - start:.0f} s\n")
     print("| model | drawn digits | worst class | " + " | ".join(str(d) for d in range(10)) + " |")
     print("|---|---|---|" + "---|" * 10)
     results = {}

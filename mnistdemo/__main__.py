@@ -36,7 +36,8 @@ def _train(args: argparse.Namespace) -> None:
     changes = {field: getattr(args, field) for field, *_ in RECIPE_FLAGS.values() if getattr(args, field) is not None}
     changes |= {field: getattr(args, field) for field, _ in RECIPE_SWITCHES.values() if getattr(args, field) is not None}
     recipe = replace(recipe, **changes)
-    config = TrainConfig(arch=args.arch, dataset=args.dataset, recipe=recipe, train_subset=args.subset, seed=args.seed)
+    config = TrainConfig(arch=args.arch, dataset=args.dataset, recipe=recipe, train_subset=args.subset, seed=args.seed,
+                         drawn_copies=args.drawn_copies)
     data = load_dataset(args.dataset)
     print(f"Training {args.arch} on {args.dataset}: {recipe}", flush=True)
     result = train(config, data, verbose=2)
@@ -102,6 +103,9 @@ def main(argv: list[str] | None = None) -> None:
         t.add_argument(flag, dest=field, action=argparse.BooleanOptionalAction, help=text)
     t.add_argument("--subset", type=int, default=0, help="train on this many images (0 = all)")
     t.add_argument("--seed", type=int, default=0, help="random seed")
+    t.add_argument("--drawn-copies", type=int, default=0,
+                   help="MNIST only: also train on this many renderings of each pen-drawn digit by the "
+                        "tuning writers (the held-out writers stay unseen)")
     t.add_argument("--name", help="file stem (default ARCH-DATASET)")
     t.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="output folder")
     t.add_argument("--float16", action="store_true", help="store weights as float16")

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from mnistdemo.config import PENDIGITS_PATH
+from mnistdemo.preprocess import preprocess
 
 # The app's Sketchpad is CANVAS_SIZE x CANVAS_SIZE; Gradio's brush size is a radius.
 # Stroke width at 28 x 28 (`preprocess.stroke_width`, p10/median/p90): MNIST training digits
@@ -21,6 +22,11 @@ BRUSH_RADIUS = 10
 
 # Each browser mouse move costs ~0.25 s, so replayed strokes are kept short.
 MAX_BROWSER_POINTS = 15
+
+# Writer-disjoint halves: models may train on drawings by the odd-numbered writers; every
+# figure about reading drawings is measured on the even-numbered ones, whom no model saw.
+TUNING_WRITERS = frozenset(range(1, 31, 2))
+HELD_OUT_WRITERS = frozenset(range(2, 31, 2))
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,8 +52,11 @@ def _frozen_points(points: list[tuple[float, float]]) -> np.ndarray:
     return array
 
 
-def load_pendigits(path: str | Path | None = None) -> list[PenDigit]:
-    """Parse the UNIPEN text file (default: the repo's data/pendigits) -> list of PenDigit."""
+def load_pendigits(path: str | Path | None = None, writers: frozenset[int] | None = None) -> list[PenDigit]:
+    """Parse the UNIPEN text file (default: the repo's data/pendigits) -> list of PenDigit.
+
+    `writers` keeps only those writers' digits (None keeps all).
+    """
     path = Path(path) if path is not None else PENDIGITS_PATH
     digits: list[PenDigit] = []
     label: int | None = None
@@ -82,7 +91,7 @@ def load_pendigits(path: str | Path | None = None) -> list[PenDigit]:
                     raise ValueError(f"{path.name} line {number}: expected 'x y', got {line!r}")
                 points.append((float(fields[0]), float(fields[1])))
     finish_digit()
-    return digits
+    return digits if writers is None else [d for d in digits if d.writer in writers]
 
 
 def _transform(
@@ -178,3 +187,36 @@ def canvas_points(
         [(round(float(x), 1), round(float(y), 1)) for x, y in _subsample(s, max_points)]
         for s in strokes
     ]
+
+
+def render_drawn_digits(digits: list[PenDigit], copies: int = 1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Each digit drawn `copies` times at random placements, as the app's model sees it.
+
+    -> (N * copies, 28, 28) float32 in [0, 1] through the app's own preprocessing, (N * copies,) uint8 labels.
+    """
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for _ in range(copies):
+        for digit in digits:
+            images.append(preprocess(render_digit(digit, **random_placement(rng))))
+            labels.append(digit.label)
+    return np.stack(images).astype(np.float32), np.array(labels, dtype=np.uint8)
+
+
+def drawn_training_set(copies: int, cache_dir: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The tuning writers' digits, `copies` renderings each, as MNIST-style (N, 28, 28) uint8 + labels.
+
+    Rendering takes a few ms a digit, so the result is cached as .npz in `cache_dir`.
+    """
+    if copies < 1:
+        raise ValueError(f"copies must be at least 1, got {copies}")
+    path = cache_dir / f"drawn_digits_x{copies}.npz" if cache_dir is not None else None
+    if path is not None and path.exists():
+        with np.load(path) as npz:
+            return npz["x"], npz["y"]
+    x, y = render_drawn_digits(load_pendigits(writers=TUNING_WRITERS), copies, seed=copies)
+    x = np.round(x * 255).astype(np.uint8)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, x=x, y=y)
+    return x, y

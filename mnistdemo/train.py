@@ -11,7 +11,9 @@ import tensorflow as tf
 
 from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe, build_model
 from mnistdemo.augment import SPECS, augment_batch
+from mnistdemo.config import data_dir
 from mnistdemo.data import Dataset
+from mnistdemo.strokes import drawn_training_set
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class TrainConfig:
     custom: CustomCNN | None = None  # used when arch == "custom"
     train_subset: int = 0  # 0 = the whole training set
     seed: int = 0
+    drawn_copies: int = 0  # MNIST only: add this many renderings of each tuning writer's pen digit
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -33,7 +36,8 @@ class TrainConfig:
         custom = d.get("custom")
         return cls(arch=d["arch"], dataset=d["dataset"], recipe=Recipe(**d["recipe"]),
                    custom=CustomCNN(**custom) if custom else None,
-                   train_subset=d.get("train_subset", 0), seed=d.get("seed", 0))
+                   train_subset=d.get("train_subset", 0), seed=d.get("seed", 0),
+                   drawn_copies=d.get("drawn_copies", 0))
 
 
 def report_recipe(arch: str) -> Recipe:
@@ -131,6 +135,14 @@ def split_data(data: Dataset, config: TrainConfig, rng: np.random.Generator):
     return (x, y), None
 
 
+def _add_drawn_digits(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Training images plus rendered pen-drawn digits of the tuning writers (the pipeline shuffles them in)."""
+    if config.dataset != "mnist":
+        raise ValueError("Drawn digits can only be added to MNIST.")
+    drawn_x, drawn_y = drawn_training_set(config.drawn_copies, data_dir())
+    return np.concatenate([x, drawn_x]), np.concatenate([y, drawn_y.astype(y.dtype)])
+
+
 def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
           stop: threading.Event | None = None, verbose: int = 0) -> TrainResult:
     """Train a fresh model; `callbacks` see every batch and epoch; `stop` ends the run early."""
@@ -141,6 +153,8 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
         raise ValueError("Epochs must be 1-200 and batch size 1-4096.")
     keras.utils.set_random_seed(config.seed)
     (x, y), val = split_data(data, config, np.random.default_rng(config.seed))
+    if config.drawn_copies:
+        x, y = _add_drawn_digits(x, y, config)
     steps = math.ceil(len(x) / recipe.batch_size)
     model = build_model(config.arch, config.custom)
     logits = config.arch in ARCHITECTURES and ARCHITECTURES[config.arch].logits

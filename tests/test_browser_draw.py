@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mnistdemo.strokes import CANVAS_SIZE, canvas_points, load_pendigits
+from mnistdemo.strokes import CANVAS_SIZE, HELD_OUT_WRITERS, canvas_points, load_pendigits
 
 pytestmark = pytest.mark.browser
 
@@ -44,9 +44,9 @@ def _clear(page) -> None:
 
 
 def _twenty_pen_digits():
-    """Two digits of each class from different writers, at varied sizes and positions."""
+    """Two digits of each class by held-out writers, at varied sizes and positions."""
     rng = np.random.default_rng(7)
-    digits = load_pendigits()
+    digits = load_pendigits(writers=HELD_OUT_WRITERS)
     chosen = []
     for label in range(10):
         pool = [d for d in digits if d.label == label]

@@ -7,9 +7,9 @@ from mnistdemo.inference import SHIPPED
 
 
 def test_default_model_reads_replayed_pen_digits():
-    # The full benchmark (bench/drawn_digits.py, all 7,494 digits) is in the README; this is a
-    # fixed sample of 500 at random sizes and positions, a guard against regressions.
+    # The full benchmark (bench/drawn_digits.py, every held-out writer's digit) is in the README;
+    # this is a fixed sample of 500 of those at random sizes and positions, a regression guard.
     x, y = render_pendigits(limit=500, seed=1)
     model = SHIPPED.get(None)
     ev = evaluate_probabilities(model.probabilities(x), y)
-    assert ev.accuracy > 0.97, f"{model.name} read {ev.accuracy:.1%} of 500 pen-drawn digits"
+    assert ev.accuracy > 0.97, f"{model.name} read {ev.accuracy:.1%} of 500 held-out pen-drawn digits"

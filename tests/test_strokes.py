@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from mnistdemo.strokes import (
-    BRUSH_RADIUS, CANVAS_SIZE, MAX_BROWSER_POINTS, PenDigit, canvas_points, load_pendigits,
-    random_placement, render_digit,
+    BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, MAX_BROWSER_POINTS, TUNING_WRITERS, PenDigit, canvas_points,
+    drawn_training_set, load_pendigits, random_placement, render_digit, render_drawn_digits,
 )
 
 
@@ -135,3 +135,27 @@ def test_canvas_points_keep_the_first_and_last_point():
     assert len(points) <= MAX_BROWSER_POINTS
     (full,) = canvas_points(PenDigit(2, (stroke,)), max_points=1000)
     assert len(full) == 50 and points[0] == full[0] and points[-1] == full[-1]
+
+
+def test_tuning_and_held_out_writers_split_the_digits(digits):
+    assert not TUNING_WRITERS & HELD_OUT_WRITERS
+    tuning, held_out = load_pendigits(writers=TUNING_WRITERS), load_pendigits(writers=HELD_OUT_WRITERS)
+    assert len(tuning) + len(held_out) == len(digits)
+    assert {d.writer for d in held_out} == set(HELD_OUT_WRITERS)
+    assert all(len([d for d in held_out if d.label == k]) > 300 for k in range(10))
+
+
+def test_rendered_drawn_digits_look_like_mnist(digits):
+    x, y = render_drawn_digits(digits[:5], copies=2, seed=3)
+    assert x.shape == (10, 28, 28) and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    np.testing.assert_array_equal(y, [d.label for d in digits[:5]] * 2)
+    assert not np.array_equal(x[0], x[5])  # each copy at its own size and place
+    rows, cols = np.nonzero(x[0] > 0.1)
+    assert 18 <= max(np.ptp(rows), np.ptp(cols)) + 1 <= 22  # the 20 px box, give or take a blurred edge
+    again, _ = render_drawn_digits(digits[:5], copies=2, seed=3)
+    np.testing.assert_array_equal(x, again)
+
+
+def test_drawn_training_set_needs_at_least_one_copy():
+    with pytest.raises(ValueError, match="at least 1"):
+        drawn_training_set(0)
