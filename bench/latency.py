@@ -1,5 +1,10 @@
 """Prediction latency: in-process `predict` on a 280x280 canvas image, and over HTTP on loopback.
 
+Over HTTP, each prediction is an upload, a call and its streamed result (raw HTTP, three
+requests). A client that keeps one session hash, as gradio_client and the browser do, is
+measured first; then one that sends none, so Gradio builds a fresh session for every call
+(about 20 ms more with this app's ~100 components).
+
     python bench/latency.py                  # both, default model
     python bench/latency.py --model lenet5_bn-mnist --requests 300
 """
@@ -7,6 +12,7 @@
 import argparse
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,25 +55,20 @@ def bench_in_process(model: str | None, n: int) -> list[float]:
     return times
 
 
-def bench_http(model: str | None, n: int, url: str | None) -> list[float]:
-    proc = None
-    if url is None:
-        proc, url = start_app()
-    try:
-        pngs = [cv2.imencode(".png", image)[1].tobytes() for image in canvas_images(50)]
-        for data in pngs[:5]:
-            predict_http(url, "digit.png", data, model or "")
-        times = []
-        for i in range(n):
-            start = time.perf_counter()
-            event, result = predict_http(url, "digit.png", pngs[i % len(pngs)], model or "")
-            times.append((time.perf_counter() - start) * 1000)
-            if event != "complete":
-                raise RuntimeError(f"prediction failed: {result}")
-        return times
-    finally:
-        if proc:
-            stop_app(proc)
+def bench_http(model: str | None, n: int, url: str, keep_session: bool) -> list[float]:
+    """Milliseconds per upload + call + result; one session hash throughout, or none at all."""
+    session = uuid.uuid4().hex[:12] if keep_session else None
+    pngs = [cv2.imencode(".png", image)[1].tobytes() for image in canvas_images(50)]
+    for data in pngs[:5]:
+        predict_http(url, "digit.png", data, model or "", session)
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        event, result = predict_http(url, "digit.png", pngs[i % len(pngs)], model or "", session)
+        times.append((time.perf_counter() - start) * 1000)
+        if event != "complete":
+            raise RuntimeError(f"prediction failed: {result}")
+    return times
 
 
 def main() -> None:
@@ -80,9 +81,17 @@ def main() -> None:
     configure_threads()
     print("in-process predict (280x280 canvas, preprocessing included):",
           percentiles(bench_in_process(args.model, args.requests)))
-    if not args.skip_http:
-        print("HTTP on loopback (upload + predict + result):",
-              percentiles(bench_http(args.model, args.requests, args.url)))
+    if args.skip_http:
+        return
+    proc, url = (None, args.url) if args.url else start_app()
+    try:
+        print("HTTP on loopback (upload + predict + result), one session:",
+              percentiles(bench_http(args.model, args.requests, url, keep_session=True)))
+        print("HTTP on loopback (upload + predict + result), no session hash:",
+              percentiles(bench_http(args.model, args.requests, url, keep_session=False)))
+    finally:
+        if proc:
+            stop_app(proc)
 
 
 if __name__ == "__main__":

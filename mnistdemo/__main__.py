@@ -44,13 +44,26 @@ def _train(args: argparse.Namespace) -> None:
     logits = ARCHITECTURES[args.arch].logits
     evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
     stem = args.name or f"{args.arch}-{args.dataset}"
-    command = "python -m mnistdemo " + shlex.join(sys.argv[1:])
+    command = "python -m mnistdemo " + shlex.join(_without_out(sys.argv[1:]))
     meta = sidecar(result, evaluation, command, stem)
     path = save(result.model, meta, args.out, float16=args.float16)
     if args.float16:
         evaluation = _record_shipped_scores(path, data)
     print(f"test accuracy {evaluation.accuracy:.4%}, loss {evaluation.loss:.4f}, "
           f"{result.seconds:.0f} s of training -> {path}")
+
+
+def _without_out(argv: list[str]) -> list[str]:
+    """The arguments minus `--out DIR`: where a model is written is no part of how it is made."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--out":
+            skip = True
+        elif not arg.startswith("--out="):
+            kept.append(arg)
+    return kept
 
 
 def _record_shipped_scores(path, data):

@@ -22,6 +22,7 @@ def test_train_saves_a_model_with_its_sidecar_and_evaluate_rescores_it(tmp_path)
     meta = json.loads((tmp_path / "tiny.json").read_text())
     assert meta["arch"] == "pytorch_tutorial_cnn" and meta["config"]["train_subset"] == 1024
     assert meta["command"].startswith("python -m mnistdemo train --arch pytorch_tutorial_cnn")
+    assert "--out" not in meta["command"] and str(tmp_path) not in meta["command"]
     assert 0.5 < meta["test_accuracy"] < 1.0  # 1,024 images, one epoch: far above chance
     scored = _cli("evaluate", "tiny", "--dir", str(tmp_path))
     assert f"sidecar {meta['test_accuracy']:.4%}" in scored
