@@ -5,15 +5,16 @@
     python bench/long_use.py --url http://127.0.0.1:7860 --pid 1234
 
 Drives the Train tab's own events over HTTP in one visitor session (Start = `prepare` then
-`train_one`, Stop = `request_stop`) and prints the server's RSS before and after each run as a
-Markdown table. Then it stops a larger run half way and checks that the next run starts at once
-(nothing left locked). Exits 1 if any run fails.
+`train_one`, Stop = `request_stop`) and prints the server's RSS before and after each run, and the
+peak RSS of the process each run trained in, as a Markdown table. Then it stops a larger run half
+way and checks that the next run starts at once (nothing left locked). Exits 1 if any run fails.
 """
 
 import argparse
 import re
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -41,6 +42,49 @@ def rss_mb(pid: int | None) -> float:
     return float("nan")
 
 
+def training_children(pid: int | None) -> list[int]:
+    """Process ids of the training processes the server `pid` has spawned and not yet reaped."""
+    found = []
+    for entry in Path("/proc").iterdir() if pid else ():
+        try:
+            if not entry.name.isdigit() or b"spawn_main" not in (entry / "cmdline").read_bytes():
+                continue
+            status = dict(line.split(":\t", 1) for line in (entry / "status").read_text().splitlines()
+                          if ":\t" in line)
+            if int(status["PPid"]) == pid and not status["State"].startswith("Z"):
+                found.append(int(entry.name))
+        except (OSError, KeyError, ValueError):  # it ended while we looked
+            continue
+    return found
+
+
+class ChildPeak:
+    """While in a `with` block, samples the peak RSS (VmHWM) of the server's training processes."""
+
+    def __init__(self, pid: int | None, every: float = 0.2):
+        self.pid, self.every, self.peak_mb = pid, every, 0.0  # 0: no training process seen
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.every):
+            for child in training_children(self.pid):
+                try:
+                    for line in Path(f"/proc/{child}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
+                except OSError:
+                    continue
+
+    def __enter__(self) -> "ChildPeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def plain(html: str) -> str:
     """Status HTML -> one line of text."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
@@ -64,16 +108,19 @@ def finished(run: TrainingRun, timeout: float) -> str:
 
 def sequential_runs(url: str, pid: int | None, args: argparse.Namespace, session: str) -> None:
     """`args.runs` tiny runs in one session, printing RSS around each."""
-    print("| run | seconds | RSS before (MB) | RSS after (MB) | change (MB) | result |\n|---|---|---|---|---|---|")
+    print("| run | seconds | RSS before (MB) | RSS after (MB) | change (MB) | training process peak (MB) | result |"
+          "\n|---|---|---|---|---|---|---|")
     first = rss_mb(pid)
     for number in range(1, args.runs + 1):
         before, start = rss_mb(pid), time.perf_counter()
-        run = TrainingRun(url, {**TINY_RUN, "Training images": args.images}, session).start()
-        result = finished(run, args.timeout)
+        with ChildPeak(pid) as child:
+            run = TrainingRun(url, {**TINY_RUN, "Training images": args.images}, session).start()
+            result = finished(run, args.timeout)
         after = rss_mb(pid)
         print(f"| {number} | {time.perf_counter() - start:.1f} | {before:.0f} | {after:.0f} | "
-              f"{after - before:+.0f} | {result[:90]} |", flush=True)
-    print(f"\nRSS over {args.runs} runs: {first:.0f} MB -> {rss_mb(pid):.0f} MB")
+              f"{after - before:+.0f} | {child.peak_mb:.0f} | {result[:90]} |", flush=True)
+    print(f"\nRSS over {args.runs} runs: {first:.0f} MB -> {rss_mb(pid):.0f} MB; "
+          f"training processes still alive: {len(training_children(pid))}")
 
 
 def stopped_then_next(url: str, args: argparse.Namespace, session: str) -> None:

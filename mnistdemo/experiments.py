@@ -1,15 +1,13 @@
-"""Live runs and sweeps: training in a worker thread that streams batch/epoch events; no UI.
+"""Runs and sweeps: batch/epoch events a run streams, sweeps of one setting, finishing a trained model; no UI.
 
-The Train tab starts a `LiveRun`, drains its events into plots while it trains, then
-`finish_run` measures the model on the test set and wraps it as a `LoadedModel`.
+A run's process (mnistdemo/live.py) trains with an `EventReporter` that sends its events to the
+Train tab, then `finish_run` measures the model on the test set and wraps it as a `LoadedModel`.
 """
 
 import functools
-import queue
 import shlex
-import threading
-import time
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import keras
 import numpy as np
@@ -19,7 +17,7 @@ from mnistdemo.checkpoints import sidecar
 from mnistdemo.data import Dataset, load_dataset
 from mnistdemo.evaluate import Evaluation, evaluate_model
 from mnistdemo.inference import LoadedModel
-from mnistdemo.train import TrainConfig, TrainResult, to_model_input, train
+from mnistdemo.train import TrainConfig, TrainResult, to_model_input
 
 # A small batch-norm CNN that reaches 99% MNIST test accuracy in 2 epochs (bench/time_to_99.py).
 FAST = TrainConfig(
@@ -50,7 +48,7 @@ def sweep_configs(sweep: str, base: TrainConfig) -> list[tuple[str, TrainConfig]
 
 @functools.lru_cache(maxsize=2)
 def cached_dataset(name: str) -> Dataset:
-    """`load_dataset` once per process; the arrays are shared read-only by every run."""
+    """`load_dataset` once per process (the results gallery reads its test images; runs load their own)."""
     return load_dataset(name)
 
 
@@ -75,13 +73,19 @@ def train_size(config: TrainConfig, data: Dataset) -> int:
     return n - int(round(n * config.recipe.validation_split))
 
 
+class EventSink(Protocol):
+    """Where events go: a queue.Queue, or the pipe from a run's process to the server."""
+
+    def put(self, item: object) -> None: ...
+
+
 class EventReporter(keras.callbacks.Callback):
     """Puts a BatchEvent after every batch and an EpochEvent after every epoch into `events`.
 
     Give `samples` (images per epoch) and `batch_size` to make the last, smaller batch's values exact.
     """
 
-    def __init__(self, events: queue.Queue, samples: int = 0, batch_size: int = 0):
+    def __init__(self, events: EventSink, samples: int = 0, batch_size: int = 0):
         super().__init__()
         self.events, self.samples, self.batch_size = events, samples, batch_size
         self._epoch, self._steps, self._means = 0, 1, (0.0, 0.0)
@@ -110,50 +114,6 @@ class EventReporter(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.events.put(EpochEvent(epoch + 1, {key: float(value) for key, value in (logs or {}).items()}))
-
-
-class LiveRun:
-    """One training run in a worker thread; its events wait in a queue for whoever streams them."""
-
-    def __init__(self, config: TrainConfig, data: Dataset, stop: threading.Event):
-        self.config, self.data, self.stop = config, data, stop
-        self.events: queue.Queue = queue.Queue()
-        self.result: TrainResult | None = None
-        self.error: Exception | None = None
-        self.started = time.monotonic()
-        self._thread = threading.Thread(target=self._train, name="mnistdemo-train", daemon=True)
-        self._thread.start()
-
-    def _train(self) -> None:
-        try:
-            reporter = EventReporter(self.events, train_size(self.config, self.data), self.config.recipe.batch_size)
-            self.result = train(self.config, self.data, [reporter], self.stop)
-        except Exception as error:  # handed to the streaming side, which reports it
-            self.error = error
-
-    @property
-    def done(self) -> bool:
-        return not self._thread.is_alive() and self.events.empty()
-
-    def drain(self, wait: float) -> list[BatchEvent | EpochEvent]:
-        """Every event that arrives within `wait` seconds (returns early once training has ended)."""
-        out, deadline = [], time.monotonic() + wait
-        while True:
-            try:
-                out.append(self.events.get(timeout=max(0.0, min(0.05, deadline - time.monotonic()))))
-            except queue.Empty:
-                if time.monotonic() >= deadline or not self._thread.is_alive():
-                    break
-        while not self.events.empty():
-            out.append(self.events.get_nowait())
-        return out
-
-    def wait(self) -> TrainResult:
-        """Block until training ends; re-raise its error."""
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 def time_left(event: BatchEvent, elapsed: float, first_batch_at: float) -> float:

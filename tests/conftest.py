@@ -14,11 +14,17 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """The real Gradio server running app.py on the shipped weights (one per test session)."""
+def app_server():
+    """(process, base URL) of the real Gradio server running app.py on the shipped weights (one per test session)."""
     proc, url = start_app()
-    yield url
+    yield proc, url
     stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    """Base URL of the real Gradio server."""
+    return app_server[1]
 
 
 @pytest.fixture(scope="session")

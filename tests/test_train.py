@@ -10,8 +10,8 @@ import pytest
 from mnistdemo.architectures import CustomCNN, Recipe, build_model
 from mnistdemo.checkpoints import SAFE_STEM
 from mnistdemo.data import load_dataset
-from mnistdemo.experiments import (FAST, SWEEPS, BatchEvent, EpochEvent, EventReporter, LiveRun, finish_run,
-                                   reproduce_command, sweep_configs, time_left, train_size)
+from mnistdemo.experiments import (FAST, SWEEPS, BatchEvent, EpochEvent, EventReporter, reproduce_command,
+                                   sweep_configs, time_left, train_size)
 from mnistdemo.train import TrainConfig, to_model_input, train, with_recipe
 
 # 1000 images, a quarter held out: 750 to train = 6 batches per epoch, 5 of 128 and one of 110.
@@ -82,33 +82,6 @@ def test_stop_ends_the_run_at_the_next_batch_and_keeps_a_usable_model(mnist):
     probs = np.asarray(result.model.predict_on_batch(to_model_input(mnist.x_test[:500])))
     assert probs.shape == (500, 10) and np.allclose(probs.sum(axis=1), 1, atol=1e-4)
     assert np.mean(probs.argmax(axis=1) == mnist.y_test[:500]) > 0.3  # 9 batches already beat chance
-
-
-@pytest.mark.slow
-def test_live_run_streams_from_a_thread_and_becomes_a_drawable_model(mnist):
-    live = LiveRun(with_recipe(TINY, epochs=1), mnist, threading.Event())
-    got = []
-    while not live.done:
-        got += live.drain(0.2)
-    result = live.wait()
-    assert sum(isinstance(e, BatchEvent) for e in got) == 6 and sum(isinstance(e, EpochEvent) for e in got) == 1
-    rows = np.array([(e.epoch, e.loss, e.accuracy) for e in got if isinstance(e, BatchEvent)])
-    run = finish_run(result, mnist, "run01-custom", rows)
-    assert SAFE_STEM.match(run.name)
-    assert run.meta["params"] == result.model.count_params() == run.model.model.count_params()
-    assert run.meta["test_accuracy"] == pytest.approx(run.evaluation.accuracy, abs=1e-6)
-    assert run.meta["epochs"] == 1 and len(run.meta["per_class_accuracy"]) == 10
-    assert getattr(run.model.model, "optimizer", None) is None  # the served copy carries no training state
-    probs = run.model.probabilities(mnist.x_test[:200].astype(np.float32) / 255)
-    assert np.mean(probs.argmax(axis=1) == run.evaluation.predicted[:200]) == 1.0
-    assert sum(run.model.predict(255 - mnist.x_test[0]).values()) == pytest.approx(1.0, abs=1e-4)
-
-
-@pytest.mark.slow
-def test_training_errors_reach_the_streaming_side(mnist):
-    live = LiveRun(TrainConfig(arch="custom", dataset="fashion_mnist"), mnist, threading.Event())
-    with pytest.raises(ValueError, match="fashion_mnist"):
-        live.wait()
 
 
 @pytest.mark.parametrize("sweep", list(SWEEPS))

@@ -12,6 +12,7 @@ from mnistdemo import plots
 from mnistdemo.checkpoints import save
 from mnistdemo.config import CLASS_NAMES
 from mnistdemo.experiments import CompletedRun, cached_dataset
+from mnistdemo.live import LiveRun
 
 PLOT_HEIGHT = 300  # fixed: a streamed plot without one froze the page (NOTES.md)
 MAX_RUNS = 12  # per session; the oldest run (and its model) goes when a 13th finishes
@@ -30,6 +31,7 @@ class TrainSession:
     def __init__(self):
         self.runs: list[CompletedRun] = []
         self.stop = threading.Event()
+        self.live: LiveRun | None = None  # the run training now, in its own process
         self.counter = 0
         self.overlay_key = "accuracy"  # the per-epoch curve the comparison overlays
         self._dir: Path | None = None
@@ -67,8 +69,11 @@ class TrainSession:
         return next((r for r in self.runs if r.name == name), None)
 
     def close(self) -> None:
-        """Stop any run and delete the download folder (Gradio calls this when the session ends)."""
+        """End any run's process and delete the download folder (Gradio calls this when the session ends)."""
         self.stop.set()
+        live = self.live  # read once: the training thread clears it when its run ends
+        if live is not None:
+            live.close()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
 

@@ -1,9 +1,10 @@
 """Train & compare tab: set up a CNN, watch it train live, read its results, compare the session's runs."""
 
+import html
 import math
 import threading
 import time
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import gradio as gr
@@ -12,8 +13,8 @@ import numpy as np
 from mnistdemo import plots
 from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe
 from mnistdemo.config import DATASET_TITLES, DATASETS
-from mnistdemo.experiments import (FAST, SWEEPS, BatchEvent, LiveRun, cached_dataset, finish_run,
-                                   sweep_configs, time_left)
+from mnistdemo.experiments import FAST, SWEEPS, BatchEvent, sweep_configs, time_left
+from mnistdemo.live import LiveRun, RunFailed
 from mnistdemo.train import TrainConfig, report_recipe
 from mnistdemo.ui import TRAIN_CONCURRENCY_ID
 from mnistdemo.ui.compare import (PLOT_HEIGHT, TrainSession, build_comparison, build_results,
@@ -83,7 +84,7 @@ def _queued_status() -> str:
     if _TRAINING_NOW.is_set():
         return _status("⏳ Another run is training on this server (one at a time, so drawing stays fast). "
                        "Yours is queued and starts as soon as it ends; your place in the queue shows here.")
-    return _status("Starting: loading the data and building the network…")
+    return _status("Starting: a fresh training process loads TensorFlow and the data, then builds the network…")
 
 
 def _progress(title: str, event: BatchEvent, elapsed: float, first_at: float, epochs: int) -> str:
@@ -101,7 +102,7 @@ def _live_plots(batches: list, history: dict) -> tuple:
 
 def _follow(live: LiveRun, title: str, epochs: int, batches: list, history: dict):
     """Drain a run's events into `batches` and `history`; yield a progress line at most every UPDATE_EVERY s."""
-    last, first_at = 0.0, None
+    last, first_at, said_evaluating = 0.0, None, False
     while not live.done:
         newest = None
         for event in live.drain(0.1):
@@ -111,7 +112,10 @@ def _follow(live: LiveRun, title: str, epochs: int, batches: list, history: dict
             else:
                 for key, value in event.logs.items():
                     history.setdefault(key, []).append(value)
-        if newest and time.monotonic() - last >= UPDATE_EVERY:
+        if live.evaluating and not said_evaluating:
+            said_evaluating = True
+            yield _status(f"<b>{title}</b> · evaluating on the test set…")
+        elif newest and not live.evaluating and time.monotonic() - last >= UPDATE_EVERY:
             last = time.monotonic()
             yield _progress(title, newest, last - live.started, first_at, epochs)
 
@@ -129,24 +133,23 @@ def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[st
             name = session.next_name(config.arch, label)
             title = f"{name} ({number} of {len(jobs)})" if len(jobs) > 1 else name
             batches, history = [], {}
-            live = LiveRun(config, cached_dataset(config.dataset), session.stop)
             try:
-                for progress in _follow(live, title, config.recipe.epochs, batches, history):
+                session.live = LiveRun(config, name, session.stop)  # trains in its own process
+                for progress in _follow(session.live, title, config.recipe.epochs, batches, history):
                     yield progress, *_live_plots(batches, history), *unchanged
-                result = live.wait()
-            except ValueError as error:  # a recipe train() refuses
+                run = replace(session.live.wait(), experiment=experiment)
+            except (ValueError, RunFailed) as error:  # a recipe train() refuses, or the process died
+                yield _status(f"✖ {html.escape(str(error))}"), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
                 raise gr.Error(str(error)) from None
-            finally:
-                if not live.done:  # the visitor left (generator closed): end the run at the next batch
-                    session.stop.set()
-            evaluating = _status(f"<b>{title}</b> · evaluating on the test set…")
-            yield evaluating, *_live_plots(batches, history), *unchanged
-            run = finish_run(result, cached_dataset(config.dataset), name, np.array(batches).reshape(-1, 3),
-                             experiment)
+            finally:  # ends the process if the visitor left (generator closed) and removes its files
+                if session.live is not None:
+                    session.live.close()
+                session.live = None
             session.add(run, session_models)
-            done = "stopped early, model kept" if result.stopped else "done"
+            done = "stopped early, model kept" if run.meta["stopped_early"] else "done"
             yield (_status(f"<b>{run.name}</b> {done}: test accuracy {run.meta['test_accuracy']:.2%} after "
-                           f"{result.seconds:.1f} s of training. It is now in the Draw tab's model list."),
+                           f"{run.meta['train_seconds']:.1f} s of training. It is now in the Draw tab's model "
+                           "list."),
                    *_live_plots(batches, history),
                    gr.update(choices=[r.name for r in session.runs], value=run.name),
                    gr.update(choices=model_choices(session_models)),
