@@ -115,10 +115,10 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def predict_once(url: str, image: bytes, model: str, timeout: float) -> str:
+def predict_once(url: str, image: bytes, model: str, timeout: float, session: str | None = None) -> str:
     """Upload + call + result: the top label, or RuntimeError with the server's error."""
     path = upload(url, "digit.png", image, timeout=timeout)
-    event, data = call(url, "predict", [file_data(path, "digit.png"), model], timeout=timeout)
+    event, data = call(url, "predict", [file_data(path, "digit.png"), model], session, timeout=timeout)
     if event != "complete":
         raise RuntimeError(f"error event: {data}")
     return data[0]["label"]
@@ -126,7 +126,8 @@ def predict_once(url: str, image: bytes, model: str, timeout: float) -> str:
 
 def client(url: str, image: bytes, expected: str, args: argparse.Namespace, deadline: float,
            barrier: threading.Barrier, tally: Tally) -> None:
-    """One visitor: `args.requests` predictions one after another, until the deadline."""
+    """One visitor (one session, as a browser keeps): `args.requests` predictions one after another."""
+    session = f"bench-{uuid.uuid4().hex[:12]}"
     barrier.wait()
     for _ in range(args.requests):
         if time.monotonic() > deadline:
@@ -135,7 +136,7 @@ def client(url: str, image: bytes, expected: str, args: argparse.Namespace, dead
             return
         start = time.perf_counter()
         try:
-            label = predict_once(url, image, args.model, args.timeout)
+            label = predict_once(url, image, args.model, args.timeout, session)
         except Exception as error:  # counted, never raised: the other clients go on
             with tally.lock:
                 tally.errors.append(repr(error)[:200])

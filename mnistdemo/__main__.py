@@ -40,7 +40,12 @@ def _train(args: argparse.Namespace) -> None:
                          drawn_copies=args.drawn_copies)
     data = load_dataset(args.dataset)
     print(f"Training {args.arch} on {args.dataset}: {recipe}", flush=True)
-    result = train(config, data, verbose=2)
+    callbacks = []
+    if args.resume_dir:
+        import keras
+
+        callbacks.append(keras.callbacks.BackupAndRestore(str(args.resume_dir)))
+    result = train(config, data, callbacks, verbose=2)
     logits = ARCHITECTURES[args.arch].logits
     evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
     stem = args.name or f"{args.arch}-{args.dataset}"
@@ -53,15 +58,18 @@ def _train(args: argparse.Namespace) -> None:
           f"{result.seconds:.0f} s of training -> {path}")
 
 
+PLACE_FLAGS = ("--out", "--resume-dir")  # where files go is no part of how a model is made
+
+
 def _without_out(argv: list[str]) -> list[str]:
-    """The arguments minus `--out DIR`: where a model is written is no part of how it is made."""
+    """The arguments minus `--out DIR` and `--resume-dir DIR`."""
     kept, skip = [], False
     for arg in argv:
         if skip:
             skip = False
-        elif arg == "--out":
+        elif arg in PLACE_FLAGS:
             skip = True
-        elif not arg.startswith("--out="):
+        elif not arg.startswith(tuple(f"{flag}=" for flag in PLACE_FLAGS)):
             kept.append(arg)
     return kept
 
@@ -122,6 +130,8 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--name", help="file stem (default ARCH-DATASET)")
     t.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="output folder")
     t.add_argument("--float16", action="store_true", help="store weights as float16")
+    t.add_argument("--resume-dir", type=Path,
+                   help="back up after every epoch here and, if a run was cut off, resume from it")
     e = sub.add_parser("evaluate", help="re-measure a saved model on its test set")
     e.add_argument("name", help="model name, e.g. lenet5_bn-mnist")
     e.add_argument("--dir", type=Path, default=WEIGHTS_DIR, help="weights folder")

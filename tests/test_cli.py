@@ -17,12 +17,14 @@ def _cli(*args: str, cwd=REPO_DIR) -> str:
 def test_train_saves_a_model_with_its_sidecar_and_evaluate_rescores_it(tmp_path):
     out = _cli("train", "--arch", "pytorch_tutorial_cnn", "--subset", "1024", "--epochs", "1",
                "--schedule", "onecycle", "--optimizer", "adam", "--lr", "1e-2", "--val-split", "0",
-               "--no-reduce-lr", "--no-early-stop", "--name", "tiny", "--out", str(tmp_path))
+               "--no-reduce-lr", "--no-early-stop", "--name", "tiny", "--out", str(tmp_path),
+               "--resume-dir", str(tmp_path / "backup"))
     assert "test accuracy" in out
     meta = json.loads((tmp_path / "tiny.json").read_text())
     assert meta["arch"] == "pytorch_tutorial_cnn" and meta["config"]["train_subset"] == 1024
     assert meta["command"].startswith("python -m mnistdemo train --arch pytorch_tutorial_cnn")
     assert "--out" not in meta["command"] and str(tmp_path) not in meta["command"]
+    assert not any((tmp_path / "backup").glob("*"))  # a finished run leaves no backup behind
     assert 0.5 < meta["test_accuracy"] < 1.0  # 1,024 images, one epoch: far above chance
     scored = _cli("evaluate", "tiny", "--dir", str(tmp_path))
     assert f"sidecar {meta['test_accuracy']:.4%}" in scored

@@ -165,10 +165,17 @@ def test_ui_writes_temporary_files_only_in_a_session_folder():
     assert len(uses) == 1 and uses[0][0] == "compare.py" and "tempfile.mkdtemp(" in uses[0][1], uses
 
 
-def _tiny_model():
-    import keras
+TINY = {"blocks": 1, "kernel_size": 3, "filters": 4, "dense_units": 0, "batch_norm": False, "dropout": 0.0}
 
-    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+
+def _tiny_model():
+    from mnistdemo.architectures import CustomCNN, build_model
+
+    return build_model("custom", CustomCNN(**TINY))
+
+
+def _tiny_meta(name: str) -> dict:
+    return {"name": name, "dataset": "mnist", "arch": "custom", "config": {"custom": TINY}}
 
 
 def test_downloads_come_from_private_per_session_folders():
@@ -184,8 +191,7 @@ def test_downloads_come_from_private_per_session_folders():
             assert session.dir.parent == Path(tempfile.gettempdir())
             assert stat.S_IMODE(session.dir.stat().st_mode) == 0o700  # mkdtemp: no other user reads it
         name = first.next_name("custom")
-        run = CompletedRun(name, {"name": name, "dataset": "mnist"}, None,
-                           LoadedModel(name, _tiny_model(), {"name": name, "dataset": "mnist"}))
+        run = CompletedRun(name, _tiny_meta(name), None, LoadedModel(name, _tiny_model(), _tiny_meta(name)))
         path = Path(model_file(first, run))
         assert path.parent == first.dir and path.name == f"{name}.keras"
         assert list(second.dir.iterdir()) == []
