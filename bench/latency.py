@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--url", help="measure a running server instead of starting one")
     parser.add_argument("--skip-http", action="store_true", help="only the in-process measurement")
     args = parser.parse_args()
-    configure_threads()
+    configure_threads(serving=True)  # as the app does
     print("in-process predict (280x280 canvas, preprocessing included):",
           percentiles(bench_in_process(args.model, args.requests)))
     if args.skip_http:

@@ -12,7 +12,7 @@ TRAIN_CONCURRENCY_ID = "training"  # one training run at a time on the whole ser
 
 def build_demo() -> gr.Blocks:
     """The whole app: Draw tab and Train & compare tab sharing this session's models."""
-    configure_threads()
+    configure_threads(serving=True)
     from mnistdemo.ui.draw_tab import build_draw_tab
     from mnistdemo.ui.train_tab import build_train_tab
 
