@@ -95,14 +95,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5, help="number of seeds (0, 1, ...); median over them")
     parser.add_argument("--target", type=float, default=0.99, help="test accuracy to reach")
     parser.add_argument("--evals-per-epoch", type=int, default=8, help="test evaluations per epoch")
-    parser.add_argument("--first-eval-epoch", type=float, default=1.0,
-                        help="start evaluating after this many epochs (earlier ones cannot reach 99%%)")
+    parser.add_argument("--first-eval-epoch", type=float, default=0.5,
+                        help="start evaluating after this many epochs (earlier ones do not reach 99%%)")
     parser.add_argument("--subset", type=int, default=0, help="training images (0 = all 60,000)")
     parser.add_argument("--epochs", type=int, help="epochs (default: the preset's)")
     parser.add_argument("--batch-size", type=int, help="batch size (default: the preset's)")
     parser.add_argument("--lr", type=float, help="peak learning rate (default: the preset's)")
+    parser.add_argument("--label-smoothing", type=float, help="label smoothing (default: the preset's)")
     parser.add_argument("--blocks", type=int, help="conv+pool blocks of the custom CNN (default: the preset's)")
     parser.add_argument("--filters", type=int, help="filters in the first block (default: the preset's)")
+    parser.add_argument("--dense-units", type=int, help="hidden dense units, 0 = none (default: the preset's)")
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     parser.add_argument("--force", action="store_true", help="run even while other training shares the cores")
     args = parser.parse_args()
@@ -110,10 +112,10 @@ def main() -> None:
         sys.exit("Other training is running; timings would be wrong. Wait, or pass --force:\n" + "\n".join(others))
 
     configure_threads()
-    changes = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size,
-                                 "learning_rate": args.lr}.items() if v is not None}
-    custom = replace(FAST.custom, **{k: v for k, v in {"blocks": args.blocks, "filters": args.filters}.items()
-                                     if v is not None})
+    changes = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.lr,
+                                 "label_smoothing": args.label_smoothing}.items() if v is not None}
+    custom = replace(FAST.custom, **{k: v for k, v in {"blocks": args.blocks, "filters": args.filters,
+                                                       "dense_units": args.dense_units}.items() if v is not None})
     config = replace(with_recipe(FAST, **changes), custom=custom, train_subset=args.subset)
     data = load_dataset("mnist")
     print(f"{config.custom}\n{config.recipe}\ntraining images: {config.train_subset or len(data.x_train)}, "

@@ -19,11 +19,13 @@ from mnistdemo.evaluate import Evaluation, evaluate_model
 from mnistdemo.inference import LoadedModel
 from mnistdemo.train import TrainConfig, TrainResult, to_model_input
 
-# A small batch-norm CNN that reaches 99% MNIST test accuracy in 2 epochs (bench/time_to_99.py).
+# A small batch-norm CNN that reaches 99% MNIST test accuracy within one epoch (bench/time_to_99.py).
+# The dense layer and label smoothing cost almost nothing and gave the last 0.1 point.
 FAST = TrainConfig(
     arch="custom",
-    custom=CustomCNN(blocks=3, kernel_size=3, filters=16, batch_norm=True),
-    recipe=Recipe(optimizer="adam", learning_rate=5e-3, schedule="onecycle", batch_size=128, epochs=2),
+    custom=CustomCNN(blocks=3, kernel_size=3, filters=16, batch_norm=True, dense_units=128),
+    recipe=Recipe(optimizer="adam", learning_rate=5e-3, schedule="onecycle", batch_size=128, epochs=1,
+                  label_smoothing=0.1),
     train_subset=0,
 )
 
