@@ -1,15 +1,34 @@
-"""Regression guard for real drawings: the default model on a few hundred replayed pen-drawn digits."""
+"""Regression guard for real drawings: shipped MNIST models on a few hundred replayed pen-drawn digits."""
 
+import json
+
+import pytest
 from drawn_digits import render_pendigits  # bench/drawn_digits.py, on the path through conftest
 
+from mnistdemo.config import WEIGHTS_DIR
 from mnistdemo.evaluate import evaluate_probabilities
 from mnistdemo.inference import SHIPPED
 
+MNIST_MODELS = sorted(p.stem for p in WEIGHTS_DIR.glob("*.keras")
+                      if json.loads(p.with_suffix(".json").read_text())["dataset"] == "mnist")
 
-def test_default_model_reads_replayed_pen_digits():
+
+@pytest.fixture(scope="module")
+def held_out_sample():
     # The full benchmark (bench/drawn_digits.py, every held-out writer's digit) is in the README;
     # this is a fixed sample of 500 of those at random sizes and positions, a regression guard.
-    x, y = render_pendigits(limit=500, seed=1)
+    return render_pendigits(limit=500, seed=1)
+
+
+def test_default_model_reads_replayed_pen_digits(held_out_sample):
+    x, y = held_out_sample
     model = SHIPPED.get(None)
     ev = evaluate_probabilities(model.probabilities(x), y)
     assert ev.accuracy > 0.97, f"{model.name} read {ev.accuracy:.1%} of 500 held-out pen-drawn digits"
+
+
+@pytest.mark.parametrize("name", MNIST_MODELS)
+def test_every_mnist_model_reads_most_replayed_pen_digits(held_out_sample, name):
+    x, y = held_out_sample
+    ev = evaluate_probabilities(SHIPPED.get(name).probabilities(x), y)
+    assert ev.accuracy > 0.93, f"{name} read {ev.accuracy:.1%} of 500 held-out pen-drawn digits"
