@@ -4,9 +4,9 @@
 #   scripts/train_shipped.sh lenet5_bn-mnist  # just one
 #   OUT=/tmp/candidates scripts/train_shipped.sh best_mnist-mnist   # somewhere else
 # Each sidecar weights/<name>.json records the exact command that made it. MNIST models (all but
-# resnet_block_3x3, shipped before this) also
-# see 4 renderings of each pen-drawn digit by the tuning writers (--drawn-copies 4); the
-# held-out writers' digits, on which bench/drawn_digits.py reports, stay unseen.
+# resnet_block_3x3, shipped before this) also see 4 renderings of each pen-drawn digit by the
+# tuning writers (--drawn-copies 4); the held-out writers' digits, on which bench/drawn_digits.py
+# reports, stay unseen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=${PYTHON:-.venv/bin/python}
