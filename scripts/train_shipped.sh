@@ -3,9 +3,8 @@
 #   scripts/train_shipped.sh                  # all of them, into weights/
 #   scripts/train_shipped.sh lenet5_bn-mnist  # just one
 #   OUT=/tmp/candidates scripts/train_shipped.sh best_mnist-mnist   # somewhere else
-# Each sidecar weights/<name>.json records the exact command that made it. MNIST models (all but
-# resnet_block_3x3, shipped before this) also see 4 renderings of each pen-drawn digit by the
-# tuning writers (--drawn-copies 4); the held-out writers' digits, on which bench/drawn_digits.py
+# Each sidecar weights/<name>.json records the exact command that made it. MNIST models also
+# see 4 renderings of each pen-drawn digit by the tuning writers (--drawn-copies 4); the held-out writers' digits, on which bench/drawn_digits.py
 # reports, stay unseen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +22,6 @@ run fashion_cnn-mnist          --arch fashion_cnn --dataset mnist $fast --lr 3e-
 run tf2_cnn_dense1024-mnist    --arch tf2_cnn_dense1024 --dataset mnist $fast --lr 1e-3 --batch-size 128 --epochs 3 --augment --float16 $drawn
 run lenet5_bn-fashion_mnist    --arch lenet5_bn --dataset fashion_mnist $fast --lr 5e-3 --epochs 8 --no-augment
 run fashion_cnn-fashion_mnist  --arch fashion_cnn --dataset fashion_mnist $fast --lr 3e-3 --batch-size 128 --epochs 7 --no-augment
-run resnet_block_3x3-mnist     --arch resnet_block_3x3 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment  # as shipped: without drawn digits
+run resnet_block_3x3-mnist     --arch resnet_block_3x3 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment $drawn
 run resnet_block_5x5-mnist     --arch resnet_block_5x5 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment $drawn
 run best_mnist-mnist           --arch best_mnist --dataset mnist --epochs 12 $drawn
