@@ -49,7 +49,7 @@ def _train(args: argparse.Namespace) -> None:
     logits = ARCHITECTURES[args.arch].logits
     evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
     stem = args.name or f"{args.arch}-{args.dataset}"
-    command = "python -m mnistdemo " + shlex.join(_without_out(sys.argv[1:]))
+    command = "python -m mnistdemo " + shlex.join(_without_places(sys.argv[1:]))
     meta = sidecar(result, evaluation, command, stem)
     path = save(result.model, meta, args.out, float16=args.float16)
     if args.float16:
@@ -61,7 +61,7 @@ def _train(args: argparse.Namespace) -> None:
 PLACE_FLAGS = ("--out", "--resume-dir")  # where files go is no part of how a model is made
 
 
-def _without_out(argv: list[str]) -> list[str]:
+def _without_places(argv: list[str]) -> list[str]:
     """The arguments minus `--out DIR` and `--resume-dir DIR`."""
     kept, skip = [], False
     for arg in argv:
