@@ -325,7 +325,7 @@ def test_two_browsers_never_share_trained_models(browser, app_url):
         mine.locator(f"#{elem_id} input[type=number]").fill(str(value))
         mine.locator(f"#{elem_id} input[type=number]").press("Enter")
     mine.locator("#train-start").click()
-    mine.locator("#train-status").get_by_text("It is now in the Draw tab").wait_for(timeout=120_000)
+    mine.locator("#train-status").get_by_text("now in the Draw tab").wait_for(timeout=120_000)
     assert [o.split(" ")[0] for o in _draw_tab_trained_models(mine)] == ["run01-custom"]
     assert _draw_tab_trained_models(theirs) == []
     theirs.reload()

@@ -129,7 +129,7 @@ def test_the_server_trains_in_a_child_and_starts_again_after_one_is_killed(app_s
     following = TrainingRun(url, TINY_RUN, session).start()
     assert "Another run is training" not in following.statuses[0]
     assert following.wait(180) == "complete", following.error
-    assert "It is now in the Draw tab" in following.statuses[-1] and "run02-custom" in following.statuses[-1]
+    assert "now in the Draw tab" in following.statuses[-1] and "run02-custom" in following.statuses[-1]
     assert training_children(proc.pid) == []
 
 

@@ -5,6 +5,7 @@ import os
 import gradio as gr
 
 from mnistdemo import configure_threads
+from mnistdemo.ui.texts import I18N, t
 
 MAX_FILE_SIZE = "10mb"  # uploads above this get HTTP 413 before any work is done
 TRAIN_CONCURRENCY_ID = "training"  # one training run at a time on the whole server
@@ -17,13 +18,14 @@ def build_demo() -> gr.Blocks:
     from mnistdemo.ui.train_tab import build_train_tab
 
     with gr.Blocks(title="mnistdemo: draw a digit") as demo:
-        gr.Markdown("# mnistdemo\nDraw a digit and watch convolutional networks read it; "
-                    "train and compare networks live.")
+        gr.Markdown("# mnistdemo")
+        gr.Markdown(t("Draw a digit and watch convolutional networks read it; train and compare networks live. "
+                      "Language: Settings (at the foot of the page) → Language."))
         session_models = gr.State({})  # name -> LoadedModel trained in this browser session
         with gr.Tabs():
-            with gr.Tab("Draw", id="draw"):
+            with gr.Tab(t("Draw"), id="draw"):
                 model_choice = build_draw_tab(session_models)
-            with gr.Tab("Train & compare", id="train"):
+            with gr.Tab(t("Train & compare"), id="train"):
                 build_train_tab(session_models, model_choice)
     demo.queue(max_size=256, default_concurrency_limit=8)
     return demo
@@ -31,5 +33,5 @@ def build_demo() -> gr.Blocks:
 
 def launch_options() -> dict:
     """Keyword arguments for `demo.launch()`; server name/port come from GRADIO_SERVER_* if set."""
-    return {"max_file_size": MAX_FILE_SIZE, "theme": gr.themes.Soft(),
+    return {"max_file_size": MAX_FILE_SIZE, "theme": gr.themes.Soft(), "i18n": I18N,
             "server_port": int(os.environ.get("GRADIO_SERVER_PORT", 7860))}

@@ -13,11 +13,12 @@ from mnistdemo.checkpoints import save
 from mnistdemo.config import CLASS_NAMES
 from mnistdemo.experiments import CompletedRun, cached_dataset
 from mnistdemo.live import LiveRun
+from mnistdemo.ui.texts import both, say, t
 
 PLOT_HEIGHT = 300  # fixed: a streamed plot without one froze the page (NOTES.md)
 MAX_RUNS = 12  # per session; the oldest run (and its model) goes when a 13th finishes
 GALLERY_LIMIT = 48
-BN_LAG_NOTE = (
+BN_LAG_NOTE = t(
     "**Why can test accuracy sit far below training accuracy after an epoch or two?** Batch "
     "normalisation trains on each batch's own statistics but predicts with moving averages of "
     "them, which lag behind the weights early in training (Keras's momentum 0.99, which the report "
@@ -84,15 +85,15 @@ def run_summary(run: CompletedRun) -> str:
     m = run.meta
     history = m["history"]
     train_acc = history.get("accuracy", [float("nan")])[-1]
+    stopped = " · **" + both("stopped early") + "**" if m.get("stopped_early") else ""
     lines = [f"### {run.name}",
-             f"**Test accuracy {m['test_accuracy']:.2%}** · test loss {m['test_loss']:.4f} · "
-             f"training accuracy (last epoch) {train_acc:.2%} · {m['params']:,} parameters · "
-             f"{m['epochs']} epoch{'s' * (m['epochs'] != 1)} in {m['train_seconds']:.1f} s"
-             + (" · **stopped early**" if m.get("stopped_early") else "")]
+             say("Test accuracy · test loss · training accuracy (last epoch) · parameters · epochs · seconds: ",
+                 f"**{m['test_accuracy']:.2%}** · {m['test_loss']:.4f} · {train_acc:.2%} · {m['params']:,} · "
+                 f"{m['epochs']} · {m['train_seconds']:.1f} s{stopped}")]
     uses_bn = any(type(layer).__name__ == "BatchNormalization" for layer in run.model.model.layers)
     if uses_bn and train_acc - m["test_accuracy"] > 0.03:
-        lines.append("⚠️ This net uses batch normalisation and its test accuracy trails its training "
-                     "accuracy: see the note below.")
+        lines.append("⚠️ " + say("This net uses batch normalisation and its test accuracy trails its training "
+                                 "accuracy: see the note below."))
     return "\n\n".join(lines)
 
 
@@ -100,15 +101,16 @@ def run_outputs(session: TrainSession, name: str | None) -> tuple:
     """Results of one run: summary, per-class bars, confusion table, layer table, model download."""
     run = session.get(name)
     if run is None:
-        return ("Train a model to see its results here.", None, None, None, None, [],
-                "Choose a cell of the confusion matrix.")
+        return (say("Train a model to see its results here."), None, None, None, None, [],
+                say("Choose a cell of the confusion matrix to see those test images."))
     names = run.model.class_names
     lowest = float(run.evaluation.per_class.min())
     bars = gr.BarPlot(plots.per_class_frame(run.evaluation.per_class, names), sort=list(names),
                       y_lim=[max(0.0, np.floor(lowest * 10) / 10 - 0.1), 1.0])
-    confusion = plots.confusion_styler(plots.confusion_frame(run.evaluation.confusion, names))
+    confusion = plots.confusion_frame(run.evaluation.confusion, names).rename(columns=both)
+    confusion = plots.confusion_styler(confusion)
     return (run_summary(run), bars, confusion, plots.model_summary_frame(run.model.model),
-            model_file(session, run), [], "Choose a cell of the confusion matrix to see those test images.")
+            model_file(session, run), [], say("Choose a cell of the confusion matrix to see those test images."))
 
 
 def model_file(session: TrainSession, run: CompletedRun) -> str:
@@ -123,21 +125,20 @@ def misclassified(session: TrainSession, name: str | None, evt: gr.SelectData) -
     """Gallery of test images behind a confusion-matrix cell (a diagonal cell: that class's errors)."""
     run = session.get(name)
     if run is None or not isinstance(evt.index, (list, tuple)):
-        return [], "Train a model first."
+        return [], say("Train a model first.")
     true, column = evt.index
     names = run.model.class_names
     pred = None if column == 0 or column - 1 == true else column - 1
     data = cached_dataset(run.meta["dataset"])
     picked = run.evaluation.misclassified(data.y_test, true=true, pred=pred)
-    what = f"true **{names[true]}** read as **{names[pred]}**" if pred is not None else \
-        f"true **{names[true]}** read as anything else"
+    what = f"**{names[true]}** → **{names[pred] if pred is not None else '≠ ' + names[true]}**"
     images = []
     for i in picked[:GALLERY_LIMIT]:
         p = int(run.evaluation.predicted[i])
         big = np.kron(255 - data.x_test[i], np.ones((4, 4), np.uint8))  # dark ink on white, 112 x 112
         images.append((big, f"{names[data.y_test[i]]} → {names[p]} ({run.evaluation.probabilities[i, p]:.0%})"))
-    shown = f" (first {GALLERY_LIMIT} shown)" if len(picked) > GALLERY_LIMIT else ""
-    return images, f"{len(picked)} test images: {what}{shown}."
+    shown = f" ({GALLERY_LIMIT}/{len(picked)})" if len(picked) > GALLERY_LIMIT else ""
+    return images, say("Test images (count, true class → read as): ", f"{len(picked)}{shown} · {what}")
 
 
 def _legend(colors: dict[str, str]) -> str:
@@ -158,30 +159,30 @@ def comparison_outputs(session: TrainSession, key: str | None = None) -> tuple:
     colors = plots.run_colors([r.name for r in session.runs])
     loss = plots.overlay_loss_frame({r.name: r.batches for r in session.runs})
     epochs = plots.overlay_epoch_frame({r.name: r.meta["history"] for r in session.runs}, session.overlay_key)
-    return (table, (str(csv) if csv else None), gr.LinePlot(loss, color_map=colors),
-            gr.ScatterPlot(epochs, color_map=colors, y_title=plots.EPOCH_KEYS[session.overlay_key]),
+    return (table.rename(columns=both), (str(csv) if csv else None), gr.LinePlot(loss, color_map=colors),
+            gr.ScatterPlot(epochs, color_map=colors, y_title=t(plots.EPOCH_KEYS[session.overlay_key])),
             _legend(colors))
 
 
 def build_results() -> dict[str, gr.components.Component]:
     """Layout of one run's results; returns its components by name."""
     r: dict[str, gr.components.Component] = {}
-    gr.Markdown("### Results")
-    r["run"] = gr.Dropdown([], label="Run", interactive=True, elem_id="train-run")
-    r["summary"] = gr.Markdown("Train a model to see its results here.", elem_id="train-summary")
+    gr.Markdown(t("### Results"))
+    r["run"] = gr.Dropdown([], label=t("Run"), interactive=True, elem_id="train-run")
+    r["summary"] = gr.Markdown(say("Train a model to see its results here."), elem_id="train-summary")
     with gr.Row():
-        r["bars"] = gr.BarPlot(x="class", y="accuracy", height=PLOT_HEIGHT, label="Test accuracy per class",
+        r["bars"] = gr.BarPlot(x="class", y="accuracy", height=PLOT_HEIGHT, label=t("Test accuracy per class"),
                                scale=2)
         r["confusion"] = gr.Dataframe(
-            headers=["true \\ predicted", *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
-            label="Confusion matrix (rows: true class; choose a cell)", column_widths=["14%"] + ["8.6%"] * 10,
+            headers=[both("true \\ predicted"), *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
+            label=t("Confusion matrix (rows: true class; choose a cell)"), column_widths=["14%"] + ["8.6%"] * 10,
             elem_id="train-confusion")
-    r["gallery_caption"] = gr.Markdown("Choose a cell of the confusion matrix to see those test images.")
-    r["gallery"] = gr.Gallery(label="Misclassified test images", columns=12, height=260, allow_preview=False,
+    r["gallery_caption"] = gr.Markdown(say("Choose a cell of the confusion matrix to see those test images."))
+    r["gallery"] = gr.Gallery(label=t("Misclassified test images"), columns=12, height=260, allow_preview=False,
                               elem_id="train-errors")
-    with gr.Accordion("Model summary (layers, output shapes, parameters)", open=False):
+    with gr.Accordion(t("Model summary (layers, output shapes, parameters)"), open=False):
         r["layers"] = gr.Dataframe(interactive=False, max_height=400)
-    r["download"] = gr.DownloadButton("Download this model (.keras)", size="sm")
+    r["download"] = gr.DownloadButton(t("Download this model (.keras)"), size="sm")
     gr.Markdown(BN_LAG_NOTE)
     return r
 
@@ -189,17 +190,19 @@ def build_results() -> dict[str, gr.components.Component]:
 def build_comparison() -> dict[str, gr.components.Component]:
     """Layout of the session's comparison; returns its components by name."""
     c: dict[str, gr.components.Component] = {}
-    gr.Markdown("### Compare this session's runs")
-    c["table"] = gr.Dataframe(headers=plots.COMPARISON_COLUMNS, interactive=False, max_height=360,
+    gr.Markdown(t("### Compare this session's runs"))
+    c["table"] = gr.Dataframe(headers=[both(h) for h in plots.COMPARISON_COLUMNS], interactive=False, max_height=360,
                               elem_id="train-runs")
-    c["csv"] = gr.DownloadButton("Download the table (CSV)", size="sm")
+    c["csv"] = gr.DownloadButton(t("Download the table (CSV)"), size="sm")
     with gr.Row():
         c["overlay_loss"] = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT,
-                                        label="Training loss, smoothed")
+                                        label=t("Training loss, smoothed"), x_title=t("epoch"),
+                                        y_title=t("loss"))
         with gr.Column():
-            c["metric"] = gr.Radio([(title, key) for key, title in plots.EPOCH_KEYS.items()], value="accuracy",
-                                   label="Per-epoch curve", container=False)
+            c["metric"] = gr.Radio([(t(title), key) for key, title in plots.EPOCH_KEYS.items()], value="accuracy",
+                                   label=t("Per-epoch curve"), container=False)
             c["overlay_epochs"] = gr.ScatterPlot(x="epoch", y="value", color="run", height=PLOT_HEIGHT - 40,
-                                                 label="Per epoch", y_title="training accuracy")
+                                                 label=t("Per epoch"), x_title=t("epoch"),
+                                                 y_title=t("training accuracy"))
     c["legend"] = gr.HTML("")
     return c

@@ -20,6 +20,7 @@ from mnistdemo.ui import TRAIN_CONCURRENCY_ID
 from mnistdemo.ui.compare import (PLOT_HEIGHT, TrainSession, build_comparison, build_results,
                                   comparison_outputs, misclassified, run_outputs)
 from mnistdemo.ui.draw_tab import model_choices
+from mnistdemo.ui.texts import both, say, t
 
 UPDATE_EVERY = 0.5  # seconds between streamed plot updates (LinePlot stays responsive at <= 2/s)
 DEFAULT_ARCH = "tf2_cnn"
@@ -34,9 +35,16 @@ _TRAINING_NOW = threading.Event()  # server-wide: is some visitor's run using th
 
 def _arch_info(arch: str) -> str:
     if arch == "custom":
-        return "A plain CNN: *blocks* x (conv → [batch norm] → ReLU → 2x2 max-pool), filters doubling per block."
+        return say("A plain CNN: *blocks* x (conv → [batch norm] → ReLU → 2x2 max-pool), filters doubling per block.")
     a = ARCHITECTURES[arch]
-    return f"**{a.title}** · {a.params:,} parameters · from the {a.source}. {a.notes}"
+    return say("Parameters: ", f"**{a.params:,}**")
+
+
+def _arch_note(arch: str) -> str:
+    if arch == "custom":
+        return ""
+    a = ARCHITECTURES[arch]
+    return say(" ".join(filter(None, [f"From the {a.source}.", a.notes])))
 
 
 def _recipe_values(recipe: Recipe) -> list:
@@ -45,19 +53,20 @@ def _recipe_values(recipe: Recipe) -> list:
 
 def on_arch_change(arch: str) -> list:
     """Fill the recipe controls with the report's recipe; show the custom controls for "custom"."""
-    return [_arch_info(arch), gr.update(visible=arch == "custom"), *_recipe_values(report_recipe(arch))]
+    return [_arch_info(arch), _arch_note(arch), gr.update(visible=arch == "custom"),
+            *_recipe_values(report_recipe(arch))]
 
 
 def on_fast_preset() -> list:
     """The fast preset: a small BN CNN, one-cycle Adam, 1 epoch on all 60,000 MNIST images."""
     spec = FAST.custom
-    return ["mnist", "custom", _arch_info("custom"), gr.update(visible=True),
+    return ["mnist", "custom", _arch_info("custom"), _arch_note("custom"), gr.update(visible=True),
             *[getattr(spec, name) for name in CUSTOM_FIELDS], *_recipe_values(FAST.recipe), 60_000]
 
 
 def _typed(name: str, value: Any, template: object) -> Any:
     if value is None or value == "":
-        raise gr.Error(f"Please fill in {name.replace('_', ' ')}.")
+        raise gr.Error(both("Please fill in this setting:") + f" {name.replace('_', ' ')}")
     return type(getattr(template, name))(value)
 
 
@@ -67,9 +76,9 @@ def config_from_values(values: dict[str, Any], arch: str | None = None) -> Train
     custom = CustomCNN(**{n: _typed(n, values[n], CustomCNN()) for n in CUSTOM_FIELDS})
     arch = arch or values["arch"]
     if recipe.learning_rate <= 0 or recipe.learning_rate > 1:
-        raise gr.Error("The learning rate must be above 0 and at most 1.")
+        raise gr.Error(both("The learning rate must be above 0 and at most 1."))
     if not 0 <= recipe.validation_split <= 0.5:
-        raise gr.Error("The validation split must be between 0 and 0.5.")
+        raise gr.Error(both("The validation split must be between 0 and 0.5."))
     return TrainConfig(arch=arch, dataset=values["dataset"], recipe=recipe,
                        custom=custom if arch == "custom" else None,
                        train_subset=int(values["train_subset"]), seed=int(values["seed"] or 0))
@@ -82,16 +91,18 @@ def _status(html: str) -> str:
 def _queued_status() -> str:
     """Shown at once on Start; the training event itself may wait in the queue behind another run."""
     if _TRAINING_NOW.is_set():
-        return _status("⏳ Another run is training on this server (one at a time, so drawing stays fast). "
-                       "Yours is queued and starts as soon as it ends; your place in the queue shows here.")
-    return _status("Starting: a fresh training process loads TensorFlow and the data, then builds the network…")
+        return _status("⏳ " + say("Another run is training on this server (one at a time, so drawing stays "
+                                   "fast). Yours is queued and starts as soon as it ends; your place in the "
+                                   "queue shows here."))
+    return _status(say("Starting: a fresh training process loads TensorFlow and the data, then builds the network…"))
 
 
 def _progress(title: str, event: BatchEvent, elapsed: float, first_at: float, epochs: int) -> str:
     left = time_left(event, elapsed, first_at)
-    return _status(f"<b>{title}</b> · epoch {min(math.ceil(event.epoch), epochs)}/{epochs} · "
-                   f"batch {event.step}/{event.total_steps} · {elapsed:.0f} s elapsed · about {left:.0f} s left"
-                   f'<br><progress value="{event.step / event.total_steps:.3f}" max="1" style="width:100%">'
+    return _status(say("Training (epoch · batch · time · left)",
+                       f": <b>{title}</b> · {min(math.ceil(event.epoch), epochs)}/{epochs} · "
+                       f"{event.step}/{event.total_steps} · {elapsed:.0f} s · ~{left:.0f} s")
+                   + f'<br><progress value="{event.step / event.total_steps:.3f}" max="1" style="width:100%">'
                    "</progress>")
 
 
@@ -114,7 +125,7 @@ def _follow(live: LiveRun, title: str, epochs: int, batches: list, history: dict
                     history.setdefault(key, []).append(value)
         if live.evaluating and not said_evaluating:
             said_evaluating = True
-            yield _status(f"<b>{title}</b> · evaluating on the test set…")
+            yield _status(say("Evaluating on the test set…", f" <b>{title}</b>"))
         elif newest and not live.evaluating and time.monotonic() - last >= UPDATE_EVERY:
             last = time.monotonic()
             yield _progress(title, newest, last - live.started, first_at, epochs)
@@ -128,7 +139,7 @@ def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[st
     try:
         for number, (label, config) in enumerate(jobs, 1):
             if session.stop.is_set():
-                yield _status("Stopped."), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
+                yield _status(say("Stopped.")), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
                 return
             name = session.next_name(config.arch, label)
             title = f"{name} ({number} of {len(jobs)})" if len(jobs) > 1 else name
@@ -139,17 +150,19 @@ def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[st
                     yield progress, *_live_plots(batches, history), *unchanged
                 run = replace(session.live.wait(), experiment=experiment)
             except (ValueError, RunFailed) as error:  # a recipe train() refuses, or the process died
-                yield _status(f"✖ {html.escape(str(error))}"), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
-                raise gr.Error(str(error)) from None
+                yield (_status("✖ " + say("Training failed: ", html.escape(str(error)))),
+                       *[gr.skip()] * (len(STREAM_SLOTS) - 1))
+                raise gr.Error(both(str(error))) from None
             finally:  # ends the process if the visitor left (generator closed) and removes its files
                 if session.live is not None:
                     session.live.close()
                 session.live = None
             session.add(run, session_models)
-            done = "stopped early, model kept" if run.meta["stopped_early"] else "done"
-            yield (_status(f"<b>{run.name}</b> {done}: test accuracy {run.meta['test_accuracy']:.2%} after "
-                           f"{run.meta['train_seconds']:.1f} s of training. It is now in the Draw tab's model "
-                           "list."),
+            done = ("Stopped early, model kept (test accuracy, training time). It is now in the Draw tab's "
+                    "model list: " if run.meta["stopped_early"] else
+                    "Done (test accuracy, training time). The model is now in the Draw tab's model list: ")
+            yield (_status(say(done, f"<b>{run.name}</b> · {run.meta['test_accuracy']:.2%} · "
+                                     f"{run.meta['train_seconds']:.1f} s")),
                    *_live_plots(batches, history),
                    gr.update(choices=[r.name for r in session.runs], value=run.name),
                    gr.update(choices=model_choices(session_models)),
@@ -163,78 +176,80 @@ def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.co
     c: dict[str, gr.components.Component] = {}
     w: dict[str, gr.components.Component] = {}
     recipe = report_recipe(DEFAULT_ARCH)
-    gr.Markdown("### Set-up")
-    c["dataset"] = gr.Radio([(DATASET_TITLES[d], d) for d in DATASETS], value="mnist", label="Data set")
-    c["arch"] = gr.Dropdown([(a.title, a.name) for a in ARCHITECTURES.values()] + [("Custom CNN", "custom")],
-                            value=DEFAULT_ARCH, label="Architecture (fills in its report's recipe)",
+    gr.Markdown(t("### Set-up"))
+    c["dataset"] = gr.Radio([(DATASET_TITLES[d], d) for d in DATASETS], value="mnist", label=t("Data set"))
+    c["arch"] = gr.Dropdown([(t(a.title), a.name) for a in ARCHITECTURES.values()] + [(t("Custom CNN"), "custom")],
+                            value=DEFAULT_ARCH, label=t("Architecture (fills in its report's recipe)"),
                             elem_id="train-arch")
     w["arch_info"] = gr.Markdown(_arch_info(DEFAULT_ARCH))
+    w["arch_note"] = gr.Markdown(_arch_note(DEFAULT_ARCH))
     with gr.Group(visible=False) as w["custom_group"]:
-        c["blocks"] = gr.Slider(1, 4, value=2, step=1, label="Conv + pool blocks")
-        c["kernel_size"] = gr.Radio([3, 5, 7], value=3, label="Kernel size")
-        c["filters"] = gr.Slider(8, 64, value=32, step=8, label="Filters in the first block")
-        c["dense_units"] = gr.Dropdown([0, 64, 128, 256, 512, 1024], value=0, label="Dense hidden layer (0 = none)")
-        c["batch_norm"] = gr.Checkbox(False, label="Batch normalisation")
-        c["dropout"] = gr.Slider(0.0, 0.5, value=0.0, step=0.05, label="Dropout")
+        c["blocks"] = gr.Slider(1, 4, value=2, step=1, label=t("Conv + pool blocks"))
+        c["kernel_size"] = gr.Radio([3, 5, 7], value=3, label=t("Kernel size"))
+        c["filters"] = gr.Slider(8, 64, value=32, step=8, label=t("Filters in the first block"))
+        c["dense_units"] = gr.Dropdown([0, 64, 128, 256, 512, 1024], value=0, label=t("Dense hidden layer (0 = none)"))
+        c["batch_norm"] = gr.Checkbox(False, label=t("Batch normalisation"))
+        c["dropout"] = gr.Slider(0.0, 0.5, value=0.0, step=0.05, label=t("Dropout"))
     with gr.Row():
-        c["optimizer"] = gr.Radio([("Adam", "adam"), ("SGD + momentum", "sgd")], value=recipe.optimizer,
-                                  label="Optimiser")
-        c["schedule"] = gr.Radio(["constant", "cosine", "onecycle"], value=recipe.schedule,
-                                 label="Learning-rate schedule")
+        c["optimizer"] = gr.Radio([("Adam", "adam"), (t("SGD + momentum"), "sgd")], value=recipe.optimizer,
+                                  label=t("Optimiser"))
+        c["schedule"] = gr.Radio([(t(s), s) for s in ("constant", "cosine", "onecycle")], value=recipe.schedule,
+                                 label=t("Learning-rate schedule"))
     with gr.Row():
-        c["learning_rate"] = gr.Number(recipe.learning_rate, label="Learning rate (peak)", minimum=1e-6,
+        c["learning_rate"] = gr.Number(recipe.learning_rate, label=t("Learning rate (peak)"), minimum=1e-6,
                                        maximum=1.0, step=1e-4)
-        c["batch_size"] = gr.Dropdown([32, 64, 128, 256, 512], value=recipe.batch_size, label="Batch size",
+        c["batch_size"] = gr.Dropdown([32, 64, 128, 256, 512], value=recipe.batch_size, label=t("Batch size"),
                                       elem_id="train-batch-size")
-        c["epochs"] = gr.Slider(1, 50, value=recipe.epochs, step=1, label="Epochs", elem_id="train-epochs")
+        c["epochs"] = gr.Slider(1, 50, value=recipe.epochs, step=1, label=t("Epochs"), elem_id="train-epochs")
     with gr.Row():
-        c["train_subset"] = gr.Slider(1000, 60000, value=6000, step=1000, label="Training images (60,000 = all)",
+        c["train_subset"] = gr.Slider(1000, 60000, value=6000, step=1000, label=t("Training images (60,000 = all)"),
                                       elem_id="train-subset")
         c["validation_split"] = gr.Slider(0.0, 0.3, value=recipe.validation_split, step=0.05,
-                                          label="Validation split")
+                                          label=t("Validation split"))
     with gr.Row():
         c["reduce_lr_on_plateau"] = gr.Checkbox(recipe.reduce_lr_on_plateau, label="ReduceLROnPlateau")
         c["early_stopping"] = gr.Checkbox(recipe.early_stopping, label="EarlyStopping")
-        c["augment"] = gr.Checkbox(recipe.augment, label="Augmentation")
-    with gr.Accordion("More settings", open=False):
-        c["momentum"] = gr.Number(recipe.momentum, label="SGD momentum", minimum=0, maximum=0.99)
-        c["label_smoothing"] = gr.Slider(0.0, 0.2, value=recipe.label_smoothing, step=0.01, label="Label smoothing")
-        c["seed"] = gr.Number(0, label="Seed (same seed, same run)", precision=0)
-        gr.Markdown("The two callbacks watch validation accuracy, so they need a validation split; "
-                    "ReduceLROnPlateau only acts with a constant schedule.")
-    w["fast"] = gr.Button("Fast preset: 99% on MNIST in 1 epoch (all 60,000 images)", size="sm")
+        c["augment"] = gr.Checkbox(recipe.augment, label=t("Augmentation"))
+    with gr.Accordion(t("More settings"), open=False):
+        c["momentum"] = gr.Number(recipe.momentum, label=t("SGD momentum"), minimum=0, maximum=0.99)
+        c["label_smoothing"] = gr.Slider(0.0, 0.2, value=recipe.label_smoothing, step=0.01, label=t("Label smoothing"))
+        c["seed"] = gr.Number(0, label=t("Seed (same seed, same run)"), precision=0)
+        gr.Markdown(t("The two callbacks watch validation accuracy, so they need a validation split; "
+                      "ReduceLROnPlateau only acts with a constant schedule."))
+    w["fast"] = gr.Button(t("Fast preset: 99% on MNIST in 1 epoch (all 60,000 images)"), size="sm")
     with gr.Row():
-        w["start"] = gr.Button("Start training", variant="primary", scale=2, elem_id="train-start")
-        w["stop"] = gr.Button("Stop", variant="stop", scale=1, elem_id="train-stop")
-    with gr.Accordion("Experiments: vary one thing", open=True):
-        gr.Markdown("Trains a family of custom CNNs that differ in one setting, under the same recipe, "
-                    "training images and seed (the custom CNN's controls give the rest).")
-        w["sweep"] = gr.Radio([(title, key) for key, (title, _, _) in SWEEPS.items()], value="kernel_size",
-                              label="Vary", elem_id="train-sweep")
-        w["sweep_start"] = gr.Button("Run experiment", elem_id="train-sweep-start")
+        w["start"] = gr.Button(t("Start training"), variant="primary", scale=2, elem_id="train-start")
+        w["stop"] = gr.Button(t("Stop"), variant="stop", scale=1, elem_id="train-stop")
+    with gr.Accordion(t("Experiments: vary one thing"), open=True):
+        gr.Markdown(t("Trains a family of custom CNNs that differ in one setting, under the same recipe, "
+                      "training images and seed (the custom CNN's controls give the rest)."))
+        w["sweep"] = gr.Radio([(t(title), key) for key, (title, _, _) in SWEEPS.items()], value="kernel_size",
+                              label=t("Vary"), elem_id="train-sweep")
+        w["sweep_start"] = gr.Button(t("Run experiment"), elem_id="train-sweep-start")
     return c, w
 
 
 def _live_column() -> dict[str, gr.components.Component]:
-    gr.Markdown("### Live")
-    live = {"status": gr.HTML(_status("Press <b>Start training</b>."), elem_id="train-status")}
+    gr.Markdown(t("### Live"))
+    live = {"status": gr.HTML(_status(say("Press **Start training**.")), elem_id="train-status")}
     live["batch"] = gr.LinePlot(x="epoch", y="loss", color="series", color_map=LIVE_COLORS, height=PLOT_HEIGHT,
-                                label="Training loss per batch (light: each batch; dark: smoothed)",
-                                elem_id="train-batch-plot")
+                                label=t("Training loss per batch (light: each batch; dark: smoothed)"),
+                                x_title=t("epoch"), y_title=t("loss"), elem_id="train-batch-plot")
     with gr.Row():
         for metric in ("accuracy", "loss"):
             live[f"epoch_{metric}"] = gr.ScatterPlot(
                 x="epoch", y=metric, color="split", color_map=LIVE_COLORS, height=PLOT_HEIGHT,
-                label=f"{metric.capitalize()} per epoch (blue: training; orange: validation)")
+                label=t(f"{metric.capitalize()} per epoch (blue: training; orange: validation)"),
+                x_title=t("epoch"), y_title=t(metric))
     return live
 
 
 def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown) -> None:
     """The Train & compare tab; finished runs go into `session_models` and `model_choice`'s list."""
     session = gr.State(TrainSession, delete_callback=TrainSession.close)
-    gr.Markdown("Train a convolutional network on MNIST or Fashion-MNIST here and now. Pick an architecture "
-                "(its report's recipe fills in) or build your own, start, and watch it learn. Every run of "
-                "yours lands in the comparison below and in the Draw tab's model list; nobody else sees them.")
+    gr.Markdown(t("Train a convolutional network on MNIST or Fashion-MNIST here and now. Pick an architecture "
+                  "(its report's recipe fills in) or build your own, start, and watch it learn. Every run of "
+                  "yours lands in the comparison below and in the Draw tab's model list; nobody else sees them."))
     with gr.Row():
         with gr.Column(scale=2, min_width=320):
             controls, widgets = _setup_column()
@@ -257,10 +272,12 @@ def _wire(session, session_models, controls, widgets, results, comparison, strea
     status = stream_outputs[0]
 
     controls["arch"].input(on_arch_change, controls["arch"],
-                            [widgets["arch_info"], widgets["custom_group"], *[controls[n] for n in RECIPE_FIELDS]],
+                            [widgets["arch_info"], widgets["arch_note"], widgets["custom_group"],
+                             *[controls[n] for n in RECIPE_FIELDS]],
                             **quiet)
     widgets["fast"].click(on_fast_preset, None,
-                          [controls["dataset"], controls["arch"], widgets["arch_info"], widgets["custom_group"],
+                          [controls["dataset"], controls["arch"], widgets["arch_info"], widgets["arch_note"],
+                           widgets["custom_group"],
                            *[controls[n] for n in CUSTOM_FIELDS], *[controls[n] for n in RECIPE_FIELDS],
                            controls["train_subset"]], **quiet)
 
@@ -286,7 +303,7 @@ def _wire(session, session_models, controls, widgets, results, comparison, strea
 
     def request_stop(session: TrainSession) -> str:
         session.stop.set()
-        return _status("Stopping at the next batch; the model trained so far is kept.")
+        return _status(say("Stopping at the next batch; the model trained so far is kept."))
 
     widgets["stop"].click(request_stop, session, status, queue=False, **quiet)
     results["run"].input(*show_run, **quiet)

@@ -1,0 +1,191 @@
+"""Every text the UI shows, in English and Simplified Chinese, through Gradio's own i18n.
+
+The English text is its own key: code reads as English, and `ZH` maps each text to its
+Chinese. Gradio translates in the browser, by the browser's language or the one chosen
+under Settings → Language, and can switch a page already shown.
+
+What Gradio 6 translates, as measured here: labels, button texts, tab and accordion titles,
+choices, plot axis titles and Markdown/HTML values, including values a handler returns,
+but only the first text marker in each string. It does not translate table headers,
+gallery captions or error pop-ups; those get both languages (`both`).
+"""
+
+import gradio as gr
+from gradio.i18n import I18nData
+
+ZH: dict[str, str] = {
+    # The page
+    "Draw a digit and watch convolutional networks read it; train and compare networks live. "
+    "Language: Settings (at the foot of the page) → Language.":
+        "画一个数字，看卷积神经网络如何识别它；现场训练并比较不同的网络。"
+        "语言：页面底部的“设置” → Language。",
+    "Draw": "手写",
+    "Train & compare": "训练与比较",
+    # Train & compare: set-up
+    "Train a convolutional network on MNIST or Fashion-MNIST here and now. Pick an architecture "
+    "(its report's recipe fills in) or build your own, start, and watch it learn. Every run of "
+    "yours lands in the comparison below and in the Draw tab's model list; nobody else sees them.":
+        "在这里现场用 MNIST 或 Fashion-MNIST 训练卷积神经网络。选择一种结构（自动填入其实验报告中的训练方案）"
+        "或自己搭建一个，点击开始，观察它如何学习。你的每次训练都会出现在下方的比较中和“手写”页的模型列表里；"
+        "其他人看不到。",
+    "### Set-up": "### 设置",
+    "Data set": "数据集",
+    "Architecture (fills in its report's recipe)": "网络结构（自动填入其报告中的训练方案）",
+    "Custom CNN": "自定义 CNN",
+    "A plain CNN: *blocks* x (conv → [batch norm] → ReLU → 2x2 max-pool), filters doubling per block.":
+        "一个普通的 CNN：若干个块 ×（卷积 → [批归一化] → ReLU → 2x2 最大池化），每个块的卷积核数量翻倍。",
+    "Parameters: ": "参数量：",
+    "TF2 CNN + Dense(1024)": "TF2 CNN + Dense(1024)",
+    "TF2 CNN (no Dense(1024))": "TF2 CNN（无 Dense(1024)）",
+    "CNN + ResNet block 3x3": "CNN + ResNet 块 3x3",
+    "CNN + ResNet block 5x5": "CNN + ResNet 块 5x5",
+    "Fashion-MNIST CNN": "Fashion-MNIST CNN",
+    "LeNet-5 + batch norm": "LeNet-5 + 批归一化",
+    "PyTorch-tutorial CNN": "PyTorch 教程 CNN",
+    "Our best MNIST net": "本项目最佳 MNIST 网络",
+    "Our best Fashion-MNIST net": "本项目最佳 Fashion-MNIST 网络",
+    "From the TF2 lab report. The Dense(1024) layer holds 99% of the parameters.":
+        "出自 TF2 实验报告。Dense(1024) 层占了 99% 的参数。",
+    "From the TF2 lab report. The report's recommendation: same accuracy, 65x fewer parameters.":
+        "出自 TF2 实验报告。报告推荐的结构：准确率相同，参数少 65 倍。",
+    "From the ResNet lab report.": "出自 ResNet 实验报告。",
+    "From the Fashion-MNIST lab report.": "出自 Fashion-MNIST 实验报告。",
+    "From the LeNet-5 lab report.": "出自 LeNet-5 实验报告。",
+    "From the PyTorch MNIST tutorial, rebuilt in Keras.": "出自 PyTorch MNIST 教程，用 Keras 重建。",
+    "From this project.": "出自本项目。",
+    "Conv + pool blocks": "卷积 + 池化块数",
+    "Kernel size": "卷积核大小",
+    "Filters in the first block": "第一个块的卷积核数量",
+    "Dense hidden layer (0 = none)": "全连接隐藏层（0 = 无）",
+    "Batch normalisation": "批归一化",
+    "Dropout": "Dropout（随机失活）",
+    "SGD + momentum": "SGD + 动量",
+    "Optimiser": "优化器",
+    "Learning-rate schedule": "学习率调度",
+    "constant": "恒定",
+    "cosine": "余弦退火",
+    "onecycle": "one-cycle（先升后降）",
+    "Learning rate (peak)": "学习率（峰值）",
+    "Batch size": "批大小",
+    "Epochs": "训练轮数",
+    "Training images (60,000 = all)": "训练图片数（60,000 = 全部）",
+    "Validation split": "验证集比例",
+    "Augmentation": "数据增强",
+    "More settings": "更多设置",
+    "SGD momentum": "SGD 动量",
+    "Label smoothing": "标签平滑",
+    "Seed (same seed, same run)": "随机种子（种子相同，结果相同）",
+    "The two callbacks watch validation accuracy, so they need a validation split; "
+    "ReduceLROnPlateau only acts with a constant schedule.":
+        "这两个回调函数监视验证准确率，因此需要验证集；ReduceLROnPlateau 只在学习率恒定时起作用。",
+    "Fast preset: 99% on MNIST in 1 epoch (all 60,000 images)": "快速预设：1 轮（全部 60,000 张图片）达到 MNIST 99%",
+    "Start training": "开始训练",
+    "Stop": "停止",
+    "Experiments: vary one thing": "实验：只改变一个因素",
+    "Trains a family of custom CNNs that differ in one setting, under the same recipe, "
+    "training images and seed (the custom CNN's controls give the rest).":
+        "训练一组只在一个设置上不同的自定义 CNN，训练方案、训练图片和随机种子都相同（其余由自定义 CNN 的控件决定）。",
+    "Vary": "改变",
+    "Kernel size 3 / 5 / 7": "卷积核大小 3 / 5 / 7",
+    "Conv+pool blocks 1 / 2 / 3": "卷积+池化块数 1 / 2 / 3",
+    "Dense(1024) off / on": "Dense(1024) 关 / 开",
+    "Run experiment": "运行实验",
+    # Train & compare: live
+    "### Live": "### 实时",
+    "Press **Start training**.": "请点击 **开始训练**。",
+    "Training loss per batch (light: each batch; dark: smoothed)": "每批的训练损失（浅色：每批；深色：平滑后）",
+    "Accuracy per epoch (blue: training; orange: validation)": "每轮准确率（蓝色：训练；橙色：验证）",
+    "Loss per epoch (blue: training; orange: validation)": "每轮损失（蓝色：训练；橙色：验证）",
+    "epoch": "轮次",
+    "loss": "损失",
+    "accuracy": "准确率",
+    "Another run is training on this server (one at a time, so drawing stays fast). Yours is queued and "
+    "starts as soon as it ends; your place in the queue shows here.":
+        "服务器上正在进行另一次训练（一次只训练一个，以保证手写识别流畅）。你的训练已排队，它结束后立即开始；"
+        "排队位置显示在这里。",
+    "Starting: a fresh training process loads TensorFlow and the data, then builds the network…":
+        "正在启动：新的训练进程正在加载 TensorFlow 和数据，然后搭建网络……",
+    "Training (epoch · batch · time · left)": "训练中（轮次 · 批次 · 用时 · 剩余）",
+    "Evaluating on the test set…": "正在测试集上评估……",
+    "Stopped.": "已停止。",
+    "Stopping at the next batch; the model trained so far is kept.": "将在下一批停止；保留目前训练好的模型。",
+    "Done (test accuracy, training time). The model is now in the Draw tab's model list: ":
+        "完成（测试准确率、训练用时）。该模型已加入“手写”页的模型列表：",
+    "Stopped early, model kept (test accuracy, training time). It is now in the Draw tab's model list: ":
+        "已提前停止，模型已保留（测试准确率、训练用时）。它已加入“手写”页的模型列表：",
+    "Training failed: ": "训练失败：",
+    "Please fill in this setting:": "请填写这一项设置：",
+    "The learning rate must be above 0 and at most 1.": "学习率必须大于 0 且不超过 1。",
+    "The validation split must be between 0 and 0.5.": "验证集比例必须在 0 到 0.5 之间。",
+    # Train & compare: results
+    "### Results": "### 结果",
+    "Run": "训练记录",
+    "Train a model to see its results here.": "训练一个模型后，结果会显示在这里。",
+    "Test accuracy per class": "每个类别的测试准确率",
+    "Confusion matrix (rows: true class; choose a cell)": "混淆矩阵（行：真实类别；点击一个单元格）",
+    "Choose a cell of the confusion matrix to see those test images.": "点击混淆矩阵中的单元格，查看对应的测试图片。",
+    "Misclassified test images": "被分错的测试图片",
+    "Model summary (layers, output shapes, parameters)": "模型概要（层、输出形状、参数量）",
+    "Download this model (.keras)": "下载此模型（.keras）",
+    "Train a model first.": "请先训练一个模型。",
+    "Test images (count, true class → read as): ": "测试图片（数量，真实类别 → 识别为）：",
+    "Test accuracy · test loss · training accuracy (last epoch) · parameters · epochs · seconds: ":
+        "测试准确率 · 测试损失 · 训练准确率（最后一轮）· 参数量 · 轮数 · 秒：",
+    "This net uses batch normalisation and its test accuracy trails its training accuracy: see the note below.":
+        "这个网络使用了批归一化，它的测试准确率落后于训练准确率：见下方说明。",
+    "**Why can test accuracy sit far below training accuracy after an epoch or two?** Batch "
+    "normalisation trains on each batch's own statistics but predicts with moving averages of "
+    "them, which lag behind the weights early in training (Keras's momentum 0.99, which the report "
+    "networks keep, averages over ~100 batches; the custom CNN uses 0.9, ~10 batches). A few more "
+    "epochs, or a lower learning rate at the end (cosine, one-cycle), close the gap.":
+        "**为什么训练一两轮后，测试准确率可能远低于训练准确率？** 批归一化在训练时使用每一批自己的统计量，"
+        "预测时却使用这些统计量的滑动平均，而在训练初期滑动平均跟不上权重的变化（报告中的网络沿用 Keras 的"
+        "动量 0.99，约平均 100 批；自定义 CNN 使用 0.9，约 10 批）。多训练几轮，或在最后降低学习率"
+        "（cosine、one-cycle），差距就会消失。",
+    # Train & compare: comparison
+    "### Compare this session's runs": "### 比较本次会话的训练",
+    "Download the table (CSV)": "下载表格（CSV）",
+    "Training loss, smoothed": "训练损失（平滑后）",
+    "Per-epoch curve": "每轮曲线",
+    "Per epoch": "每轮",
+    "training accuracy": "训练准确率",
+    "validation accuracy": "验证准确率",
+    "training loss": "训练损失",
+    "validation loss": "验证损失",
+    # Headers and captions Gradio does not translate: shown in both languages.
+    "run": "训练记录",
+    "experiment": "实验",
+    "architecture": "结构",
+    "data set": "数据集",
+    "params": "参数量",
+    "epochs": "轮数",
+    "train time (s)": "训练时间（秒）",
+    "test accuracy": "测试准确率",
+    "test loss": "测试损失",
+    "stopped early": "提前停止",
+    "true \\ predicted": "真实 \\ 预测",
+}
+
+EN = {text: text for text in ZH}
+I18N = gr.I18n(en=EN, **{locale: ZH for locale in ("zh-CN", "zh")})
+
+
+UNTRANSLATED: set[str] = set()  # texts asked for that have no translation (a test keeps this empty)
+
+
+def t(text: str) -> I18nData | str:
+    """A UI text that Gradio shows in the visitor's language (English where no translation exists)."""
+    if text not in ZH:
+        UNTRANSLATED.add(text)
+        return text
+    return I18N(text)
+
+
+def say(text: str, rest: str = "") -> str:
+    """A handler's output: translated `text`, then `rest` (figures and names, the same in any language)."""
+    return str(t(text)) + rest
+
+
+def both(text: str) -> str:
+    """"English · 中文" for the places Gradio does not translate: table headers, captions, error pop-ups."""
+    return f"{text} · {ZH[text]}" if text in ZH else text
