@@ -92,7 +92,7 @@ ZH: dict[str, str] = {
     "Run experiment": "运行实验",
     # Train & compare: live
     "### Live": "### 实时",
-    "Press **Start training**.": "请点击 **开始训练**。",
+    "Press Start training.": "请点击“开始训练”。",
     "Training loss per batch (light: each batch; dark: smoothed)": "每批的训练损失（浅色：每批；深色：平滑后）",
     "Accuracy per epoch (blue: training; orange: validation)": "每轮准确率（蓝色：训练；橙色：验证）",
     "Loss per epoch (blue: training; orange: validation)": "每轮损失（蓝色：训练；橙色：验证）",

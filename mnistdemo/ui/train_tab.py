@@ -231,7 +231,7 @@ def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.co
 
 def _live_column() -> dict[str, gr.components.Component]:
     gr.Markdown(t("### Live"))
-    live = {"status": gr.HTML(_status(say("Press **Start training**.")), elem_id="train-status")}
+    live = {"status": gr.HTML(_status(say("Press Start training.")), elem_id="train-status")}
     live["batch"] = gr.LinePlot(x="epoch", y="loss", color="series", color_map=LIVE_COLORS, height=PLOT_HEIGHT,
                                 label=t("Training loss per batch (light: each batch; dark: smoothed)"),
                                 x_title=t("epoch"), y_title=t("loss"), elem_id="train-batch-plot")
