@@ -1,7 +1,11 @@
-"""Drawings that are not digits, made the way the app's canvas makes drawings.
+"""The drawings the "not a digit" signal is calibrated and measured on, made as the app's canvas makes them.
 
-Three kinds, each split into a validation part (to choose a score and its thresholds) and a
-test part (to report figures) that share nothing:
+Everything is split into a validation part (to choose a score and its thresholds) and a test
+part (to report figures) that share nothing. Digits are real pen-drawn digits by the held-out
+writers, whom no shipped model trained on: validation takes writers 2, 6, ..., 30 and test
+writers 4, 8, ..., 28. (The tuning writers are no use here: every shipped MNIST model trained
+on their drawings, so its scores on them are lower than on anyone else's.) Non-digits come in
+three kinds:
 
 - Fashion-MNIST images: validation from its training set, test from its test set.
 - Scribbles: random walks, Bezier curves and zig-zags; validation and test use disjoint seeds.
@@ -17,11 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnistdemo.preprocess import preprocess
-from mnistdemo.strokes import BRUSH_RADIUS, PenDigit, random_placement, render_digit
+from mnistdemo.strokes import (BRUSH_RADIUS, HELD_OUT_WRITERS, PenDigit, load_pendigits, random_placement,
+                               render_digit, render_drawn_digits)
 
 SPLITS = ("validation", "test")
 KINDS = ("fashion", "scribbles", "letters")
 NOT_A_DIGIT = -1  # the label a non-digit drawing carries
+
+SPLIT_WRITERS = {"validation": frozenset(w for w in HELD_OUT_WRITERS if w % 4 == 2),
+                 "test": frozenset(w for w in HELD_OUT_WRITERS if w % 4 == 0)}
 
 # Scribble seeds: validation draws from one stream, test from another.
 _SPLIT_SEED = {"validation": 1_000_003, "test": 2_000_029}
@@ -202,3 +210,15 @@ def non_digits(kind: str, split: str, n: int, seed: int = 0) -> NonDigits:
     if kind == "letters":
         return NonDigits(kind, split, render_drawings(letters(split, n, seed), seed))
     raise ValueError(f"Unknown kind {kind!r}: choose one of {', '.join(KINDS)}.")
+
+
+def drawn_digits(split: str, limit: int = 0, seed: int = 0,
+                 writers: frozenset[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`split`'s pen-drawn digits (`limit` of them, 0 = all; or other `writers`), preprocessed
+    -> (N, 28, 28) float32 in [0, 1], (N,) uint8 labels."""
+    _check_split(split)
+    digits = load_pendigits(writers=writers or SPLIT_WRITERS[split])
+    if limit and limit < len(digits):
+        pick = np.random.default_rng(seed).choice(len(digits), limit, replace=False)
+        digits = [digits[i] for i in np.sort(pick)]
+    return render_drawn_digits(digits, seed=seed)
