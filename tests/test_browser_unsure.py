@@ -1,5 +1,7 @@
 """The Draw tab says "Not a digit?" for a letter or scribble drawn with the mouse, and still reads a digit."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -23,7 +25,8 @@ def _verdict_after_drawing(page, strokes, wanted: str) -> str:
     page.get_by_role("button", name="Brush").first.click()
     _draw(page, strokes)
     verdict = page.locator("#verdict")
-    verdict.get_by_text(wanted).wait_for(timeout=60_000)
+    # A case-sensitive pattern: "Reads" must not match the empty canvas's "... the model reads."
+    verdict.get_by_text(re.compile(wanted)).wait_for(timeout=60_000)
     page.wait_for_timeout(1500)  # the last stroke's answer may still be on its way
     return verdict.inner_text()
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mnistdemo import nondigits, unsure
-from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, render_drawn_digits
+from mnistdemo.strokes import HELD_OUT_WRITERS
 
 
 def test_core_modules_do_not_import_gradio():
@@ -63,6 +63,9 @@ def test_assess_empty_input():
 
 
 def test_validation_and_test_share_nothing():
+    val_writers, test_writers = nondigits.SPLIT_WRITERS["validation"], nondigits.SPLIT_WRITERS["test"]
+    assert val_writers and test_writers and not val_writers & test_writers
+    assert val_writers | test_writers == HELD_OUT_WRITERS  # writers no shipped model trained on
     assert not set(nondigits.SPLIT_LETTERS["validation"]) & set(nondigits.SPLIT_LETTERS["test"])
     assert not set(nondigits.LETTERS) & set("OoIlSsZzBbGgq")  # letters a reader could take for digits
     val, test = nondigits.scribbles("validation", 5), nondigits.scribbles("test", 5)
@@ -85,25 +88,24 @@ def test_non_digit_drawings_are_preprocessed_like_drawn_digits():
         assert 19 <= max(np.ptp(rows), np.ptp(cols)) + 1 <= 22
 
 
-# Measured with `python bench/unsure.py` (test split, 3,749 held-out digits, 1,000 of each kind):
-# AUROC of the chosen score, digits against fashion / scribbles / letters. On the small samples
-# here the bounds sit well below those figures, so only a real loss of separation fails.
+# `python bench/unsure.py` (test split: 1,750 digits, 1,000 of each kind) measured AUROC
+# 0.97-0.98 for each kind, 95% of digits read without doubt and under 1% called "not a digit",
+# 78-84% of each kind flagged. The bounds sit several standard errors of these small samples
+# below those figures, so only a real loss of separation fails.
 MIN_AUROC = {"fashion": 0.90, "scribbles": 0.90, "letters": 0.85}
 
 
 @pytest.mark.slow
 def test_signal_separates_held_out_drawn_digits_from_non_digits():
-    rng = np.random.default_rng(3)
-    pool = load_pendigits(writers=HELD_OUT_WRITERS)
-    digits, _ = render_drawn_digits([pool[i] for i in rng.choice(len(pool), 300, replace=False)], seed=3)
+    digits, _ = nondigits.drawn_digits("test", 300, seed=3)
     digit_scores = np.array([a.score for a in unsure.assess(digits)])
     kinds_of_digits = unsure.classify(digit_scores)
-    assert (kinds_of_digits == "digit").mean() >= 0.75
-    assert (kinds_of_digits == "not_a_digit").mean() <= 0.08
+    assert (kinds_of_digits == "digit").mean() >= 0.88
+    assert (kinds_of_digits == "not_a_digit").mean() <= 0.04
     for kind, bound in MIN_AUROC.items():
         others = nondigits.non_digits(kind, "test", 150, seed=3).images
         assessments = unsure.assess(others)
         assert len(assessments) == len(others)
         other_scores = np.array([a.score for a in assessments])
         assert unsure.auroc(digit_scores, other_scores) >= bound, kind
-        assert (unsure.classify(other_scores) != "digit").mean() >= 0.5, kind
+        assert (unsure.classify(other_scores) != "digit").mean() >= 0.6, kind
