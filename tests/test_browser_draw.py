@@ -33,7 +33,7 @@ def _draw(page, strokes) -> None:
 def _reading(page) -> str:
     """The Label's top class once the last stroke's prediction has arrived."""
     verdict = page.locator("#verdict")
-    verdict.get_by_text(re.compile("Reads|Not sure")).wait_for(timeout=60_000)
+    verdict.get_by_text(re.compile("Reads|Not sure|Not a digit")).wait_for(timeout=60_000)
     page.wait_for_timeout(1500)  # a stroke's prediction may still be on its way
     return page.locator("#reading [data-testid=label-output-value]").first.inner_text().strip()
 

@@ -11,8 +11,13 @@ from mnistdemo.config import REPO_DIR
 from mnistdemo.inference import SHIPPED, LoadedModel
 from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
+from mnistdemo.unsure import ENSEMBLE, Assessment, assess_probabilities
 
-UNSURE_BELOW = 0.6  # best probability under this reads as "not sure"
+UNSURE_BELOW = 0.6  # the chosen model's best probability under this reads as "not sure"
+READS_TEXT = "Reads **{best}** ({p:.0%} sure)."
+NOT_SURE_TEXT = "**Not sure.** Best guess: **{best}** at {p:.0%}; try drawing it larger or clearer."
+NOT_A_DIGIT_TEXT = ("**Not a digit?** To the digit models this looks like none of the ten digits "
+                    "(best guess: **{best}** at {p:.0%}).")
 SAMPLES_DIR = REPO_DIR / "data" / "samples"
 PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
 
@@ -61,23 +66,37 @@ def _enlarge(image: np.ndarray, size: int = PREVIEW_SIZE) -> np.ndarray:
     return cv2.resize(_to_uint8(image), (size, size), interpolation=cv2.INTER_NEAREST)
 
 
-def _verdict(label: dict[str, float]) -> str:
+def _verdict(label: dict[str, float], assessment: Assessment | None = None) -> str:
+    """Markdown verdict: the chosen model's reading, overruled by the 'is it a digit?' signal if given."""
     best, p = max(label.items(), key=lambda kv: kv[1])
-    if p < UNSURE_BELOW:
-        return f"**Not sure.** Best guess: **{best}** at {p:.0%}; try drawing it larger or clearer."
-    return f"Reads **{best}** ({p:.0%} sure)."
+    if assessment is not None and assessment.kind == "not_a_digit":
+        return NOT_A_DIGIT_TEXT.format(best=best, p=p)
+    if p < UNSURE_BELOW or (assessment is not None and assessment.kind == "unsure"):
+        return NOT_SURE_TEXT.format(best=best, p=p)
+    return READS_TEXT.format(best=best, p=p)
 
 
-def _all_models_table(image, session_models: dict, cache: dict[str, dict]) -> pd.DataFrame:
-    """Every model's answer for the same image; `cache` holds preprocessing already done, per data set."""
+def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> list[tuple[str, LoadedModel, np.ndarray]]:
+    """(name, model, (10,) probabilities) of every model for the same image; `cache` holds preprocessing per data set."""
     rows = []
     for name, m in {**SHIPPED.models, **(session_models or {})}.items():
         if m.dataset not in cache:
             cache[m.dataset] = preprocess_steps(image, m.dataset)
-        probs = m.probabilities(list(cache[m.dataset].values())[-1][None])[0]
-        rows.append({"model": name, "data set": m.dataset, "answer": m.class_names[int(probs.argmax())],
-                     "confidence": f"{probs.max():.1%}"})
-    return pd.DataFrame(rows)
+        rows.append((name, m, m.probabilities(list(cache[m.dataset].values())[-1][None])[0]))
+    return rows
+
+
+def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> pd.DataFrame:
+    """Every model's answer for the same image."""
+    return pd.DataFrame([{"model": name, "data set": m.dataset, "answer": m.class_names[int(probs.argmax())],
+                          "confidence": f"{probs.max():.1%}"} for name, m, probs in rows])
+
+
+def _assessment(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> Assessment | None:
+    """The 'is it a digit?' signal from the shipped MNIST models' probabilities already computed."""
+    by_name = {name: probs for name, m, probs in rows if m is SHIPPED.models.get(name)}
+    members = [by_name[name] for name in ENSEMBLE if name in by_name]
+    return assess_probabilities(np.stack(members)[:, None])[0] if members else None
 
 
 EMPTY = ({}, "Draw a digit (or upload an image) to see what the model reads.", None, [], None)
@@ -93,9 +112,16 @@ def analyse(image, model_name: str | None, session_models: dict):
     except ValueError as error:
         return {}, f"**{error}**", None, [], None
     seen = list(steps.values())[-1]
-    label = model.label(model.probabilities(seen[None])[0])
+    # Every model reads the image once: the table, the chosen model's label and the signal share it.
+    rows = _all_probabilities(image, session_models, {model.dataset: steps})
+    probs = next((p for _, m, p in rows if m is model), None)
+    if probs is None:
+        probs = model.probabilities(seen[None])[0]
+    label = model.label(probs)
+    # Only MNIST models read digits, so only their verdict asks "is it a digit at all?".
+    verdict = _verdict(label, _assessment(rows) if model.dataset == "mnist" else None)
     gallery = [(_to_uint8(img), name) for name, img in steps.items()]
-    return label, _verdict(label), _enlarge(seen), gallery, _all_models_table(image, session_models, {model.dataset: steps})
+    return label, verdict, _enlarge(seen), gallery, _all_models_table(rows)
 
 
 def on_sketch(value: dict | None, model_name: str, session_models: dict):

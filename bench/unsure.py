@@ -1,0 +1,97 @@
+"""Does the "not a digit / not sure" signal tell drawn digits from drawings that are no digit?
+
+Digits are real pen-drawn digits (data/pendigits) by writers no model trained on (validation:
+writers 2, 6, ..., 30; test: 4, 8, ..., 28), rendered on the app's canvas; non-digits
+are Fashion-MNIST images, random scribbles and letters drawn from strokes (mnistdemo.nondigits),
+all put through the app's own preprocessing and read by every shipped MNIST model. For each
+candidate score it prints the AUROC of digits against each kind of non-digit and all of them
+(1.0 = every non-digit scores above every digit; 0.5 = no better than chance), then how the
+chosen score and thresholds (mnistdemo.unsure) sort each group.
+
+    python bench/unsure.py               # test split: writers 4, 8, ..., 28, Fashion test set, test scribbles and letters
+    python bench/unsure.py --calibrate   # validation split: pick the score and thresholds to store in mnistdemo/unsure.py
+    python bench/unsure.py --digits 1000 --non-digits 300 --seed 1
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from mnistdemo import configure_threads  # noqa: E402
+from mnistdemo.nondigits import KINDS, drawn_digits, non_digits  # noqa: E402
+from mnistdemo.strokes import TUNING_WRITERS  # noqa: E402
+from mnistdemo.unsure import (NOT_A_DIGIT_ABOVE, SCORE, SCORES, UNSURE_ABOVE, auroc, classify,  # noqa: E402
+                              ensemble_probabilities, scores)
+
+OLD_UNSURE_BELOW = 0.6  # the Draw tab's rule before this signal: default model's top probability < 0.6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calibrate", action="store_true",
+                        help="measure on the validation split and print the score and thresholds to store")
+    parser.add_argument("--digits", type=int, default=0, help="pen-drawn digits to use (0 = all of the split's 1,750-2,000)")
+    parser.add_argument("--tuning-writers", action="store_true",
+                        help="use the tuning writers' digits instead, which every shipped model trained on")
+    parser.add_argument("--non-digits", type=int, default=1000, help="images of each non-digit kind")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the samples, placements and jitter")
+    parser.add_argument("--accept-digits", type=float, default=0.98,
+                        help="--calibrate: share of validation digits kept below the 'not a digit' threshold")
+    parser.add_argument("--sure-digits", type=float, default=0.95,
+                        help="--calibrate: share of validation digits kept below the 'not sure' threshold")
+    args = parser.parse_args()
+    configure_threads()
+    split = "validation" if args.calibrate else "test"
+
+    start = time.perf_counter()
+    digits, labels = drawn_digits(split, args.digits, args.seed, TUNING_WRITERS if args.tuning_writers else None)
+    groups = {"digits": digits} | {kind: non_digits(kind, split, args.non_digits, args.seed).images for kind in KINDS}
+    probs = {name: ensemble_probabilities(images) for name, images in groups.items()}
+    print(f"{split} split: " + ", ".join(f"{len(x)} {name}" for name, x in groups.items())
+          + f"; rendered and read in {time.perf_counter() - start:.0f} s\n")
+
+    print("AUROC, digits against each kind of non-digit (higher is better):\n")
+    print("| score | " + " | ".join(KINDS) + " | all non-digits |")
+    print("|---|" + "---|" * (len(KINDS) + 1))
+    table = {}
+    for name in SCORES:
+        digit_scores = scores(probs["digits"], name)
+        other = {kind: scores(probs[kind], name) for kind in KINDS}
+        row = [auroc(digit_scores, other[kind]) for kind in KINDS]
+        row.append(auroc(digit_scores, np.concatenate(list(other.values()))))
+        table[name] = row
+        print(f"| {name}{' (chosen)' if name == SCORE else ''} | " + " | ".join(f"{a:.3f}" for a in row) + " |")
+
+    if args.calibrate:
+        # The best score on all non-digits together.
+        best = max(table, key=lambda name: table[name][-1])
+        digit_scores = scores(probs["digits"], best)
+        unsure, not_digit = np.quantile(digit_scores, [args.sure_digits, args.accept_digits])
+        print(f"\nBest on validation (highest AUROC on all non-digits): {best}")
+        print(f"Store in mnistdemo/unsure.py: SCORE = {best!r}, UNSURE_ABOVE = {unsure:.4g}, "
+              f"NOT_A_DIGIT_ABOVE = {not_digit:.4g}")
+        return
+
+    print(f"\nHow the chosen score ({SCORE}, not sure above {UNSURE_ABOVE:.4g}, not a digit above "
+          f"{NOT_A_DIGIT_ABOVE:.4g}) sorts each group:\n")
+    print("| group | read as a digit | not sure | not a digit | old rule: not sure |")
+    print("|---|---|---|---|---|")
+    for name, p in probs.items():
+        kinds = classify(scores(p, SCORE))
+        old = (p[0].max(axis=-1) < OLD_UNSURE_BELOW).mean()
+        print(f"| {name} | " + " | ".join(f"{(kinds == k).mean():.1%}" for k in ("digit", "unsure", "not_a_digit"))
+              + f" | {old:.1%} |")
+    kinds = classify(scores(probs["digits"], SCORE))
+    read = probs["digits"].mean(axis=0).argmax(axis=-1) == labels
+    accepted = kinds == "digit"
+    print(f"\nDigits read right by the models' mean: {read.mean():.1%} of all, {read[accepted].mean():.1%} of "
+          f"those read as a digit, {read[~accepted].mean() if (~accepted).any() else float('nan'):.1%} of those flagged.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Know when unsure: is a 28x28 drawing a digit the shipped MNIST models can read?
+
+A score per image (higher = less like a digit) computed from every shipped MNIST model's
+probabilities, and two thresholds on it: above `UNSURE_ABOVE` the reading is "not sure",
+above `NOT_A_DIGIT_ABOVE` "not a digit". The score and both thresholds were chosen on
+validation data only (the tuning writers' pen-drawn digits against Fashion-MNIST training
+images, validation scribbles and validation letters; see `mnistdemo.nondigits`) by
+
+    python bench/unsure.py --calibrate
+
+and every figure about them is measured on the test split (`python bench/unsure.py`).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Candidate scores, each (M models, N images, 10) probabilities -> (N,) float, higher = less
+# like a digit. "default_*" look at the app's default model alone (the first row).
+_EPS = 1e-12
+
+
+def _entropy(p: np.ndarray) -> np.ndarray:
+    return -(p * np.log(p + _EPS)).sum(axis=-1)
+
+
+def _vote_disagreement(probs: np.ndarray) -> np.ndarray:
+    votes = probs.argmax(axis=-1)  # (M, N)
+    top = probs.mean(axis=0).argmax(axis=-1)  # (N,)
+    return 1.0 - (votes == top[None]).mean(axis=0)
+
+
+SCORES = {
+    "default_max_prob": lambda probs: 1.0 - probs[0].max(axis=-1),
+    "default_entropy": lambda probs: _entropy(probs[0]),
+    "ensemble_max_prob": lambda probs: 1.0 - probs.mean(axis=0).max(axis=-1),
+    "ensemble_entropy": lambda probs: _entropy(probs.mean(axis=0)),
+    "ensemble_mutual_info": lambda probs: _entropy(probs.mean(axis=0)) - _entropy(probs).mean(axis=0),
+    "ensemble_vote_disagreement": _vote_disagreement,
+}
+
+# Chosen by `python bench/unsure.py --calibrate` (validation split only): the score with the
+# highest AUROC against all validation non-digits (0.944; entropy of the mean over the models),
+# "not sure" above the 95th percentile of validation digits' scores, "not a digit" above the 98th.
+SCORE = "ensemble_entropy"
+UNSURE_ABOVE = 0.4323
+NOT_A_DIGIT_ABOVE = 0.7651
+# The models whose probabilities the thresholds were calibrated on, the default model first.
+ENSEMBLE = (
+    "best_mnist-mnist", "fashion_cnn-mnist", "lenet5_bn-mnist", "pytorch_tutorial_cnn-mnist",
+    "resnet_block_3x3-mnist", "resnet_block_5x5-mnist", "tf2_cnn-mnist", "tf2_cnn_dense1024-mnist",
+)
+
+KINDS = ("digit", "unsure", "not_a_digit")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """How digit-like one drawing is: `kind` in KINDS, the `score`, and the ensemble's best guess."""
+
+    kind: str
+    score: float
+    guess: int
+    guess_prob: float  # the models' mean probability of `guess`
+
+
+def scores(probs: np.ndarray, name: str = SCORE) -> np.ndarray:
+    """(M, N, 10) probabilities (default model first) -> (N,) float64 score `name`."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 3 or probs.shape[-1] != 10:
+        raise ValueError(f"Expected (models, images, 10) probabilities, got shape {probs.shape}.")
+    if name not in SCORES:
+        raise ValueError(f"Unknown score {name!r}; choose one of {', '.join(SCORES)}.")
+    return SCORES[name](probs)
+
+
+def classify(score: np.ndarray | float, unsure_above: float = UNSURE_ABOVE,
+             not_a_digit_above: float = NOT_A_DIGIT_ABOVE) -> np.ndarray:
+    """(N,) scores -> (N,) str kinds ("digit", "unsure", "not_a_digit")."""
+    if not unsure_above <= not_a_digit_above:
+        raise ValueError("The 'not sure' threshold must not be above the 'not a digit' one.")
+    score = np.atleast_1d(np.asarray(score, dtype=np.float64))
+    kind = np.where(score > not_a_digit_above, "not_a_digit", np.where(score > unsure_above, "unsure", "digit"))
+    return kind.astype(object)
+
+
+def assess_probabilities(probs: np.ndarray) -> list[Assessment]:
+    """(M, N, 10) probabilities of the ENSEMBLE models (default first) -> N Assessments."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 3 or probs.shape[1] == 0:
+        return []
+    values = scores(probs)
+    mean = probs.mean(axis=0)
+    guesses = mean.argmax(axis=-1)
+    return [Assessment(str(kind), float(value), int(g), float(m[g]))
+            for kind, value, g, m in zip(classify(values), values, guesses, mean)]
+
+
+def ensemble_probabilities(images: np.ndarray, registry=None) -> np.ndarray:
+    """(N, 28, 28) float32 in [0, 1] -> (M, N, 10) probabilities of the ENSEMBLE models that loaded."""
+    if registry is None:
+        from mnistdemo.inference import SHIPPED as registry
+    registry.load_all()
+    members = [registry.models[name] for name in ENSEMBLE if name in registry.models]
+    if not members:
+        raise ValueError("None of the shipped MNIST models that judge 'is it a digit?' could be loaded.")
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"Expected (N, 28, 28) images, got shape {images.shape}.")
+    if len(images) == 0:
+        return np.zeros((len(members), 0, 10), np.float32)
+    return np.stack([np.concatenate([m.probabilities(images[i:i + 512]) for i in range(0, len(images), 512)])
+                     for m in members])
+
+
+def assess(images: np.ndarray, registry=None) -> list[Assessment]:
+    """(N, 28, 28) float32 preprocessed drawings -> N Assessments ([] for no images)."""
+    return assess_probabilities(ensemble_probabilities(images, registry))
+
+
+def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
+    """P(a non-digit scores above a digit), ties counting half: the rank-sum (Mann-Whitney) AUROC."""
+    digit_scores, other_scores = np.ravel(digit_scores), np.ravel(other_scores)
+    if len(digit_scores) == 0 or len(other_scores) == 0:
+        raise ValueError("AUROC needs at least one digit and one non-digit.")
+    both = np.concatenate([digit_scores, other_scores])
+    order = np.argsort(both, kind="mergesort")
+    ranks = np.empty(len(both))
+    ranks[order] = np.arange(1, len(both) + 1)
+    # Tied scores share their mean rank.
+    sorted_scores = both[order]
+    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    ends = np.r_[starts[1:], len(both)]
+    for start, end in zip(starts, ends):
+        if end - start > 1:
+            ranks[order[start:end]] = (start + 1 + end) / 2
+    n_other = len(other_scores)
+    n_digit = len(digit_scores)
+    rank_sum = ranks[n_digit:].sum()
+    return float((rank_sum - n_other * (n_other + 1) / 2) / (n_other * n_digit))

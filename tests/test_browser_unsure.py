@@ -1,0 +1,51 @@
+"""The Draw tab says "Not a digit?" for a letter or scribble drawn with the mouse, and still reads a digit."""
+
+import re
+
+import numpy as np
+import pytest
+
+from mnistdemo import nondigits, unsure
+from mnistdemo.preprocess import preprocess
+from mnistdemo.strokes import canvas_points, load_pendigits, render_digit
+from test_browser_draw import _clear, _draw
+
+pytestmark = pytest.mark.browser
+
+PLACEMENT = {"height_frac": 0.6, "center": (0.5, 0.5)}
+
+
+def _scores(drawings) -> np.ndarray:
+    """The signal's score of each drawing as rendered at PLACEMENT (in this process, real models)."""
+    images = np.stack([preprocess(render_digit(d, **PLACEMENT)) for d in drawings])
+    return np.array([a.score for a in unsure.assess(images)])
+
+
+def _verdict_after_drawing(page, strokes, wanted: str) -> str:
+    page.get_by_role("button", name="Brush").first.click()
+    _draw(page, strokes)
+    verdict = page.locator("#verdict")
+    # A case-sensitive pattern: "Reads" must not match the empty canvas's "... the model reads."
+    verdict.get_by_text(re.compile(wanted)).wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # the last stroke's answer may still be on its way
+    return verdict.inner_text()
+
+
+def test_letter_or_scribble_is_not_a_digit_and_a_digit_still_reads(page, app_url):
+    # The clearest non-digit and the clearest digit of a few from the test split, as the models
+    # here judge them: the browser must reach the same verdict through the canvas and the server.
+    candidates = nondigits.letters("test", 12, seed=5) + nondigits.scribbles("test", 12, seed=5)
+    other = candidates[int(_scores(candidates).argmax())]
+    pool = load_pendigits(writers=nondigits.SPLIT_WRITERS["test"])
+    digits = [pool[i] for i in np.random.default_rng(5).choice(len(pool), 12, replace=False)]
+    digit = digits[int(_scores(digits).argmin())]
+
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(app_url)
+    text = _verdict_after_drawing(page, canvas_points(other, **PLACEMENT), "Not a digit")
+    assert "Not a digit?" in text and "Reads" not in text
+    page.screenshot(path="/tmp/mnistdemo-unsure.png", full_page=True)
+
+    _clear(page)
+    text = _verdict_after_drawing(page, canvas_points(digit, **PLACEMENT), "Reads")
+    assert f"Reads {digit.label}" in text.replace("*", ""), text
