@@ -43,7 +43,10 @@ class _Probe:
 
 def _check_image(image: np.ndarray) -> np.ndarray:
     """(28, 28) or (28, 28, 1) float in [0, 1] -> (1, 28, 28, 1) float32; ValueError otherwise."""
-    array = np.asarray(image, dtype=np.float32)
+    try:
+        array = np.asarray(image, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValueError(f"Expected a {IMAGE_SIZE}x{IMAGE_SIZE} array of numbers, got {type(image).__name__}.") from None
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.shape != (IMAGE_SIZE, IMAGE_SIZE):
