@@ -188,6 +188,23 @@ def test_panel_reads_back_exactly_what_the_draw_tab_showed(drawn):
     np.testing.assert_allclose(seen_to_image(np.dstack([_enlarge(image)] * 3)), image, atol=1 / 255)
 
 
+def test_panel_works_only_while_open(drawn):
+    import gradio as gr
+
+    from mnistdemo.ui.draw_tab import _enlarge
+    from mnistdemo.ui.inside_panel import EMPTY_NOTE, look_inside
+
+    label, image = drawn[4]
+    seen = np.dstack([_enlarge(image)] * 3)
+    closed = look_inside(False, seen, None, {})
+    assert all(isinstance(out, type(gr.skip())) for out in closed)
+    assert look_inside(True, None, None, {})[0] == EMPTY_NOTE
+    note, salient, where, maps, filters = look_inside(True, seen, "pytorch_tutorial_cnn-mnist", {})
+    assert f"reads **{label}**" in note and salient.shape == where.shape == (224, 224, 3)
+    assert len(maps) == 2 and len(filters) == 1
+    assert look_inside(True, seen, "no-such-model", {})[0].startswith("**Unknown model")
+
+
 def test_core_does_not_import_gradio():
     code = "import sys, mnistdemo.inside; assert 'gradio' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

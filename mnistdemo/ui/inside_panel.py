@@ -15,15 +15,16 @@ from mnistdemo.config import IMAGE_SIZE
 from mnistdemo.inference import SHIPPED, LoadedModel
 
 TITLE = "Inside the network"
-INTRO = ("What the chosen model computes for this drawing. **Feature maps**: what each convolutional "
-         "layer's filters respond to (bright = strong), input side first. **Filters**: the learned "
-         "weights of the first conv layer (white positive, black negative).")
-SALIENCY_LABEL = "Which strokes counted (integrated gradients)"
-GRAD_CAM_LABEL = "Where the last conv layer looked (Grad-CAM)"
+INTRO = ("What the chosen model computes for this drawing. **Strokes that counted**: integrated gradients, "
+         "each pixel's share of the answer (red = most). **Where it looked**: Grad-CAM on the last conv "
+         "layer, coarser. **Feature maps**: what each conv layer's filters respond to (bright = strong), "
+         "input side first. **Filters**: the first conv layer's weights (white positive, black negative).")
+SALIENCY_LABEL = "Strokes that counted"
+GRAD_CAM_LABEL = "Where it looked (Grad-CAM)"
 MAPS_LABEL = "Feature maps, one image per conv layer"
 FILTERS_LABEL = "Learned filters"
 EMPTY_NOTE = "Draw a digit (or upload an image) to look inside the network."
-READS_NOTE = "**{model}** reads **{answer}** ({p:.0%}); the overlays explain that answer."
+READS_NOTE = "**{model}** reads **{answer}** ({p:.0%}); the overlays explain that answer.\n\nConv layers: {layers}."
 MAPS_CAPTION = "conv {n}/{total} ({name}): {h}x{w}, {c} maps"
 FILTERS_CAPTION = "conv 1 ({name}): {c_out} filters of {k}x{k}"
 FILTERS_CAPTION_DEEP = "conv 1 ({name}): {c_out} filters (rows) x {c_in} input channels, {k}x{k}"
@@ -102,10 +103,12 @@ def look_inside(is_open: bool, seen, model_name: str | None, session_models: dic
         image = seen_to_image(seen)
         probs = model.probabilities(image[None])[0]
         answer = int(probs.argmax())
-        note = READS_NOTE.format(model=model.name, answer=model.class_names[answer], p=probs[answer])
+        maps = _map_tiles(model, image)
+        layers = " · ".join(caption for _, caption in maps)
+        note = READS_NOTE.format(model=model.name, answer=model.class_names[answer], p=probs[answer], layers=layers)
         salient = inside.overlay(image, inside.saliency(model.model, image, answer), OVERLAY_SIZE)
         where = inside.overlay(image, inside.grad_cam(model.model, image, answer), OVERLAY_SIZE)
-        return note, salient, where, _map_tiles(model, image), _filter_tiles(model)
+        return note, salient, where, maps, _filter_tiles(model)
     except ValueError as error:
         return f"**{error}**", None, None, [], []
 
