@@ -12,6 +12,7 @@ from mnistdemo.strokes import HELD_OUT_WRITERS, canvas_points, load_pendigits
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = "/tmp/mnistdemo-inside.png"
+PANEL_SCREENSHOT = "/tmp/mnistdemo-inside-panel.png"
 
 
 def _colour_share(locator) -> float:
@@ -56,3 +57,4 @@ def test_opening_the_panel_shows_maps_filters_and_saliency_of_the_drawing(page, 
     assert page.locator("#inside-filters").get_by_text("10 filters of 5x5").count() == 1
     page.locator("#inside").scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOT, full_page=True)
+    page.locator("#inside").screenshot(path=PANEL_SCREENSHOT)  # the README's figure (docs/inside.png)
