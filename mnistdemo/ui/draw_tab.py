@@ -10,6 +10,7 @@ import pandas as pd
 from mnistdemo.config import REPO_DIR
 from mnistdemo.inference import SHIPPED, LoadedModel
 from mnistdemo.preprocess import preprocess_steps
+from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
 from mnistdemo.unsure import ENSEMBLE, Assessment, assess_probabilities
 
@@ -191,16 +192,19 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
                 steps = gr.Gallery(columns=6, height=160, object_fit="contain", label="Steps")
             with gr.Accordion("Every model on this drawing", open=False):
                 table = gr.Dataframe(headers=["model", "data set", "answer", "confidence"], interactive=False)
+    inside = build_inside_panel()
     with gr.Accordion("Samples from the test sets: click one", open=False):
         samples = gr.Gallery(_samples(), columns=10, height=140, allow_preview=False, label="Test images")
 
     outputs = [label, verdict, seen, steps, table]
     common = dict(show_progress="hidden", api_visibility="private")
-    sketch.change(on_sketch, [sketch, choice, session_models], outputs, **common)
-    upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
-                  preprocess=False, show_progress="hidden").then(
+    drawn = sketch.change(on_sketch, [sketch, choice, session_models], outputs, **common)
+    uploaded = upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
+                             preprocess=False, show_progress="hidden").then(
         on_upload, [upload, choice, session_models], outputs, preprocess=False, **common)
-    predict_button.click(on_predict, [sketch, upload, choice, session_models], outputs, **common)
-    choice.change(on_predict, [sketch, upload, choice, session_models], outputs, **common)
-    samples.select(on_sample, [choice, session_models], [choice, *outputs], **common)
+    clicked = predict_button.click(on_predict, [sketch, upload, choice, session_models], outputs, **common)
+    chosen = choice.change(on_predict, [sketch, upload, choice, session_models], outputs, **common)
+    sampled = samples.select(on_sample, [choice, session_models], [choice, *outputs], **common)
+    # The panel runs after each prediction has answered, never before it.
+    inside.wire(seen, choice, session_models, after=[drawn, uploaded, clicked, chosen, sampled])
     return choice

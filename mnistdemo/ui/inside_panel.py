@@ -1,0 +1,129 @@
+"""The Draw tab's "Inside the network" panel: the chosen model's feature maps, filters and saliency.
+
+It reads the 28x28 the Draw tab last showed ("What the model sees"), so it follows drawings,
+uploads, samples and model changes alike, and it works only while open: each Draw event chains
+it after its prediction, and a closed panel returns at once.
+"""
+
+from dataclasses import dataclass
+
+import gradio as gr
+import numpy as np
+
+from mnistdemo import inside
+from mnistdemo.config import IMAGE_SIZE
+from mnistdemo.inference import SHIPPED, LoadedModel
+
+TITLE = "Inside the network"
+INTRO = ("What the chosen model computes for this drawing. **Strokes that counted**: integrated gradients, "
+         "each pixel's share of the answer (red = most). **Where it looked**: Grad-CAM on the last conv "
+         "layer, coarser. **Feature maps**: what each conv layer's filters respond to (bright = strong), "
+         "input side first. **Filters**: the first conv layer's weights (white positive, black negative).")
+SALIENCY_LABEL = "Strokes that counted"
+GRAD_CAM_LABEL = "Where it looked (Grad-CAM)"
+MAPS_LABEL = "Feature maps, one image per conv layer"
+FILTERS_LABEL = "Learned filters"
+EMPTY_NOTE = "Draw a digit (or upload an image) to look inside the network."
+READS_NOTE = "**{model}** reads **{answer}** ({p:.0%}); the overlays explain that answer.\n\nConv layers: {layers}."
+MAPS_CAPTION = "conv {n}/{total} ({name}): {h}x{w}, {c} maps"
+FILTERS_CAPTION = "conv 1 ({name}): {c_out} filters of {k}x{k}"
+FILTERS_CAPTION_DEEP = "conv 1 ({name}): {c_out} filters (rows) x {c_in} input channels, {k}x{k}"
+OVERLAY_SIZE = 224
+
+
+@dataclass
+class InsidePanel:
+    """The panel's components; `wire` connects them once the Draw tab's events exist."""
+
+    accordion: gr.Accordion
+    is_open: gr.State
+    note: gr.Markdown
+    saliency: gr.Image
+    grad_cam: gr.Image
+    maps: gr.Gallery
+    filters: gr.Gallery
+
+    @property
+    def outputs(self) -> list:
+        return [self.note, self.saliency, self.grad_cam, self.maps, self.filters]
+
+    def wire(self, seen: gr.Image, choice: gr.Dropdown, session_models: gr.State, after: list) -> None:
+        """Recompute after each of the `after` events (and on opening), from `seen` and `choice`."""
+        quiet = dict(show_progress="hidden", api_visibility="private")
+        look = dict(fn=look_inside, inputs=[self.is_open, seen, choice, session_models], outputs=self.outputs,
+                    trigger_mode="always_last", concurrency_id="inside", concurrency_limit=2, **quiet)
+        self.accordion.expand(lambda: True, None, self.is_open, **quiet).then(**look)
+        self.accordion.collapse(lambda: False, None, self.is_open, **quiet)
+        for event in after:
+            event.then(**look)
+
+
+def build_inside_panel() -> InsidePanel:
+    """Lay out the closed accordion; call `.wire(...)` on the result after the Draw events."""
+    with gr.Accordion(TITLE, open=False, elem_id="inside") as accordion:
+        is_open = gr.State(False)
+        gr.Markdown(INTRO)
+        note = gr.Markdown(EMPTY_NOTE, elem_id="inside-note")
+        with gr.Row():
+            saliency = gr.Image(label=SALIENCY_LABEL, interactive=False, format="png",
+                                height=OVERLAY_SIZE + 40, elem_id="inside-saliency")
+            grad_cam = gr.Image(label=GRAD_CAM_LABEL, interactive=False, format="png",
+                                height=OVERLAY_SIZE + 40, elem_id="inside-grad-cam")
+            filters = gr.Gallery(label=FILTERS_LABEL, columns=2, height=OVERLAY_SIZE + 40, format="png",
+                                 object_fit="contain", elem_id="inside-filters")
+        maps = gr.Gallery(label=MAPS_LABEL, columns=3, height="auto", format="png", object_fit="contain",
+                          elem_id="inside-maps")
+    return InsidePanel(accordion, is_open, note, saliency, grad_cam, maps, filters)
+
+
+def seen_to_image(seen: np.ndarray) -> np.ndarray:
+    """The Draw tab's enlarged preview (an integer multiple of 28, nearest-neighbour) -> (28, 28) float32."""
+    seen = np.asarray(seen)
+    gray = seen[..., 0] if seen.ndim == 3 else seen
+    factor = gray.shape[0] // IMAGE_SIZE
+    if factor < 1 or gray.shape != (IMAGE_SIZE * factor, IMAGE_SIZE * factor):
+        raise ValueError(f"Unexpected preview size {gray.shape}.")
+    return gray[factor // 2::factor, factor // 2::factor].astype(np.float32) / 255
+
+
+def _model(name: str | None, session_models: dict) -> LoadedModel:
+    if name in (session_models or {}):
+        return session_models[name]
+    return SHIPPED.get(name)
+
+
+def look_inside(is_open: bool, seen, model_name: str | None, session_models: dict):
+    """(panel open?, preview, model) -> (note, saliency overlay, Grad-CAM overlay, maps, filters)."""
+    if not is_open:
+        return tuple(gr.skip() for _ in range(5))
+    if seen is None:
+        return EMPTY_NOTE, None, None, [], []
+    try:
+        model = _model(model_name, session_models)
+        image = seen_to_image(seen)
+        probs = model.probabilities(image[None])[0]
+        answer = int(probs.argmax())
+        maps = _map_tiles(model, image)
+        layers = " · ".join(caption for _, caption in maps)
+        note = READS_NOTE.format(model=model.name, answer=model.class_names[answer], p=probs[answer], layers=layers)
+        salient = inside.overlay(image, inside.saliency(model.model, image, answer), OVERLAY_SIZE)
+        where = inside.overlay(image, inside.grad_cam(model.model, image, answer), OVERLAY_SIZE)
+        return note, salient, where, maps, _filter_tiles(model)
+    except ValueError as error:
+        return f"**{error}**", None, None, [], []
+
+
+def _map_tiles(model: LoadedModel, image: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    maps = inside.feature_maps(model.model, image)
+    return [(inside.tile_maps(m), MAPS_CAPTION.format(n=n, total=len(maps), name=name, h=m.shape[0],
+                                                      w=m.shape[1], c=m.shape[2]))
+            for n, (name, m) in enumerate(maps, start=1)]
+
+
+def _filter_tiles(model: LoadedModel) -> list[tuple[np.ndarray, str]]:
+    """The first conv layer's filters: deeper layers' 3x3 slices per input map read as noise."""
+    name = inside.conv_layer_names(model.model)[0]
+    kernel = inside.conv_filters(model.model, name)
+    k, _, c_in, c_out = kernel.shape
+    caption = (FILTERS_CAPTION if c_in == 1 else FILTERS_CAPTION_DEEP).format(name=name, c_out=c_out, c_in=c_in, k=k)
+    return [(inside.tile_filters(kernel), caption)]

@@ -1,0 +1,60 @@
+"""The "Inside the network" panel in a real browser, on a real pen-drawn digit drawn with the mouse."""
+
+import re
+
+import cv2
+import numpy as np
+import pytest
+from test_browser_draw import _draw, _reading
+
+from mnistdemo.strokes import HELD_OUT_WRITERS, canvas_points, load_pendigits
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = "/tmp/mnistdemo-inside.png"
+PANEL_SCREENSHOT = "/tmp/mnistdemo-inside-panel.png"
+
+
+def _colour_share(locator) -> float:
+    """Share of an element's pixels that are strongly coloured (heat), not grey/white/black."""
+    png = np.frombuffer(locator.screenshot(), np.uint8)
+    hsv = cv2.cvtColor(cv2.imdecode(png, cv2.IMREAD_COLOR), cv2.COLOR_BGR2HSV)
+    return float(((hsv[..., 1] > 120) & (hsv[..., 2] > 80)).mean())
+
+
+def _wait_for_maps(page, layers: int) -> list[str]:
+    """Captions of the feature-map gallery once it shows `layers` conv layers."""
+    page.locator("#inside-maps").get_by_text(re.compile(rf"^conv {layers}/{layers} ")).wait_for(timeout=60_000)
+    return [page.locator("#inside-maps").get_by_text(re.compile(rf"^conv {n}/{layers} ")).first.inner_text()
+            for n in range(1, layers + 1)]
+
+
+def test_opening_the_panel_shows_maps_filters_and_saliency_of_the_drawing(page, app_url):
+    digit = next(d for d in load_pendigits(writers=HELD_OUT_WRITERS) if d.label == 3)
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(app_url)
+    page.get_by_role("button", name="Brush").first.click()
+    _draw(page, canvas_points(digit, height_frac=0.65))
+    assert _reading(page) == "3"
+
+    page.locator("#inside").get_by_text("Inside the network").first.click()
+    page.locator("#inside-note").get_by_text(re.compile(r"reads 3")).wait_for(timeout=60_000)
+    captions = _wait_for_maps(page, 6)  # the default model has six conv layers
+    assert captions[0].startswith("conv 1/6") and "28x28, 16 maps" in captions[0]
+    assert "7x7, 64 maps" in captions[-1]
+    assert page.locator("#inside-maps img").count() == 6
+    assert page.locator("#inside-filters").get_by_text("16 filters of 3x3").count() == 1
+    saliency, grad_cam = page.locator("#inside-saliency img"), page.locator("#inside-grad-cam img")
+    saliency.wait_for(timeout=60_000)
+    grad_cam.wait_for(timeout=60_000)
+    assert _colour_share(saliency) > 0.02 and _colour_share(grad_cam) > 0.02
+
+    # Another model: the panel follows it.
+    page.locator("#model-choice input").click()
+    page.get_by_role("option", name=re.compile("pytorch_tutorial_cnn-mnist")).click()
+    captions = _wait_for_maps(page, 2)
+    assert "24x24, 10 maps" in captions[0] and "8x8, 20 maps" in captions[1]
+    assert page.locator("#inside-filters").get_by_text("10 filters of 5x5").count() == 1
+    page.locator("#inside").scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOT, full_page=True)
+    page.locator("#inside").screenshot(path=PANEL_SCREENSHOT)  # the README's figure (docs/inside.png)
