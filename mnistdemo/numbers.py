@@ -19,7 +19,11 @@ MERGE_OVERLAP = 0.6  # parts overlapping this share of the narrower one's width 
 SMALL_PART = 0.5  # a part lower than this share of its neighbour's height is a piece of it ...
 SMALL_PART_OVERLAP = 0.3  # ... once it overlaps this share of its own width
 SPECK_HEIGHT = 0.15  # a lone group lower than this share of the median digit height is a speck
-SPLIT_WIDTH = 1.35  # a group wider than this many median digit heights holds touching digits
+SPLIT_WIDTH = 1.6  # a group wider than this many median digit heights holds touching digits
+MAYBE_TWO_WIDTH = 0.7  # a crop at least this wide (in digit heights) may be two touching digits ...
+SPLIT_DOUBT = 0.5  # ... read as two when their doubt is under this share of its doubt as one
+CUT_CANDIDATES = 3  # places tried for that cut
+CUT_SPACING = 0.1  # of the crop's width between two places tried
 CROP_MARGIN = 4  # px of background around each crop, so its border reads as background
 NO_DIGITS_MESSAGE = "No digits found: draw a number first."
 
@@ -92,8 +96,8 @@ def _merge_parts(boxes: list[Box]) -> list[Box]:
     return sorted(groups, key=lambda b: (b.x0 + b.x1) / 2)
 
 
-def _cut_column(ink: np.ndarray) -> int:
-    """Column of a (h, w) ink crop where two touching digits are joined by the least ink."""
+def _cut_columns(ink: np.ndarray, count: int = 1) -> list[int]:
+    """Columns of a (h, w) ink crop where two touching digits are joined by the least ink, best first."""
     width = ink.shape[1]
     profile = cv2.GaussianBlur(ink.sum(axis=0, dtype=np.float32)[None], (0, 0), 2.0)[0]
     # Cuts near the middle are likelier: a small penalty keeps a thin stroke near an edge
@@ -101,7 +105,13 @@ def _cut_column(ink: np.ndarray) -> int:
     position = np.abs(np.arange(width) - width / 2) / (width / 2)
     cost = profile + 0.15 * profile.max() * position ** 2
     lo, hi = int(0.2 * width), int(0.8 * width)
-    return lo + int(np.argmin(cost[lo:hi]))
+    cuts: list[int] = []
+    for column in lo + np.argsort(cost[lo:hi], kind="stable"):
+        if all(abs(column - c) >= CUT_SPACING * width for c in cuts):
+            cuts.append(int(column))
+            if len(cuts) == count:
+                break
+    return cuts
 
 
 def _crop(ink: np.ndarray, labels: np.ndarray, box: Box) -> np.ndarray:
@@ -117,7 +127,7 @@ def _split_wide(crop: np.ndarray, digit_height: float) -> list[np.ndarray]:
     """(h, w) ink of one group -> one or more (h, w') crops, cut where digits touch."""
     if crop.shape[1] <= SPLIT_WIDTH * digit_height or crop.shape[1] < 8:
         return [crop]
-    cut = _cut_column(crop)
+    cut = _cut_columns(crop)[0]
     halves = [crop[:, :cut], crop[:, cut:]]
     return [part for half in halves if half.any() for part in _split_wide(_trim(half), digit_height)]
 
@@ -128,8 +138,8 @@ def _trim(ink: np.ndarray) -> np.ndarray:
     return ink[y:y + h, x:x + w] if w and h else ink
 
 
-def segment_ink(ink: np.ndarray) -> list[np.ndarray]:
-    """(H, W) float32 ink (1 = ink) -> (h, w) float32 ink crops, one per digit, left to right."""
+def _segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
+    """(H, W) float32 ink (1 = ink) -> (h, w) float32 ink crops left to right, median digit height."""
     labels, boxes = _components(ink)
     if not boxes:
         raise ValueError(NO_DIGITS_MESSAGE)
@@ -141,37 +151,82 @@ def segment_ink(ink: np.ndarray) -> list[np.ndarray]:
     crops = []
     for group in groups:
         crops += _split_wide(_crop(ink, labels, group), digit_height)
-    return crops
+    return crops, digit_height
+
+
+def _framed(crop: np.ndarray) -> np.ndarray:
+    """(h, w) ink -> (h + 2m, w + 2m) float32 black ink on white with a margin m, like a drawing."""
+    return 1.0 - cv2.copyMakeBorder(crop, CROP_MARGIN, CROP_MARGIN, CROP_MARGIN, CROP_MARGIN,
+                                    cv2.BORDER_CONSTANT, value=0.0)
+
+
+def _drawing_ink(image) -> np.ndarray:
+    """Anything `load_image` takes -> (H, W) float32 ink; ValueError if there is none."""
+    ink = ink_mask(load_image(image))
+    if not (ink > INK_LEVEL).any():
+        raise ValueError(NO_DIGITS_MESSAGE)
+    return ink
 
 
 def segment_digits(image) -> list[np.ndarray]:
     """Anything `preprocess.load_image` takes -> (h, w) float32 crops, black ink on white, left to right.
 
     Each crop holds one digit's ink only (not its neighbours'), with a margin of background,
-    so `preprocess` reads it like a single drawing. ValueError if there is no ink.
+    so `preprocess` reads it like a single drawing. Geometry only: `read_number` also asks
+    the model whether a wide crop is two touching digits. ValueError if there is no ink.
     """
-    ink = ink_mask(load_image(image))
-    if not (ink > INK_LEVEL).any():
-        raise ValueError(NO_DIGITS_MESSAGE)
-    return [1.0 - cv2.copyMakeBorder(crop, CROP_MARGIN, CROP_MARGIN, CROP_MARGIN, CROP_MARGIN,
-                                     cv2.BORDER_CONSTANT, value=0.0)
-            for crop in segment_ink(ink)]
+    return [_framed(crop) for crop in _segment(_drawing_ink(image))[0]]
+
+
+def _readings(crop: np.ndarray, digit_height: float) -> list[list[np.ndarray]]:
+    """Ways to read one (h, w) ink crop: as one digit, or, if wide enough, as two cut apart."""
+    options = [[crop]]
+    if crop.shape[1] >= MAYBE_TWO_WIDTH * digit_height:
+        for cut in _cut_columns(crop, CUT_CANDIDATES):
+            left, right = _trim(crop[:, :cut]), _trim(crop[:, cut:])
+            if (left > INK_LEVEL).any() and (right > INK_LEVEL).any():
+                options.append([left, right])
+    return options
+
+
+def _doubt(probabilities: list[float]) -> float:
+    """1 - the geometric mean of the answers' probabilities: 0 when every answer is sure."""
+    return 1.0 - float(np.exp(np.mean(np.log(np.maximum(probabilities, 1e-9)))))
 
 
 def read_number(image, model) -> tuple[str, list[tuple[np.ndarray, str, float]]]:
     """A drawing of a number and an MNIST LoadedModel -> (the digits read, e.g. "2026",
     [(28x28 float32 the model saw, its answer, its probability), ...] left to right).
+
+    A wide crop is read both as one digit and as two touching ones (cut at the likeliest
+    places); two win when the model is much surer of them. One batched model call in all.
     """
     if model.dataset != "mnist":
         raise ValueError(f"Model {model.name!r} reads {model.dataset}, not digits: choose an MNIST model.")
-    seen = []
-    for crop in segment_digits(image):
-        try:
-            seen.append(preprocess(crop, "mnist"))
-        except ValueError:  # a crop left with no ink after cutting: nothing to read
-            continue
+    crops, digit_height = _segment(_drawing_ink(image))
+    seen: list[np.ndarray] = []  # every 28x28 any option needs, read in one batch
+    plans: list[list[list[int]]] = []  # per crop, its options as indices into `seen`
+    for crop in crops:
+        options = []
+        for parts in _readings(crop, digit_height):
+            try:
+                images = [preprocess(_framed(part), "mnist") for part in parts]
+            except ValueError:  # a part with too little ink to read
+                continue
+            options.append(list(range(len(seen), len(seen) + len(images))))
+            seen += images
+        if options:
+            plans.append(options)
     if not seen:
         raise ValueError(NO_INK_MESSAGE)
     probs = model.probabilities(np.stack(seen).astype(np.float32))
-    answers = [(image28, model.class_names[int(p.argmax())], float(p.max())) for image28, p in zip(seen, probs)]
+    best = probs.max(axis=1)
+    answers = []
+    for whole, *splits in plans:
+        chosen = whole
+        if splits:
+            split = min(splits, key=lambda option: _doubt(best[option]))
+            if _doubt(best[split]) < SPLIT_DOUBT * _doubt(best[whole]):
+                chosen = split
+        answers += [(seen[i], model.class_names[int(probs[i].argmax())], float(best[i])) for i in chosen]
     return "".join(answer for _, answer, _ in answers), answers
