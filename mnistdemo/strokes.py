@@ -254,6 +254,7 @@ class DrawnNumber:
     strokes: tuple[tuple[np.ndarray, ...], ...] = field(repr=False)
     gaps: tuple[float, ...]
     size: tuple[int, int] = NUMBER_CANVAS_SIZE
+    writer: int | None = None  # the one writer of every digit, if there is one
 
     def render(self, brush_radius: int = BRUSH_RADIUS) -> np.ndarray:
         """-> (height, width, 3) uint8 RGB: the whole number, black on white."""
@@ -302,8 +303,9 @@ def compose_number(
                              bottom - radius - scale * (s[:, 1] - low[1])])  # tablet y grows upwards
             for s in digit.strokes))
         left += ink_w + gap
+    writers = {d.writer for d in digits}
     return DrawnNumber("".join(str(d.label) for d in digits), tuple(placed),
-                       tuple(float(g) for g in gaps), size)
+                       tuple(float(g) for g in gaps), size, writers.pop() if len(writers) == 1 else None)
 
 
 def random_number(digits: list[PenDigit], rng: np.random.Generator, length: int, **compose) -> DrawnNumber:
