@@ -74,7 +74,7 @@ def build_number_tab() -> None:
                     gr.Markdown(NO_MODEL_MESSAGE)
             with gr.Column(scale=2):
                 reading = gr.Markdown(HINT, label=READING_LABEL, elem_id="number-reading")
-        digits = gr.Gallery(label=DIGITS_LABEL, columns=8, height=220, object_fit="contain",
+        digits = gr.Gallery(label=DIGITS_LABEL, columns=8, height="auto", object_fit="contain",
                             allow_preview=False, elem_id="number-digits")
 
     common = dict(show_progress="hidden", api_visibility="private")
