@@ -1,10 +1,11 @@
 """Whole numbers: a wide drawing of several digits -> one crop per digit, left to right -> the number.
 
-Segmentation is classical image work, no model: the ink's connected components are digits or
-parts of digits. Parts that sit above one another (the bar of a "5", the second stroke of a
-"4") are merged; a component far wider than the digits around it is two digits that touch, and
-is cut where the fewest ink columns join them. Every crop then goes through the same MNIST-style
-preprocessing as a single drawn digit, and one batched model call reads them all.
+`segment_digits` is classical image work, no model: the ink's connected components are digits
+or parts of digits. Parts that sit above one another (the bar of a "5", the second stroke of a
+"4") are merged; a component far wider than the digits around it holds digits that touch, and
+is cut where the fewest ink columns join them. `read_number` puts every crop through the same
+MNIST-style preprocessing as a single drawn digit and also tries each wide crop as two digits
+cut apart, keeping whichever reading the model is surer of, all in one batched model call.
 """
 
 from dataclasses import dataclass
