@@ -58,6 +58,16 @@ def call(url: str, api_name: str, data: list, session_hash: str | None = None,
     raise RuntimeError(f"{api_name}: the stream ended without a result")
 
 
+def english(text: str) -> str:
+    """A label as the page config holds it (`__i18n__{json}` when translated) -> its English text."""
+    marker = "__i18n__"
+    if marker not in text:
+        return text
+    before, after = text.split(marker, 1)
+    meta, end = json.JSONDecoder().raw_decode(after)
+    return before + meta["key"] + after[end:]
+
+
 def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:
     """The non-state inputs of a Train tab event: each control's default, overridden by label prefix."""
     with urllib.request.urlopen(url + "/config", timeout=30) as response:
@@ -68,7 +78,7 @@ def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:
     for component in (components[i] for i in event["inputs"]):
         if component["type"] == "state":
             continue
-        label = component["props"].get("label") or ""
+        label = english(component["props"].get("label") or "")
         values.append(next((v for prefix, v in settings.items() if label.startswith(prefix)),
                            component["props"].get("value")))
     return values

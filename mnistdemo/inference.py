@@ -39,7 +39,7 @@ class LoadedModel:
     @property
     def title(self) -> str:
         acc = self.meta.get("test_accuracy")
-        score = f", {acc:.2%} test" if acc is not None else ""
+        score = f", {acc:.2%}" if acc is not None else ""
         return f"{self.name} ({DATASET_TITLES[self.dataset]}{score})"
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:

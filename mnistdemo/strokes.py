@@ -127,26 +127,34 @@ def _canvas_strokes(digit: PenDigit, canvas_size: int, brush_radius: int,
     return [np.column_stack([x0 + scale * s[:, 0], y0 - scale * s[:, 1]]) for s in digit.strokes]
 
 
+def render_strokes(strokes: list[np.ndarray], size: tuple[int, int],
+                   brush_radius: int = BRUSH_RADIUS) -> np.ndarray:
+    """Strokes of canvas pixel (x, y) -> (height, width, 3) uint8 RGB: black round strokes on white."""
+    width, height = size
+    # Draw hard-edged ink at 4x and average it down: each pixel then holds the share of it
+    # the strokes cover, as in a browser, where overlapping anti-aliased segments would
+    # pile up their faint edges and grow the ink.
+    scale, unit, shift = 4, 16, 4  # cv2's `shift` draws at 1/16 px
+    ink = np.zeros((height * scale, width * scale), np.uint8)
+    radius = brush_radius * scale
+    for stroke in strokes:
+        # Pixel centres sit at integer coordinates: move them to the centre of the 4x block.
+        fixed = np.round(((np.asarray(stroke) + 0.5) * scale - 0.5) * unit).astype(np.int32)
+        for (xa, ya), (xb, yb) in zip(fixed[:-1], fixed[1:]):
+            cv2.line(ink, (xa, ya), (xb, yb), 255, 2 * radius, cv2.LINE_8, shift)
+        for x, y in fixed:  # discs make joints and one-point strokes (dots) round
+            cv2.circle(ink, (x, y), radius * unit, 255, -1, cv2.LINE_8, shift)
+    ink = cv2.resize(ink, (width, height), interpolation=cv2.INTER_AREA)
+    return np.repeat((255 - ink)[:, :, None], 3, axis=2)
+
+
 def render_digit(
     digit: PenDigit, canvas_size: int = CANVAS_SIZE, brush_radius: int = BRUSH_RADIUS,
     height_frac: float = 0.65, center: tuple[float, float] = (0.5, 0.5),
 ) -> np.ndarray:
     """PenDigit -> (canvas_size, canvas_size, 3) uint8 RGB: black round strokes on white."""
-    # Draw hard-edged ink at 4x and average it down: each pixel then holds the share of it
-    # the strokes cover, as in a browser, where overlapping anti-aliased segments would
-    # pile up their faint edges and grow the ink.
-    scale, unit, shift = 4, 16, 4  # cv2's `shift` draws at 1/16 px
-    ink = np.zeros((canvas_size * scale, canvas_size * scale), np.uint8)
-    radius = brush_radius * scale
-    for stroke in _canvas_strokes(digit, canvas_size, brush_radius, height_frac, center):
-        # Pixel centres sit at integer coordinates: move them to the centre of the 4x block.
-        fixed = np.round(((stroke + 0.5) * scale - 0.5) * unit).astype(np.int32)
-        for (xa, ya), (xb, yb) in zip(fixed[:-1], fixed[1:]):
-            cv2.line(ink, (xa, ya), (xb, yb), 255, 2 * radius, cv2.LINE_8, shift)
-        for x, y in fixed:  # discs make joints and one-point strokes (dots) round
-            cv2.circle(ink, (x, y), radius * unit, 255, -1, cv2.LINE_8, shift)
-    ink = cv2.resize(ink, (canvas_size, canvas_size), interpolation=cv2.INTER_AREA)
-    return np.repeat((255 - ink)[:, :, None], 3, axis=2)
+    strokes = _canvas_strokes(digit, canvas_size, brush_radius, height_frac, center)
+    return render_strokes(strokes, (canvas_size, canvas_size), brush_radius)
 
 
 def random_placement(rng: np.random.Generator) -> dict:
@@ -182,9 +190,16 @@ def canvas_points(
     """The placement `render_digit` uses, as strokes of canvas pixel (x, y) for a mouse."""
     if max_points < 2:
         raise ValueError(f"max_points must be at least 2, got {max_points}")
-    strokes = _canvas_strokes(digit, canvas_size, brush_radius, height_frac, center)
+    return mouse_points(_canvas_strokes(digit, canvas_size, brush_radius, height_frac, center), max_points)
+
+
+def mouse_points(strokes: list[np.ndarray], max_points: int = MAX_BROWSER_POINTS
+                 ) -> list[list[tuple[float, float]]]:
+    """Strokes of canvas pixel (x, y) -> at most `max_points` rounded points each, for a mouse."""
+    if max_points < 2:
+        raise ValueError(f"max_points must be at least 2, got {max_points}")
     return [
-        [(round(float(x), 1), round(float(y), 1)) for x, y in _subsample(s, max_points)]
+        [(round(float(x), 1), round(float(y), 1)) for x, y in _subsample(np.asarray(s), max_points)]
         for s in strokes
     ]
 
@@ -220,3 +235,95 @@ def drawn_training_set(copies: int, cache_dir: Path | None = None) -> tuple[np.n
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, x=x, y=y)
     return x, y
+
+
+# A number is drawn on a canvas three digits wide; its digits come from one writer.
+NUMBER_CANVAS_SIZE = (840, 280)  # (width, height) px
+NUMBER_MARGIN = 8  # px kept clear at the canvas edges
+
+
+@dataclass(frozen=True, eq=False)
+class DrawnNumber:
+    """Several pen digits placed side by side: the text, each digit's canvas strokes, the gaps.
+
+    `gaps[i]` is the horizontal distance in px between the ink boxes of digits i and i + 1
+    (negative: the boxes overlap, and the ink may touch).
+    """
+
+    text: str
+    strokes: tuple[tuple[np.ndarray, ...], ...] = field(repr=False)
+    gaps: tuple[float, ...]
+    size: tuple[int, int] = NUMBER_CANVAS_SIZE
+    writer: int | None = None  # the one writer of every digit, if there is one
+
+    def render(self, brush_radius: int = BRUSH_RADIUS) -> np.ndarray:
+        """-> (height, width, 3) uint8 RGB: the whole number, black on white."""
+        return render_strokes([s for digit in self.strokes for s in digit], self.size, brush_radius)
+
+
+def compose_number(
+    digits: list[PenDigit], rng: np.random.Generator, size: tuple[int, int] = NUMBER_CANVAS_SIZE,
+    gap_range: tuple[float, float] = (-10.0, 50.0), height_range: tuple[float, float] = (0.35, 0.8),
+    brush_radius: int = BRUSH_RADIUS,
+) -> DrawnNumber:
+    """Pen digits -> a DrawnNumber written left to right on a `size` canvas, as a person might.
+
+    The number's ink height is `height_range` of the canvas height; each digit varies it by
+    +-15% and sits on a shared baseline +-4% of it; the gaps between ink boxes are drawn from
+    `gap_range` px. A number too wide for the canvas is written smaller (the brush stays).
+    """
+    if not digits:
+        raise ValueError("compose_number needs at least one digit")
+    width, height = size
+    radius = brush_radius
+    lows = [np.concatenate(d.strokes).min(axis=0) for d in digits]
+    extents = [np.maximum(np.concatenate(d.strokes).max(axis=0) - low, 1e-6) for d, low in zip(digits, lows)]
+    number_height = rng.uniform(*height_range) * height
+    ink_heights = np.clip(number_height * rng.uniform(0.85, 1.15, len(digits)),
+                          2 * radius + 1, height - 2 * NUMBER_MARGIN)
+    scales = np.array([(h - 2 * radius) / e[1] for h, e in zip(ink_heights, extents)])
+    # Flat strokes (a "1" drawn as a dash) would blow up; cap a digit's width at the canvas height.
+    scales = np.minimum(scales, [(height - 2 * radius) / e[0] for e in extents])
+    gaps = rng.uniform(*gap_range, len(digits) - 1)
+    path_widths = scales * np.array([e[0] for e in extents])
+    room = width - 2 * NUMBER_MARGIN - 2 * radius * len(digits)
+    shrink = min(1.0, room / max(path_widths.sum() + gaps.sum(), 1e-6))
+    scales, gaps, path_widths = scales * shrink, gaps * shrink, path_widths * shrink
+    ink_widths = path_widths + 2 * radius
+    ink_heights = scales * np.array([e[1] for e in extents]) + 2 * radius
+    total = ink_widths.sum() + gaps.sum()
+    left = NUMBER_MARGIN + rng.uniform(0, max(width - 2 * NUMBER_MARGIN - total, 0))
+    baseline = rng.uniform(NUMBER_MARGIN + ink_heights.max(), height - NUMBER_MARGIN)
+    placed = []
+    for digit, low, scale, ink_w, ink_h, gap in zip(digits, lows, scales, ink_widths, ink_heights, [*gaps, 0.0]):
+        bottom = float(np.clip(baseline + rng.normal(0, 0.04 * number_height),
+                               ink_h + NUMBER_MARGIN / 2, height - NUMBER_MARGIN / 2))
+        placed.append(tuple(
+            np.column_stack([left + radius + scale * (s[:, 0] - low[0]),
+                             bottom - radius - scale * (s[:, 1] - low[1])])  # tablet y grows upwards
+            for s in digit.strokes))
+        left += ink_w + gap
+    writers = {d.writer for d in digits}
+    return DrawnNumber("".join(str(d.label) for d in digits), tuple(placed),
+                       tuple(float(g) for g in gaps), size, writers.pop() if len(writers) == 1 else None)
+
+
+def random_number(digits: list[PenDigit], rng: np.random.Generator, length: int, **compose) -> DrawnNumber:
+    """A `length`-digit number of random figures, all drawn by one writer picked from `digits`.
+
+    `compose` goes to `compose_number` (size, gap_range, height_range, brush_radius).
+    """
+    writers = sorted({d.writer for d in digits})
+    if not writers or length < 1:
+        raise ValueError("random_number needs digits and a length of at least 1")
+    writer = writers[rng.integers(len(writers))]
+    by_label: dict[int, list[PenDigit]] = {}
+    for d in digits:
+        if d.writer == writer:
+            by_label.setdefault(d.label, []).append(d)
+    labels = sorted(by_label)
+    chosen = []
+    for _ in range(length):
+        pool = by_label[labels[rng.integers(len(labels))]]
+        chosen.append(pool[rng.integers(len(pool))])
+    return compose_number(chosen, rng, **compose)

@@ -38,12 +38,12 @@ def test_opening_the_panel_shows_maps_filters_and_saliency_of_the_drawing(page, 
     assert _reading(page) == "3"
 
     page.locator("#inside").get_by_text("Inside the network").first.click()
-    page.locator("#inside-note").get_by_text(re.compile(r"reads 3")).wait_for(timeout=60_000)
+    page.locator("#inside-note").get_by_text(re.compile(r"→ 3 \(")).wait_for(timeout=60_000)
     captions = _wait_for_maps(page, 6)  # the default model has six conv layers
-    assert captions[0].startswith("conv 1/6") and "28x28, 16 maps" in captions[0]
-    assert "7x7, 64 maps" in captions[-1]
+    assert captions[0].startswith("conv 1/6") and "28x28 x 16" in captions[0]
+    assert "7x7 x 64" in captions[-1]
     assert page.locator("#inside-maps img").count() == 6
-    assert page.locator("#inside-filters").get_by_text("16 filters of 3x3").count() == 1
+    assert page.locator("#inside-filters").get_by_text("16 x 3x3").count() == 1
     saliency, grad_cam = page.locator("#inside-saliency img"), page.locator("#inside-grad-cam img")
     saliency.wait_for(timeout=60_000)
     grad_cam.wait_for(timeout=60_000)
@@ -53,8 +53,8 @@ def test_opening_the_panel_shows_maps_filters_and_saliency_of_the_drawing(page, 
     page.locator("#model-choice input").click()
     page.get_by_role("option", name=re.compile("pytorch_tutorial_cnn-mnist")).click()
     captions = _wait_for_maps(page, 2)
-    assert "24x24, 10 maps" in captions[0] and "8x8, 20 maps" in captions[1]
-    assert page.locator("#inside-filters").get_by_text("10 filters of 5x5").count() == 1
+    assert "24x24 x 10" in captions[0] and "8x8 x 20" in captions[1]
+    assert page.locator("#inside-filters").get_by_text("10 x 5x5").count() == 1
     page.locator("#inside").scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOT, full_page=True)
     page.locator("#inside").screenshot(path=PANEL_SCREENSHOT)  # the README's figure (docs/inside.png)

@@ -193,12 +193,13 @@ def test_panel_works_only_while_open(drawn):
 
     from mnistdemo.ui.draw_tab import _enlarge
     from mnistdemo.ui.inside_panel import EMPTY_NOTE, look_inside
+    from mnistdemo.ui.texts import say
 
     label, image = drawn[4]
     seen = np.dstack([_enlarge(image)] * 3)
     closed = look_inside(False, seen, None, {})
     assert all(isinstance(out, type(gr.skip())) for out in closed)
-    assert look_inside(True, None, None, {})[0] == EMPTY_NOTE
+    assert look_inside(True, None, None, {})[0] == say(EMPTY_NOTE)
     note, salient, where, maps, filters = look_inside(True, seen, "pytorch_tutorial_cnn-mnist", {})
     assert f"reads **{label}**" in note and salient.shape == where.shape == (224, 224, 3)
     assert len(maps) == 2 and len(filters) == 1

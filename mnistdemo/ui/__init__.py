@@ -15,6 +15,7 @@ def build_demo() -> gr.Blocks:
     """The whole app: Draw tab and Train & compare tab sharing this session's models."""
     configure_threads(serving=True)
     from mnistdemo.ui.draw_tab import build_draw_tab
+    from mnistdemo.ui.number_tab import build_number_tab
     from mnistdemo.ui.train_tab import build_train_tab
 
     with gr.Blocks(title="mnistdemo: draw a digit") as demo:
@@ -25,6 +26,8 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab(t("Draw"), id="draw"):
                 model_choice = build_draw_tab(session_models)
+            with gr.Tab(t("Whole numbers"), id="numbers"):
+                build_number_tab()
             with gr.Tab(t("Train & compare"), id="train"):
                 build_train_tab(session_models, model_choice)
     demo.queue(max_size=256, default_concurrency_limit=8)

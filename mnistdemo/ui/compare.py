@@ -160,7 +160,7 @@ def comparison_outputs(session: TrainSession, key: str | None = None) -> tuple:
     loss = plots.overlay_loss_frame({r.name: r.batches for r in session.runs})
     epochs = plots.overlay_epoch_frame({r.name: r.meta["history"] for r in session.runs}, session.overlay_key)
     return (table.rename(columns=both), (str(csv) if csv else None), gr.LinePlot(loss, color_map=colors),
-            gr.ScatterPlot(epochs, color_map=colors, y_title=t(plots.EPOCH_KEYS[session.overlay_key])),
+            gr.ScatterPlot(epochs, color_map=colors, y_title=say(plots.EPOCH_KEYS[session.overlay_key])),
             _legend(colors))
 
 

@@ -12,13 +12,15 @@ from mnistdemo.inference import SHIPPED, LoadedModel
 from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
+from mnistdemo.ui.texts import ZH, both, say, t
 from mnistdemo.unsure import ENSEMBLE, Assessment, assess_probabilities
 
 UNSURE_BELOW = 0.6  # the chosen model's best probability under this reads as "not sure"
-READS_TEXT = "Reads **{best}** ({p:.0%} sure)."
-NOT_SURE_TEXT = "**Not sure.** Best guess: **{best}** at {p:.0%}; try drawing it larger or clearer."
-NOT_A_DIGIT_TEXT = ("**Not a digit?** To the digit models this looks like none of the ten digits "
-                    "(best guess: **{best}** at {p:.0%}).")
+# Each verdict is a translated text followed by the answer and its probability.
+READS_TEXT = "Reads"
+NOT_SURE_TEXT = "**Not sure.** Try drawing it larger or clearer. Best guess:"
+NOT_A_DIGIT_TEXT = "**Not a digit?** To the digit models this looks like none of the ten digits. Best guess:"
+EMPTY_TEXT = "Draw a digit (or upload an image) to see what the model reads."
 SAMPLES_DIR = REPO_DIR / "data" / "samples"
 PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
 
@@ -26,7 +28,7 @@ PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
 def model_choices(session_models: dict) -> list[tuple[str, str]]:
     """(title, name) of every shipped model that loaded, then this session's trained ones."""
     shipped = [(m.title, name) for name, m in SHIPPED.load_all().models.items()]
-    trained = [(f"{m.title} - trained here", name) for name, m in session_models.items()]
+    trained = [(f"{m.title} · " + str(t("trained here")), name) for name, m in session_models.items()]
     return shipped + trained
 
 
@@ -70,11 +72,23 @@ def _enlarge(image: np.ndarray, size: int = PREVIEW_SIZE) -> np.ndarray:
 def _verdict(label: dict[str, float], assessment: Assessment | None = None) -> str:
     """Markdown verdict: the chosen model's reading, overruled by the 'is it a digit?' signal if given."""
     best, p = max(label.items(), key=lambda kv: kv[1])
+    answer = f" **{best}** ({p:.0%})"
     if assessment is not None and assessment.kind == "not_a_digit":
-        return NOT_A_DIGIT_TEXT.format(best=best, p=p)
+        return say(NOT_A_DIGIT_TEXT, answer)
     if p < UNSURE_BELOW or (assessment is not None and assessment.kind == "unsure"):
-        return NOT_SURE_TEXT.format(best=best, p=p)
-    return READS_TEXT.format(best=best, p=p)
+        return say(NOT_SURE_TEXT, answer)
+    return say(READS_TEXT, answer)
+
+
+def _message(error: ValueError) -> str:
+    """A core module's message, in the visitor's language where it has a translation."""
+    text = str(error)
+    return f"**{say(text) if text in ZH else text}**"
+
+
+def _in_both(label: dict[str, float]) -> dict[str, float]:
+    """Class names in both languages (a Label's classes are not translated by Gradio); digits stay digits."""
+    return {both(name): p for name, p in label.items()}
 
 
 def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> list[tuple[str, LoadedModel, np.ndarray]]:
@@ -89,8 +103,9 @@ def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> l
 
 def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> pd.DataFrame:
     """Every model's answer for the same image."""
-    return pd.DataFrame([{"model": name, "data set": m.dataset, "answer": m.class_names[int(probs.argmax())],
-                          "confidence": f"{probs.max():.1%}"} for name, m, probs in rows])
+    return pd.DataFrame([{both("model"): name, both("data set"): m.dataset,
+                          both("answer"): both(m.class_names[int(probs.argmax())]),
+                          both("confidence"): f"{probs.max():.1%}"} for name, m, probs in rows])
 
 
 def _assessment(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> Assessment | None:
@@ -100,7 +115,7 @@ def _assessment(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> Assessment |
     return assess_probabilities(np.stack(members)[:, None])[0] if members else None
 
 
-EMPTY = ({}, "Draw a digit (or upload an image) to see what the model reads.", None, [], None)
+EMPTY = ({}, say(EMPTY_TEXT), None, [], None)
 
 
 def analyse(image, model_name: str | None, session_models: dict):
@@ -111,17 +126,17 @@ def analyse(image, model_name: str | None, session_models: dict):
     try:
         steps = preprocess_steps(image, model.dataset)
     except ValueError as error:
-        return {}, f"**{error}**", None, [], None
+        return {}, _message(error), None, [], None
     seen = list(steps.values())[-1]
     # Every model reads the image once: the table, the chosen model's label and the signal share it.
     rows = _all_probabilities(image, session_models, {model.dataset: steps})
     probs = next((p for _, m, p in rows if m is model), None)
     if probs is None:
         probs = model.probabilities(seen[None])[0]
-    label = model.label(probs)
+    label = _in_both(model.label(probs))
     # Only MNIST models read digits, so only their verdict asks "is it a digit at all?".
     verdict = _verdict(label, _assessment(rows) if model.dataset == "mnist" else None)
-    gallery = [(_to_uint8(img), name) for name, img in steps.items()]
+    gallery = [(_to_uint8(img), both(name)) for name, img in steps.items()]
     return label, verdict, _enlarge(seen), gallery, _all_models_table(rows)
 
 
@@ -173,28 +188,29 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
     with gr.Row():
         with gr.Column(scale=1):
             sketch = gr.Sketchpad(
-                label="Draw a digit", canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
+                label=t("Draw a digit"), canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
                 brush=gr.Brush(colors=["#000000"], default_size=BRUSH_RADIUS, color_mode="fixed"),
                 layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="sketch")
-            upload = gr.Image(label="... or upload an image", type="filepath", image_mode="RGBA",
+            upload = gr.Image(label=t("... or upload an image"), type="filepath", image_mode="RGBA",
                               sources=["upload", "clipboard"], height=200, elem_id="upload")
-            choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label="Model", elem_id="model-choice")
-            predict_button = gr.Button("Predict", variant="primary")
+            choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label=t("Model"),
+                                 elem_id="model-choice")
+            predict_button = gr.Button(t("Predict"), variant="primary")
             if SHIPPED.unavailable:
-                gr.Markdown("Unavailable models: " + "; ".join(
+                gr.Markdown(say("Unavailable models: ") + "; ".join(
                     f"`{name}` ({why})" for name, why in SHIPPED.unavailable.items()))
         with gr.Column(scale=1):
-            label = gr.Label(num_top_classes=3, label="What the model reads", elem_id="reading")
+            label = gr.Label(num_top_classes=3, label=t("What the model reads"), elem_id="reading")
             verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
-            seen = gr.Image(label="What the model sees (28x28)", height=PREVIEW_SIZE + 40,
+            seen = gr.Image(label=t("What the model sees (28x28)"), height=PREVIEW_SIZE + 40,
                             interactive=False, format="png")
-            with gr.Accordion("Preprocessing, step by step", open=False):
-                steps = gr.Gallery(columns=6, height=160, object_fit="contain", label="Steps")
-            with gr.Accordion("Every model on this drawing", open=False):
-                table = gr.Dataframe(headers=["model", "data set", "answer", "confidence"], interactive=False)
+            with gr.Accordion(t("Preprocessing, step by step"), open=False):
+                steps = gr.Gallery(columns=6, height=160, object_fit="contain", label=t("Steps"))
+            with gr.Accordion(t("Every model on this drawing"), open=False):
+                table = gr.Dataframe(headers=[both(h) for h in ("model", "data set", "answer", "confidence")], interactive=False)
     inside = build_inside_panel()
-    with gr.Accordion("Samples from the test sets: click one", open=False):
-        samples = gr.Gallery(_samples(), columns=10, height=140, allow_preview=False, label="Test images")
+    with gr.Accordion(t("Samples from the test sets: click one"), open=False):
+        samples = gr.Gallery(_samples(), columns=10, height=140, allow_preview=False, label=t("Test images"))
 
     outputs = [label, verdict, seen, steps, table]
     common = dict(show_progress="hidden", api_visibility="private")

@@ -13,6 +13,7 @@ import numpy as np
 from mnistdemo import inside
 from mnistdemo.config import IMAGE_SIZE
 from mnistdemo.inference import SHIPPED, LoadedModel
+from mnistdemo.ui.texts import say, t
 
 TITLE = "Inside the network"
 INTRO = ("What the chosen model computes for this drawing. **Strokes that counted**: integrated gradients, "
@@ -24,10 +25,11 @@ GRAD_CAM_LABEL = "Where it looked (Grad-CAM)"
 MAPS_LABEL = "Feature maps, one image per conv layer"
 FILTERS_LABEL = "Learned filters"
 EMPTY_NOTE = "Draw a digit (or upload an image) to look inside the network."
-READS_NOTE = "**{model}** reads **{answer}** ({p:.0%}); the overlays explain that answer.\n\nConv layers: {layers}."
-MAPS_CAPTION = "conv {n}/{total} ({name}): {h}x{w}, {c} maps"
-FILTERS_CAPTION = "conv 1 ({name}): {c_out} filters of {k}x{k}"
-FILTERS_CAPTION_DEEP = "conv 1 ({name}): {c_out} filters (rows) x {c_in} input channels, {k}x{k}"
+READS_NOTE = "The model, its answer (the overlays explain it) and its conv layers' outputs:"
+# Gallery captions are not translated by Gradio: figures and layer names only.
+MAPS_CAPTION = "conv {n}/{total} ({name}): {h}x{w} x {c}"
+FILTERS_CAPTION = "conv 1 ({name}): {c_out} x {k}x{k}"
+FILTERS_CAPTION_DEEP = "conv 1 ({name}): {c_out} x {c_in} x {k}x{k}"
 OVERLAY_SIZE = 224
 
 
@@ -60,18 +62,18 @@ class InsidePanel:
 
 def build_inside_panel() -> InsidePanel:
     """Lay out the closed accordion; call `.wire(...)` on the result after the Draw events."""
-    with gr.Accordion(TITLE, open=False, elem_id="inside") as accordion:
+    with gr.Accordion(t(TITLE), open=False, elem_id="inside") as accordion:
         is_open = gr.State(False)
-        gr.Markdown(INTRO)
-        note = gr.Markdown(EMPTY_NOTE, elem_id="inside-note")
+        gr.Markdown(t(INTRO))
+        note = gr.Markdown(say(EMPTY_NOTE), elem_id="inside-note")
         with gr.Row():
-            saliency = gr.Image(label=SALIENCY_LABEL, interactive=False, format="png",
+            saliency = gr.Image(label=t(SALIENCY_LABEL), interactive=False, format="png",
                                 height=OVERLAY_SIZE + 40, elem_id="inside-saliency")
-            grad_cam = gr.Image(label=GRAD_CAM_LABEL, interactive=False, format="png",
+            grad_cam = gr.Image(label=t(GRAD_CAM_LABEL), interactive=False, format="png",
                                 height=OVERLAY_SIZE + 40, elem_id="inside-grad-cam")
-            filters = gr.Gallery(label=FILTERS_LABEL, columns=2, height=OVERLAY_SIZE + 40, format="png",
+            filters = gr.Gallery(label=t(FILTERS_LABEL), columns=2, height=OVERLAY_SIZE + 40, format="png",
                                  object_fit="contain", elem_id="inside-filters")
-        maps = gr.Gallery(label=MAPS_LABEL, columns=3, height="auto", format="png", object_fit="contain",
+        maps = gr.Gallery(label=t(MAPS_LABEL), columns=3, height="auto", format="png", object_fit="contain",
                           elem_id="inside-maps")
     return InsidePanel(accordion, is_open, note, saliency, grad_cam, maps, filters)
 
@@ -97,7 +99,7 @@ def look_inside(is_open: bool, seen, model_name: str | None, session_models: dic
     if not is_open:
         return tuple(gr.skip() for _ in range(5))
     if seen is None:
-        return EMPTY_NOTE, None, None, [], []
+        return say(EMPTY_NOTE), None, None, [], []
     try:
         model = _model(model_name, session_models)
         image = seen_to_image(seen)
@@ -105,7 +107,7 @@ def look_inside(is_open: bool, seen, model_name: str | None, session_models: dic
         answer = int(probs.argmax())
         maps = _map_tiles(model, image)
         layers = " · ".join(caption for _, caption in maps)
-        note = READS_NOTE.format(model=model.name, answer=model.class_names[answer], p=probs[answer], layers=layers)
+        note = say(READS_NOTE, f" **{model.name}** → **{model.class_names[answer]}** ({probs[answer]:.0%}) · {layers}")
         salient = inside.overlay(image, inside.saliency(model.model, image, answer), OVERLAY_SIZE)
         where = inside.overlay(image, inside.grad_cam(model.model, image, answer), OVERLAY_SIZE)
         return note, salient, where, maps, _filter_tiles(model)

@@ -21,6 +21,77 @@ ZH: dict[str, str] = {
         "语言：页面底部的“设置” → Language。",
     "Draw": "手写",
     "Train & compare": "训练与比较",
+    # The Draw tab
+    "Draw a digit": "画一个数字",
+    "... or upload an image": "……或上传一张图片",
+    "Model": "模型",
+    "Predict": "识别",
+    "trained here": "在此训练",
+    "Unavailable models: ": "无法使用的模型：",
+    "What the model reads": "模型的识别结果",
+    "What the model sees (28x28)": "模型看到的图像（28x28）",
+    "Preprocessing, step by step": "预处理的每一步",
+    "Steps": "步骤",
+    "Every model on this drawing": "所有模型对这幅图的识别",
+    "Samples from the test sets: click one": "测试集样例：点击一张",
+    "Test images": "测试图片",
+    "Reads": "识别为",
+    "**Not sure.** Try drawing it larger or clearer. Best guess:": "**不确定。** 试着写得更大、更清楚些。最可能是：",
+    "**Not a digit?** To the digit models this looks like none of the ten digits. Best guess:":
+        "**不是数字？** 在数字模型看来，它不像十个数字中的任何一个。最可能是：",
+    "Draw a digit (or upload an image) to see what the model reads.": "画一个数字（或上传一张图片），看看模型如何识别。",
+    "No ink found: draw a digit first.": "没有找到笔迹：请先画一个数字。",
+    "Could not read the image: the file is corrupt or truncated.": "无法读取图片：文件已损坏或不完整。",
+    "Could not read the image: the file is not an image.": "无法读取图片：这个文件不是图片。",
+    "Could not read the image: the file could not be opened.": "无法读取图片：文件打不开。",
+    "Could not read the image: it has no pixels.": "无法读取图片：图片没有像素。",
+    "model": "模型",
+    "answer": "答案",
+    "confidence": "置信度",
+    "input": "输入",
+    "ink": "笔迹",
+    "cropped": "裁剪",
+    "even strokes": "笔画粗细统一",
+    "20x20 box": "放入 20x20 方框",
+    "centred 28x28": "居中到 28x28",
+    "T-shirt/top": "T恤/上衣",
+    "Trouser": "裤子",
+    "Pullover": "套头衫",
+    "Dress": "连衣裙",
+    "Coat": "外套",
+    "Sandal": "凉鞋",
+    "Shirt": "衬衫",
+    "Sneaker": "运动鞋",
+    "Bag": "包",
+    "Ankle boot": "短靴",
+    # Inside the network
+    "Inside the network": "网络内部",
+    "What the chosen model computes for this drawing. **Strokes that counted**: integrated gradients, "
+    "each pixel's share of the answer (red = most). **Where it looked**: Grad-CAM on the last conv "
+    "layer, coarser. **Feature maps**: what each conv layer's filters respond to (bright = strong), "
+    "input side first. **Filters**: the first conv layer's weights (white positive, black negative).":
+        "所选模型对这幅图的计算过程。**起作用的笔画**：积分梯度，每个像素对答案的贡献（红色最多）。"
+        "**它看向哪里**：最后一个卷积层上的 Grad-CAM，较粗略。**特征图**：每个卷积层的卷积核对什么有反应"
+        "（越亮越强），从输入一侧开始。**卷积核**：第一个卷积层的权重（白色为正，黑色为负）。",
+    "Strokes that counted": "起作用的笔画",
+    "Where it looked (Grad-CAM)": "它看向哪里（Grad-CAM）",
+    "Feature maps, one image per conv layer": "特征图，每个卷积层一张",
+    "Learned filters": "学到的卷积核",
+    "Draw a digit (or upload an image) to look inside the network.": "画一个数字（或上传一张图片），看看网络内部。",
+    "The model, its answer (the overlays explain it) and its conv layers' outputs:":
+        "模型、它的答案（叠加图解释了这个答案）和各卷积层的输出：",
+    # Whole numbers
+    "Whole numbers": "多位数",
+    "Draw a number (several digits in a row)": "写一个多位数（几个数字排成一行）",
+    "The number read": "识别出的数",
+    "Each digit as the model sees it (28x28): answer and probability": "模型看到的每个数字（28x28）：答案和概率",
+    "Draw a number such as **2026** across the canvas, digits side by side. "
+    "Each digit is cut out, shrunk to 28x28 like a single drawing and read on its own.":
+        "在画布上横着写一个数，比如 **2026**，数字并排。每个数字会被单独切出来，"
+        "像单个数字一样缩小到 28x28，再分别识别。",
+    "No MNIST model is available to read digits.": "没有可用来识别数字的 MNIST 模型。",
+    "This model does not read digits: choose an MNIST model.": "这个模型不识别数字：请选择一个 MNIST 模型。",
+    "No digits found: draw a number first.": "没有找到数字：请先写一个数。",
     # Train & compare: set-up
     "Train a convolutional network on MNIST or Fashion-MNIST here and now. Pick an architecture "
     "(its report's recipe fills in) or build your own, start, and watch it learn. Every run of "
@@ -170,15 +241,9 @@ EN = {text: text for text in ZH}
 I18N = gr.I18n(en=EN, **{locale: ZH for locale in ("zh-CN", "zh")})
 
 
-UNTRANSLATED: set[str] = set()  # texts asked for that have no translation (a test keeps this empty)
-
-
 def t(text: str) -> I18nData | str:
     """A UI text that Gradio shows in the visitor's language (English where no translation exists)."""
-    if text not in ZH:
-        UNTRANSLATED.add(text)
-        return text
-    return I18N(text)
+    return I18N(text) if text in ZH else text
 
 
 def say(text: str, rest: str = "") -> str:

@@ -1,0 +1,256 @@
+"""Whole numbers: a wide drawing of several digits -> one crop per digit, left to right -> the number.
+
+`segment_digits` is classical image work, no model: the ink's connected components are digits
+or parts of digits. Parts that sit above one another (the bar of a "5", the second stroke of a
+"4") are merged; a component far wider than the digits around it holds digits that touch, and
+is cut where the fewest ink columns join them. `read_number` puts every crop through the same
+MNIST-style preprocessing as a single drawn digit and also tries each wide crop as two digits
+cut apart, keeping whichever reading the model is surer of, all in one batched model call.
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from mnistdemo.preprocess import NO_INK_MESSAGE, ink_mask, load_image, preprocess
+
+INK_LEVEL = 0.25  # anti-aliased edges fainter than this are not ink for segmentation
+MERGE_OVERLAP = 0.6  # parts overlapping this share of the narrower one's width are one digit
+SMALL_PART = 0.5  # a part lower than this share of its neighbour's height is a piece of it ...
+SMALL_PART_OVERLAP = 0.3  # ... once it overlaps this share of its own width
+SPECK_HEIGHT = 0.15  # a lone group lower than this share of the median digit height is a speck
+SPLIT_WIDTH = 2.2  # a group wider than this many median digit heights holds touching digits
+MAYBE_TWO_WIDTH = 0.7  # a crop at least this wide (in digit heights) may be two touching digits ...
+SPLIT_DOUBT = 0.5  # ... read as two when their doubt is under this share of its doubt as one
+# The widest each digit is drawn (ink width / height, 99th percentile of the tuning writers'
+# pen digits rendered at 35-90% of the canvas). The model reads two squeezed "4"s as one "4"
+# with no doubt at all; a crop that much wider than its answer is read as two digits when
+# the model is at least this sure of both.
+WIDEST = (1.47, 0.96, 1.4, 0.95, 0.97, 1.24, 0.84, 1.02, 0.84, 0.96)
+SURE_OF_TWO = 0.01  # doubt
+CUT_CANDIDATES = 3  # places tried for that cut
+CUT_SPACING = 0.1  # of the crop's width between two places tried
+CROP_MARGIN = 4  # px of background around each crop, so its border reads as background
+NO_DIGITS_MESSAGE = "No digits found: draw a number first."
+
+
+@dataclass(frozen=True)
+class Box:
+    """A group of ink components: its bounding box in image pixels and the labels it holds."""
+
+    x0: int
+    y0: int
+    x1: int  # exclusive
+    y1: int  # exclusive
+    labels: frozenset[int]
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    def union(self, other: "Box") -> "Box":
+        return Box(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1),
+                   max(self.y1, other.y1), self.labels | other.labels)
+
+    def overlap(self, other: "Box") -> int:
+        """Columns the two boxes share (negative: the gap between them)."""
+        return min(self.x1, other.x1) - max(self.x0, other.x0)
+
+
+def _components(ink: np.ndarray) -> tuple[np.ndarray, list[Box]]:
+    """(H, W) ink -> (H, W) int32 labels of the connected ink parts, and their boxes."""
+    mask = (ink > INK_LEVEL).astype(np.uint8)
+    # A 3x3 closing joins a stroke to itself across anti-aliasing seams, nothing wider:
+    # digits drawn a few pixels apart must stay apart.
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    boxes = [Box(int(x), int(y), int(x + w), int(y + h), frozenset({i}))
+             for i, (x, y, w, h, _) in enumerate(stats) if i > 0]
+    return labels, boxes
+
+
+def _belong_together(a: Box, b: Box) -> bool:
+    """Whether two parts sit above one another enough to be one digit."""
+    overlap = a.overlap(b)
+    narrow, other = (a, b) if a.width <= b.width else (b, a)
+    if overlap >= MERGE_OVERLAP * narrow.width:
+        return True
+    low, tall = (a, b) if a.height <= b.height else (b, a)
+    return low.height < SMALL_PART * tall.height and overlap >= SMALL_PART_OVERLAP * low.width
+
+
+def _merge_parts(boxes: list[Box]) -> list[Box]:
+    """Merge parts of one digit until no two groups belong together; left to right."""
+    groups = sorted(boxes, key=lambda b: b.x0)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                if groups[j].x0 >= groups[i].x1:
+                    break  # sorted by x0: no later group overlaps group i
+                if _belong_together(groups[i], groups[j]):
+                    groups[i] = groups[i].union(groups.pop(j))
+                    merged = True
+                    break
+            if merged:
+                break
+    return sorted(groups, key=lambda b: (b.x0 + b.x1) / 2)
+
+
+def _cut_columns(ink: np.ndarray, count: int = 1) -> list[int]:
+    """Columns of a (h, w) ink crop where two touching digits are joined by the least ink, best first."""
+    width = ink.shape[1]
+    profile = cv2.GaussianBlur(ink.sum(axis=0, dtype=np.float32)[None], (0, 0), 2.0)[0]
+    # Cuts near the middle are likelier: a small penalty keeps a thin stroke near an edge
+    # (the foot of a "2", the tail of a "9") from attracting the cut.
+    position = np.abs(np.arange(width) - width / 2) / (width / 2)
+    cost = profile + 0.15 * profile.max() * position ** 2
+    lo, hi = int(0.2 * width), int(0.8 * width)
+    cuts: list[int] = []
+    for column in lo + np.argsort(cost[lo:hi], kind="stable"):
+        if all(abs(column - c) >= CUT_SPACING * width for c in cuts):
+            cuts.append(int(column))
+            if len(cuts) == count:
+                break
+    return cuts
+
+
+def _crop(ink: np.ndarray, labels: np.ndarray, box: Box) -> np.ndarray:
+    """Only this group's ink inside its box, as (h, w) float32 ink."""
+    region = labels[box.y0:box.y1, box.x0:box.x1]
+    own = np.isin(region, list(box.labels))
+    # The closing may have widened labels by a pixel: faint edges next to own ink count too.
+    own = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return np.where(own, ink[box.y0:box.y1, box.x0:box.x1], 0.0).astype(np.float32)
+
+
+def _split_wide(crop: np.ndarray, digit_height: float) -> list[np.ndarray]:
+    """(h, w) ink of one group -> one or more (h, w') crops, cut where digits touch."""
+    if crop.shape[1] <= SPLIT_WIDTH * digit_height or crop.shape[1] < 8:
+        return [crop]
+    cut = _cut_columns(crop)[0]
+    halves = [crop[:, :cut], crop[:, cut:]]
+    return [part for half in halves if half.any() for part in _split_wide(_trim(half), digit_height)]
+
+
+def _trim(ink: np.ndarray) -> np.ndarray:
+    """(h, w) ink -> cropped to its ink (rows and columns)."""
+    x, y, w, h = cv2.boundingRect((ink > INK_LEVEL).astype(np.uint8))
+    return ink[y:y + h, x:x + w] if w and h else ink
+
+
+def _segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
+    """(H, W) float32 ink (1 = ink) -> (h, w) float32 ink crops left to right, median digit height."""
+    labels, boxes = _components(ink)
+    if not boxes:
+        raise ValueError(NO_DIGITS_MESSAGE)
+    groups = _merge_parts(boxes)
+    digit_height = float(np.median([g.height for g in groups]))
+    tallest = max(g.height for g in groups)
+    groups = [g for g in groups if g.height >= SPECK_HEIGHT * max(digit_height, 0.5 * tallest)]
+    digit_height = float(np.median([g.height for g in groups]))
+    crops = []
+    for group in groups:
+        crops += _split_wide(_crop(ink, labels, group), digit_height)
+    return crops, digit_height
+
+
+def _framed(crop: np.ndarray) -> np.ndarray:
+    """(h, w) ink -> (h + 2m, w + 2m) float32 black ink on white with a margin m, like a drawing."""
+    return 1.0 - cv2.copyMakeBorder(crop, CROP_MARGIN, CROP_MARGIN, CROP_MARGIN, CROP_MARGIN,
+                                    cv2.BORDER_CONSTANT, value=0.0)
+
+
+def _drawing_ink(image) -> np.ndarray:
+    """Anything `load_image` takes -> (H, W) float32 ink; ValueError if there is none."""
+    ink = ink_mask(load_image(image))
+    if not (ink > INK_LEVEL).any():
+        raise ValueError(NO_DIGITS_MESSAGE)
+    return ink
+
+
+def segment_digits(image) -> list[np.ndarray]:
+    """Anything `preprocess.load_image` takes -> (h, w) float32 crops, black ink on white, left to right.
+
+    Each crop holds one digit's ink only (not its neighbours'), with a margin of background,
+    so `preprocess` reads it like a single drawing. Geometry only: `read_number` also asks
+    the model whether a wide crop is two touching digits. ValueError if there is no ink.
+    """
+    return [_framed(crop) for crop in _segment(_drawing_ink(image))[0]]
+
+
+def _readings(crop: np.ndarray, digit_height: float) -> list[list[np.ndarray]]:
+    """Ways to read one (h, w) ink crop: as one digit, or, if wide enough, as two cut apart."""
+    options = [[crop]]
+    if crop.shape[1] >= MAYBE_TWO_WIDTH * digit_height:
+        for cut in _cut_columns(crop, CUT_CANDIDATES):
+            left, right = _trim(crop[:, :cut]), _trim(crop[:, cut:])
+            if (left > INK_LEVEL).any() and (right > INK_LEVEL).any():
+                options.append([left, right])
+    return options
+
+
+def _aspect(ink: np.ndarray) -> float:
+    """Width / height of the ink in a (h, w) crop."""
+    _, _, w, h = cv2.boundingRect((ink > INK_LEVEL).astype(np.uint8))
+    return w / max(h, 1)
+
+
+def _doubt(probabilities: np.ndarray) -> float:
+    """(K, 10) probabilities of K answers -> 1 - the geometric mean of their top probabilities.
+
+    Each answer's doubt is the sum of the other classes' probabilities, not 1 - the top one:
+    float32 rounds a top probability of 1 - 1e-9 to 1, and sure models say that often.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    others = probabilities.sum(axis=1) - probabilities.max(axis=1)
+    others = np.minimum(others, 1.0 - 1e-12)
+    return float(-np.expm1(np.mean(np.log1p(-others))))
+
+
+def read_number(image, model) -> tuple[str, list[tuple[np.ndarray, str, float]]]:
+    """A drawing of a number and an MNIST LoadedModel -> (the digits read, e.g. "2026",
+    [(28x28 float32 the model saw, its answer, its probability), ...] left to right).
+
+    A wide crop is read both as one digit and as two touching ones (cut at the likeliest
+    places); two win when the model is much surer of them. One batched model call in all.
+    """
+    if model.dataset != "mnist":
+        raise ValueError(f"Model {model.name!r} reads {model.dataset}, not digits: choose an MNIST model.")
+    crops, digit_height = _segment(_drawing_ink(image))
+    seen: list[np.ndarray] = []  # every 28x28 any option needs, read in one batch
+    parts_seen: list[np.ndarray] = []  # the ink crop each of them came from
+    plans: list[list[list[int]]] = []  # per crop, its options as indices into `seen`
+    for crop in crops:
+        options = []
+        for parts in _readings(crop, digit_height):
+            try:
+                images = [preprocess(_framed(part), "mnist") for part in parts]
+            except ValueError:  # a part with too little ink to read
+                continue
+            options.append(list(range(len(seen), len(seen) + len(images))))
+            seen += images
+            parts_seen += parts
+        if options:
+            plans.append(options)
+    if not seen:
+        raise ValueError(NO_INK_MESSAGE)
+    probs = model.probabilities(np.stack(seen).astype(np.float32))
+    best = probs.max(axis=1)
+    answers = []
+    for whole, *splits in plans:
+        chosen = whole
+        if splits:
+            split = min(splits, key=lambda option: _doubt(probs[option]))
+            too_wide = _aspect(parts_seen[whole[0]]) > WIDEST[int(probs[whole[0]].argmax())]
+            if (_doubt(probs[split]) < SPLIT_DOUBT * _doubt(probs[whole])
+                    or (too_wide and _doubt(probs[split]) < SURE_OF_TWO)):
+                chosen = split
+        answers += [(seen[i], model.class_names[int(probs[i].argmax())], float(best[i])) for i in chosen]
+    return "".join(answer for _, answer, _ in answers), answers

@@ -1,0 +1,83 @@
+"""Whole numbers tab: draw several digits in a row and see them read as one number, digit by digit."""
+
+import cv2
+import gradio as gr
+import numpy as np
+
+from mnistdemo.inference import SHIPPED
+from mnistdemo.numbers import read_number
+from mnistdemo.strokes import BRUSH_RADIUS, NUMBER_CANVAS_SIZE
+from mnistdemo.ui.draw_tab import sketch_image
+from mnistdemo.ui.texts import ZH, both, say, t
+
+SKETCH_LABEL = "Draw a number (several digits in a row)"
+MODEL_LABEL = "Model"
+READING_LABEL = "The number read"
+DIGITS_LABEL = "Each digit as the model sees it (28x28): answer and probability"
+HINT = ("Draw a number such as **2026** across the canvas, digits side by side. "
+        "Each digit is cut out, shrunk to 28x28 like a single drawing and read on its own.")
+NO_MODEL_MESSAGE = "No MNIST model is available to read digits."
+NOT_DIGITS_MESSAGE = "This model does not read digits: choose an MNIST model."
+PREVIEW_SIZE = 112  # each 28x28 shown 4x, pixels kept square
+
+
+def number_models() -> list[tuple[str, str]]:
+    """(title, name) of every shipped model that reads digits (MNIST)."""
+    return [(m.title, name) for name, m in SHIPPED.load_all().models.items() if m.dataset == "mnist"]
+
+
+def default_number_model() -> str | None:
+    """The app's default model if it reads digits, else the first MNIST model."""
+    names = [name for _, name in number_models()]
+    return SHIPPED.default_name if SHIPPED.default_name in names else next(iter(names), None)
+
+
+def _enlarge(image: np.ndarray) -> np.ndarray:
+    pixels = (np.clip(image, 0, 1) * 255).astype(np.uint8)
+    return cv2.resize(pixels, (PREVIEW_SIZE, PREVIEW_SIZE), interpolation=cv2.INTER_NEAREST)
+
+
+def read_drawing(image: np.ndarray | None, model_name: str | None):
+    """Sketch composite -> (reading as Markdown, gallery of (28x28 enlarged, "answer - probability"))."""
+    if image is None:
+        return say(HINT), []
+    try:
+        model = SHIPPED.get(model_name or default_number_model())
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
+    if model.dataset != "mnist":
+        raise gr.Error(both(NOT_DIGITS_MESSAGE) + f" ({model.name})")
+    try:
+        text, digits = read_number(image, model)
+    except ValueError as error:  # a drawing with no ink left after Undo, say
+        return f"**{say(str(error)) if str(error) in ZH else error}**", []
+    gallery = [(_enlarge(seen), f"{answer} - {probability:.0%}") for seen, answer, probability in digits]
+    return f"# {text}", gallery
+
+
+def on_number_sketch(value: dict | None, model_name: str | None):
+    return read_drawing(sketch_image(value), model_name)
+
+
+def build_number_tab() -> None:
+    """Lay out the Whole numbers tab and wire its events."""
+    choices = number_models()
+    with gr.Column():
+        sketch = gr.Sketchpad(
+            label=t(SKETCH_LABEL), canvas_size=NUMBER_CANVAS_SIZE, fixed_canvas=True,
+            brush=gr.Brush(colors=["#000000"], default_size=BRUSH_RADIUS, color_mode="fixed"),
+            layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="number-sketch")
+        with gr.Row():
+            with gr.Column(scale=1):
+                choice = gr.Dropdown(choices, value=default_number_model(), label=t(MODEL_LABEL),
+                                     elem_id="number-model")
+                if not choices:
+                    gr.Markdown(t(NO_MODEL_MESSAGE))
+            with gr.Column(scale=2):
+                reading = gr.Markdown(say(HINT), label=t(READING_LABEL), elem_id="number-reading")
+        digits = gr.Gallery(label=t(DIGITS_LABEL), columns=8, height="auto", object_fit="contain",
+                            allow_preview=False, elem_id="number-digits")
+
+    common = dict(show_progress="hidden", api_visibility="private")
+    sketch.change(on_number_sketch, [sketch, choice], [reading, digits], **common)
+    choice.change(on_number_sketch, [sketch, choice], [reading, digits], **common)

@@ -1,0 +1,84 @@
+"""The Whole numbers tab in a real browser: held-out writers' pen-drawn numbers drawn with the mouse."""
+
+import re
+
+import numpy as np
+import pytest
+
+from mnistdemo.strokes import HELD_OUT_WRITERS, NUMBER_CANVAS_SIZE, load_pendigits, mouse_points, random_number
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = "/tmp/mnistdemo-numbers.png"
+NUMBERS = 5  # 4-digit numbers drawn: the first five a fixed seed gives, not picked by hand
+
+
+def _four_digit_numbers():
+    """Numbers of 4 digits by held-out writers, gaps a person leaves between digits (5-40 px)."""
+    rng = np.random.default_rng(2026)
+    digits = load_pendigits(writers=HELD_OUT_WRITERS)
+    return [random_number(digits, rng, 4, gap_range=(5.0, 40.0)) for _ in range(NUMBERS)]
+
+
+def _canvas_to_page(page):
+    """A function mapping canvas pixels (0..840, 0..280) to page coordinates of the Sketchpad."""
+    sketch = page.locator("#number-sketch")
+    box = sketch.locator("canvas").first.bounding_box()
+    zoom_text = sketch.get_by_text(re.compile(r"^\d+%$")).first.inner_text()
+    zoom = int(zoom_text.rstrip("%")) / 100  # the canvas is shown centred at this zoom
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    width, height = NUMBER_CANVAS_SIZE
+    return lambda x, y: (cx + (x - width / 2) * zoom, cy + (y - height / 2) * zoom)
+
+
+def _draw(page, strokes) -> None:
+    to_page = _canvas_to_page(page)
+    for stroke in strokes:
+        page.mouse.move(*to_page(*stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*to_page(*point))
+        page.mouse.up()
+
+
+def _reading(page) -> str:
+    """The number shown once the last stroke's reading has arrived: unchanged for 4 s."""
+    heading = page.locator("#number-reading h1")
+    heading.wait_for(timeout=60_000)
+    seen, since = None, 0
+    for _ in range(240):  # the app may be slow on a busy machine: a stroke's reading can lag
+        page.wait_for_timeout(500)
+        now = (heading.inner_text().strip(), page.locator("#number-digits img").count())
+        since = since + 1 if now == seen else 0
+        seen = now
+        if since >= 8:
+            break
+    return seen[0]
+
+
+def _start_drawing(page) -> None:
+    page.locator("#number-sketch").get_by_role("button", name="Brush").first.click()
+
+
+def test_pen_drawn_numbers_drawn_with_the_mouse_are_read(page, app_url):
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    page.goto(app_url)
+    page.get_by_role("tab", name="Whole numbers").click()
+    reading = page.locator("#number-reading")
+    reading.get_by_text("Draw a number").wait_for(timeout=60_000)  # the empty canvas's hint
+    _start_drawing(page)
+    results = []
+    for i, number in enumerate(_four_digit_numbers()):
+        if i:
+            page.locator("#number-sketch").get_by_role("button", name="Clear canvas").click()
+            reading.get_by_text("Draw a number").wait_for(timeout=60_000)
+            _start_drawing(page)
+        _draw(page, mouse_points([s for digit in number.strokes for s in digit]))
+        text = _reading(page)
+        digits_shown = page.locator("#number-digits img").count()
+        results.append((number.text, text, digits_shown))
+        if i == 0:
+            page.screenshot(path=SCREENSHOT, full_page=True)
+    exact = sum(drawn == read for drawn, read, _ in results)
+    assert all(shown == len(read) for _, read, shown in results), f"gallery vs reading: {results}"
+    assert exact >= 3, f"only {exact}/{NUMBERS} read exactly (drawn, read, digits shown): {results}"
