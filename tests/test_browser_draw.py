@@ -11,17 +11,19 @@ from mnistdemo.strokes import CANVAS_SIZE, HELD_OUT_WRITERS, canvas_points, load
 pytestmark = pytest.mark.browser
 
 
-def _canvas_to_page(page):
-    """A function mapping canvas pixels (0..280) to page coordinates of the Sketchpad."""
-    box = page.locator("#sketch canvas").first.bounding_box()
-    zoom_text = page.locator("#sketch").get_by_text(re.compile(r"^\d+%$")).first.inner_text()
+def _canvas_to_page(page, sketch: str = "#sketch", size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)):
+    """A function mapping canvas pixels (0..width, 0..height) to page coordinates of a Sketchpad."""
+    box = page.locator(f"{sketch} canvas").first.bounding_box()
+    zoom_text = page.locator(sketch).get_by_text(re.compile(r"^\d+%$")).first.inner_text()
     zoom = int(zoom_text.rstrip("%")) / 100  # the canvas is shown centred at this zoom
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    return lambda x, y: (cx + (x - CANVAS_SIZE / 2) * zoom, cy + (y - CANVAS_SIZE / 2) * zoom)
+    width, height = size
+    return lambda x, y: (cx + (x - width / 2) * zoom, cy + (y - height / 2) * zoom)
 
 
-def _draw(page, strokes) -> None:
-    to_page = _canvas_to_page(page)
+def _draw(page, strokes, sketch: str = "#sketch", size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)) -> None:
+    """Replay strokes (canvas pixels) with the mouse on a Sketchpad."""
+    to_page = _canvas_to_page(page, sketch, size)
     for stroke in strokes:
         page.mouse.move(*to_page(*stroke[0]))
         page.mouse.down()

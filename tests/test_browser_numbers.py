@@ -1,11 +1,10 @@
 """The Whole numbers tab in a real browser: held-out writers' pen-drawn numbers drawn with the mouse."""
 
-import re
-
 import numpy as np
 import pytest
 
 from mnistdemo.strokes import HELD_OUT_WRITERS, NUMBER_CANVAS_SIZE, load_pendigits, mouse_points, random_number
+from test_browser_draw import _draw
 
 pytestmark = pytest.mark.browser
 
@@ -18,27 +17,6 @@ def _four_digit_numbers():
     rng = np.random.default_rng(2026)
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
     return [random_number(digits, rng, 4, gap_range=(5.0, 40.0)) for _ in range(NUMBERS)]
-
-
-def _canvas_to_page(page):
-    """A function mapping canvas pixels (0..840, 0..280) to page coordinates of the Sketchpad."""
-    sketch = page.locator("#number-sketch")
-    box = sketch.locator("canvas").first.bounding_box()
-    zoom_text = sketch.get_by_text(re.compile(r"^\d+%$")).first.inner_text()
-    zoom = int(zoom_text.rstrip("%")) / 100  # the canvas is shown centred at this zoom
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    width, height = NUMBER_CANVAS_SIZE
-    return lambda x, y: (cx + (x - width / 2) * zoom, cy + (y - height / 2) * zoom)
-
-
-def _draw(page, strokes) -> None:
-    to_page = _canvas_to_page(page)
-    for stroke in strokes:
-        page.mouse.move(*to_page(*stroke[0]))
-        page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*to_page(*point))
-        page.mouse.up()
 
 
 def _reading(page) -> str:
@@ -73,7 +51,7 @@ def test_pen_drawn_numbers_drawn_with_the_mouse_are_read(page, app_url):
             page.locator("#number-sketch").get_by_role("button", name="Clear canvas").click()
             reading.get_by_text("Draw a number").wait_for(timeout=60_000)
             _start_drawing(page)
-        _draw(page, mouse_points([s for digit in number.strokes for s in digit]))
+        _draw(page, mouse_points([s for digit in number.strokes for s in digit]), "#number-sketch", NUMBER_CANVAS_SIZE)
         text = _reading(page)
         digits_shown = page.locator("#number-digits img").count()
         results.append((number.text, text, digits_shown))
