@@ -201,7 +201,7 @@ def test_panel_works_only_while_open(drawn):
     assert all(isinstance(out, type(gr.skip())) for out in closed)
     assert look_inside(True, None, None, {})[0] == say(EMPTY_NOTE)
     note, salient, where, maps, filters = look_inside(True, seen, "pytorch_tutorial_cnn-mnist", {})
-    assert f"reads **{label}**" in note and salient.shape == where.shape == (224, 224, 3)
+    assert f"→ **{label}** (" in note and salient.shape == where.shape == (224, 224, 3)
     assert len(maps) == 2 and len(filters) == 1
     assert look_inside(True, seen, "no-such-model", {})[0].startswith("**Unknown model")
 
