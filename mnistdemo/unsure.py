@@ -3,8 +3,8 @@
 A score per image (higher = less like a digit) computed from every shipped MNIST model's
 probabilities, and two thresholds on it: above `UNSURE_ABOVE` the reading is "not sure",
 above `NOT_A_DIGIT_ABOVE` "not a digit". The score and both thresholds were chosen on
-validation data only (the tuning writers' pen-drawn digits against Fashion-MNIST training
-images, validation scribbles and validation letters; see `mnistdemo.nondigits`) by
+validation data only (pen-drawn digits by held-out writers 2, 6, ..., 30 against Fashion-MNIST
+training images, validation scribbles and validation letters; see `mnistdemo.nondigits`) by
 
     python bench/unsure.py --calibrate
 
