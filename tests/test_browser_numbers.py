@@ -9,7 +9,7 @@ from test_browser_draw import _draw
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = "/tmp/mnistdemo-numbers.png"
-NUMBERS = 5  # 4-digit numbers drawn: the first five a fixed seed gives, not picked by hand
+NUMBERS = 3  # 4-digit numbers drawn: the first three a fixed seed gives, not picked by hand (~2 min each)
 
 
 def _four_digit_numbers():
@@ -59,4 +59,4 @@ def test_pen_drawn_numbers_drawn_with_the_mouse_are_read(page, app_url):
             page.screenshot(path=SCREENSHOT, full_page=True)
     exact = sum(drawn == read for drawn, read, _ in results)
     assert all(shown == len(read) for _, read, shown in results), f"gallery vs reading: {results}"
-    assert exact >= 3, f"only {exact}/{NUMBERS} read exactly (drawn, read, digits shown): {results}"
+    assert exact >= 2, f"only {exact}/{NUMBERS} read exactly (drawn, read, digits shown): {results}"
