@@ -181,22 +181,22 @@ def test_bad_requests_are_refused(drawn):
 
 
 def test_panel_reads_back_exactly_what_the_draw_tab_showed(drawn):
-    from mnistdemo.ui.draw_tab import _enlarge
+    from mnistdemo.ui.draw_tab import enlarge
     from mnistdemo.ui.inside_panel import seen_to_image
 
     image = drawn[3][1]
-    np.testing.assert_allclose(seen_to_image(np.dstack([_enlarge(image)] * 3)), image, atol=1 / 255)
+    np.testing.assert_allclose(seen_to_image(np.dstack([enlarge(image)] * 3)), image, atol=1 / 255)
 
 
 def test_panel_works_only_while_open(drawn):
     import gradio as gr
 
-    from mnistdemo.ui.draw_tab import _enlarge
+    from mnistdemo.ui.draw_tab import enlarge
     from mnistdemo.ui.inside_panel import EMPTY_NOTE, look_inside
     from mnistdemo.ui.texts import say
 
     label, image = drawn[4]
-    seen = np.dstack([_enlarge(image)] * 3)
+    seen = np.dstack([enlarge(image)] * 3)
     closed = look_inside(False, seen, None, {})
     assert all(isinstance(out, type(gr.skip())) for out in closed)
     assert look_inside(True, None, None, {})[0] == say(EMPTY_NOTE)

@@ -12,7 +12,7 @@ from mnistdemo.inference import SHIPPED, LoadedModel
 from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
-from mnistdemo.ui.texts import ZH, both, say, t
+from mnistdemo.ui.texts import both, error_text, say, t
 from mnistdemo.unsure import ENSEMBLE, Assessment, assess_probabilities
 
 UNSURE_BELOW = 0.6  # the chosen model's best probability under this reads as "not sure"
@@ -65,7 +65,8 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
     return (np.clip(image, 0, 1) * 255).astype(np.uint8)
 
 
-def _enlarge(image: np.ndarray, size: int = PREVIEW_SIZE) -> np.ndarray:
+def enlarge(image: np.ndarray, size: int = PREVIEW_SIZE) -> np.ndarray:
+    """(28, 28) float32 in [0, 1] -> (size, size) uint8, pixels kept square."""
     return cv2.resize(_to_uint8(image), (size, size), interpolation=cv2.INTER_NEAREST)
 
 
@@ -78,12 +79,6 @@ def _verdict(label: dict[str, float], assessment: Assessment | None = None) -> s
     if p < UNSURE_BELOW or (assessment is not None and assessment.kind == "unsure"):
         return say(NOT_SURE_TEXT, answer)
     return say(READS_TEXT, answer)
-
-
-def _message(error: ValueError) -> str:
-    """A core module's message, in the visitor's language where it has a translation."""
-    text = str(error)
-    return f"**{say(text) if text in ZH else text}**"
 
 
 def _in_both(label: dict[str, float]) -> dict[str, float]:
@@ -126,7 +121,7 @@ def analyse(image, model_name: str | None, session_models: dict):
     try:
         steps = preprocess_steps(image, model.dataset)
     except ValueError as error:
-        return {}, _message(error), None, [], None
+        return {}, error_text(error), None, [], None
     seen = list(steps.values())[-1]
     # Every model reads the image once: the table, the chosen model's label and the signal share it.
     rows = _all_probabilities(image, session_models, {model.dataset: steps})
@@ -137,7 +132,7 @@ def analyse(image, model_name: str | None, session_models: dict):
     # Only MNIST models read digits, so only their verdict asks "is it a digit at all?".
     verdict = _verdict(label, _assessment(rows) if model.dataset == "mnist" else None)
     gallery = [(_to_uint8(img), both(name)) for name, img in steps.items()]
-    return label, verdict, _enlarge(seen), gallery, _all_models_table(rows)
+    return label, verdict, enlarge(seen), gallery, _all_models_table(rows)
 
 
 def on_sketch(value: dict | None, model_name: str, session_models: dict):

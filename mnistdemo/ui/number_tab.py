@@ -1,14 +1,13 @@
 """Whole numbers tab: draw several digits in a row and see them read as one number, digit by digit."""
 
-import cv2
 import gradio as gr
 import numpy as np
 
 from mnistdemo.inference import SHIPPED
 from mnistdemo.numbers import read_number
 from mnistdemo.strokes import BRUSH_RADIUS, NUMBER_CANVAS_SIZE
-from mnistdemo.ui.draw_tab import sketch_image
-from mnistdemo.ui.texts import ZH, both, say, t
+from mnistdemo.ui.draw_tab import enlarge, sketch_image
+from mnistdemo.ui.texts import both, error_text, say, t
 
 SKETCH_LABEL = "Draw a number (several digits in a row)"
 MODEL_LABEL = "Model"
@@ -32,11 +31,6 @@ def default_number_model() -> str | None:
     return SHIPPED.default_name if SHIPPED.default_name in names else next(iter(names), None)
 
 
-def _enlarge(image: np.ndarray) -> np.ndarray:
-    pixels = (np.clip(image, 0, 1) * 255).astype(np.uint8)
-    return cv2.resize(pixels, (PREVIEW_SIZE, PREVIEW_SIZE), interpolation=cv2.INTER_NEAREST)
-
-
 def read_drawing(image: np.ndarray | None, model_name: str | None):
     """Sketch composite -> (reading as Markdown, gallery of (28x28 enlarged, "answer - probability"))."""
     if image is None:
@@ -50,8 +44,8 @@ def read_drawing(image: np.ndarray | None, model_name: str | None):
     try:
         text, digits = read_number(image, model)
     except ValueError as error:  # a drawing with no ink left after Undo, say
-        return f"**{say(str(error)) if str(error) in ZH else error}**", []
-    gallery = [(_enlarge(seen), f"{answer} - {probability:.0%}") for seen, answer, probability in digits]
+        return error_text(error), []
+    gallery = [(enlarge(seen, PREVIEW_SIZE), f"{answer} - {probability:.0%}") for seen, answer, probability in digits]
     return f"# {text}", gallery
 
 

@@ -251,6 +251,12 @@ def say(text: str, rest: str = "") -> str:
     return str(t(text)) + rest
 
 
+def error_text(error: ValueError) -> str:
+    """A core module's message as bold Markdown, in the visitor's language where it has a translation."""
+    text = str(error)
+    return f"**{say(text) if text in ZH else text}**"
+
+
 def both(text: str) -> str:
     """"English · 中文" for the places Gradio does not translate: table headers, captions, error pop-ups."""
     return f"{text} · {ZH[text]}" if text in ZH else text
