@@ -4,6 +4,7 @@ import argparse
 import shlex
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from mnistdemo import configure_threads
 from mnistdemo.config import DATASETS, WEIGHTS_DIR
@@ -27,7 +28,7 @@ RECIPE_SWITCHES = {
 
 def _train(args: argparse.Namespace) -> None:
     from mnistdemo.architectures import ARCHITECTURES
-    from mnistdemo.checkpoints import save, sidecar
+    from mnistdemo.checkpoints import read_meta, save, sidecar
     from mnistdemo.data import load_dataset
     from mnistdemo.evaluate import evaluate_model
     from mnistdemo.train import TrainConfig, report_recipe, to_model_input, train
@@ -37,25 +38,39 @@ def _train(args: argparse.Namespace) -> None:
     changes |= {field: getattr(args, field) for field, _ in RECIPE_SWITCHES.values() if getattr(args, field) is not None}
     recipe = replace(recipe, **changes)
     config = TrainConfig(arch=args.arch, dataset=args.dataset, recipe=recipe, train_subset=args.subset, seed=args.seed,
-                         drawn_copies=args.drawn_copies)
+                         drawn_copies=args.drawn_copies, init_from=str(args.init_from or ""))
     data = load_dataset(args.dataset)
     print(f"Training {args.arch} on {args.dataset}: {recipe}", flush=True)
-    callbacks = []
+    callbacks, epochs_before = [], 0
     if args.resume_dir:
         import keras
 
         callbacks.append(keras.callbacks.BackupAndRestore(str(args.resume_dir)))
+        epochs_before = _epochs_backed_up(args.resume_dir)
     result = train(config, data, callbacks, verbose=2)
     logits = ARCHITECTURES[args.arch].logits
     evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
     stem = args.name or f"{args.arch}-{args.dataset}"
     command = "python -m mnistdemo " + shlex.join(_without_places(sys.argv[1:]))
     meta = sidecar(result, evaluation, command, stem)
+    if args.init_from:  # the run this one went on from, so the chain can be retraced
+        first = read_meta(args.init_from)
+        meta["init_from"] = {key: first[key] for key in ("name", "epochs", "train_seconds", "test_accuracy", "command")}
+    if epochs_before:  # history and time cover only this sitting; say so rather than pass them off as the whole run
+        meta |= {"epochs": epochs_before + result.epochs_done, "resumed_after_epoch": epochs_before}
     path = save(result.model, meta, args.out, float16=args.float16)
     if args.float16:
         evaluation = _record_shipped_scores(path, data)
     print(f"test accuracy {evaluation.accuracy:.4%}, loss {evaluation.loss:.4f}, "
           f"{result.seconds:.0f} s of training -> {path}")
+
+
+def _epochs_backed_up(directory: Path) -> int:
+    """How many epochs a cut-off run had finished, from Keras BackupAndRestore's record (0 if none)."""
+    import json
+
+    record = directory / "training_metadata.json"
+    return int(json.loads(record.read_text())["epoch"]) if record.exists() else 0
 
 
 PLACE_FLAGS = ("--out", "--resume-dir")  # where files go is no part of how a model is made
@@ -109,8 +124,6 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from pathlib import Path
-
     from mnistdemo.architectures import ARCHITECTURES
 
     parser = argparse.ArgumentParser(prog="python -m mnistdemo", description=__doc__)
@@ -130,6 +143,8 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--name", help="file stem (default ARCH-DATASET)")
     t.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="output folder")
     t.add_argument("--float16", action="store_true", help="store weights as float16")
+    t.add_argument("--init-from", type=Path,
+                   help="start from this saved model's weights (a .keras file of the same architecture)")
     t.add_argument("--resume-dir", type=Path,
                    help="back up after every epoch here and, if a run was cut off, resume from it")
     e = sub.add_parser("evaluate", help="re-measure a saved model on its test set")

@@ -4,6 +4,7 @@ import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -11,6 +12,7 @@ import tensorflow as tf
 
 from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe, build_model
 from mnistdemo.augment import SPECS, augment_batch
+from mnistdemo.checkpoints import load
 from mnistdemo.config import data_dir
 from mnistdemo.data import Dataset
 from mnistdemo.strokes import drawn_training_set
@@ -27,6 +29,7 @@ class TrainConfig:
     train_subset: int = 0  # 0 = the whole training set
     seed: int = 0
     drawn_copies: int = 0  # MNIST only: add this many renderings of each tuning writer's pen digit
+    init_from: str = ""  # start from this saved model's weights (a .keras file of the same architecture)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -37,7 +40,7 @@ class TrainConfig:
         return cls(arch=d["arch"], dataset=d["dataset"], recipe=Recipe(**d["recipe"]),
                    custom=CustomCNN(**custom) if custom else None,
                    train_subset=d.get("train_subset", 0), seed=d.get("seed", 0),
-                   drawn_copies=d.get("drawn_copies", 0))
+                   drawn_copies=d.get("drawn_copies", 0), init_from=d.get("init_from", ""))
 
 
 def report_recipe(arch: str) -> Recipe:
@@ -145,7 +148,7 @@ def _add_drawn_digits(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tupl
 
 def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
           stop: threading.Event | None = None, verbose: int = 0) -> TrainResult:
-    """Train a fresh model; `callbacks` see every batch and epoch; `stop` ends the run early."""
+    """Train a fresh model (or go on from `config.init_from`); `callbacks` see every batch and epoch; `stop` ends the run early."""
     if data.name != config.dataset:
         raise ValueError(f"The run asks for {config.dataset} but got {data.name}.")
     recipe = config.recipe
@@ -157,6 +160,8 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
         x, y = _add_drawn_digits(x, y, config)
     steps = math.ceil(len(x) / recipe.batch_size)
     model = build_model(config.arch, config.custom)
+    if config.init_from:
+        model.set_weights(load(Path(config.init_from))[0].get_weights())
     logits = config.arch in ARCHITECTURES and ARCHITECTURES[config.arch].logits
     model.compile(
         optimizer=_optimizer(recipe, steps * recipe.epochs),
