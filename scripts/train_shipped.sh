@@ -25,3 +25,4 @@ run fashion_cnn-fashion_mnist  --arch fashion_cnn --dataset fashion_mnist $fast 
 run resnet_block_3x3-mnist     --arch resnet_block_3x3 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment $drawn
 run resnet_block_5x5-mnist     --arch resnet_block_5x5 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment $drawn
 run best_mnist-mnist           --arch best_mnist --dataset mnist --epochs 12 $drawn
+run best_fashion-fashion_mnist --arch best_fashion --dataset fashion_mnist --epochs 20
