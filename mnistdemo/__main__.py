@@ -55,7 +55,8 @@ def _train(args: argparse.Namespace) -> None:
     meta = sidecar(result, evaluation, command, stem)
     if args.init_from:  # the run this one went on from, so the chain can be retraced
         first = read_meta(args.init_from)
-        meta["init_from"] = {key: first[key] for key in ("name", "epochs", "train_seconds", "test_accuracy", "command")}
+        keys = ("name", "epochs", "resumed_after_epoch", "train_seconds", "test_accuracy", "command")
+        meta["init_from"] = {key: first[key] for key in keys if key in first}
     if epochs_before:  # history and time cover only this sitting; say so rather than pass them off as the whole run
         meta |= {"epochs": epochs_before + result.epochs_done, "resumed_after_epoch": epochs_before}
     path = save(result.model, meta, args.out, float16=args.float16)

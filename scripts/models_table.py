@@ -5,18 +5,21 @@ import json
 from mnistdemo.config import DATASET_TITLES, WEIGHTS_DIR
 
 
-def _time(meta: dict) -> str:
-    """Training time; a run resumed from its backup timed only its last sitting, which the table says."""
-    seconds = f"{meta['train_seconds']:.0f} s"
-    if "resumed_after_epoch" in meta:
-        return f"{seconds} for the last {meta['epochs'] - meta['resumed_after_epoch']} epochs"
-    return seconds
+def _epochs_and_time(meta: dict) -> tuple[int, str]:
+    """All epochs, counting a run it went on from (--init-from), and the time of those that were timed:
+    a run resumed from its backup (--resume-dir) timed only its last sitting, which the table says."""
+    runs = [meta, meta["init_from"]] if "init_from" in meta else [meta]
+    epochs = sum(run["epochs"] for run in runs)
+    timed = epochs - sum(run.get("resumed_after_epoch", 0) for run in runs)
+    seconds = f"{sum(run['train_seconds'] for run in runs):.0f} s"
+    return epochs, seconds if timed == epochs else f"{seconds} for {timed} epochs"
 
 
 print("| model | parameters | data set | test accuracy | epochs | training time | weights |")
 print("|---|---:|---|---:|---:|---:|---|")
 for path in sorted(WEIGHTS_DIR.glob("*.json")):
     meta = json.loads(path.read_text())
+    epochs, time = _epochs_and_time(meta)
     print(f"| `{meta['name']}` | {meta['params']:,} | {DATASET_TITLES[meta['dataset']]} | "
-          f"{meta['test_accuracy']:.2%} | {meta['epochs']} | {_time(meta)} | "
+          f"{meta['test_accuracy']:.2%} | {epochs} | {time} | "
           f"{meta.get('weights_dtype', 'float32')}, {meta.get('file_bytes', 0) / 1e6:.1f} MB |")
