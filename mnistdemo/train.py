@@ -148,7 +148,9 @@ def _add_drawn_digits(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tupl
 
 def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
           stop: threading.Event | None = None, verbose: int = 0) -> TrainResult:
-    """Train a fresh model (or go on from `config.init_from`); `callbacks` see every batch and epoch; `stop` ends the run early."""
+    """Train a fresh model, or go on from `config.init_from`'s weights.
+
+    `callbacks` see every batch and epoch; `stop` ends the run early."""
     if data.name != config.dataset:
         raise ValueError(f"The run asks for {config.dataset} but got {data.name}.")
     recipe = config.recipe
