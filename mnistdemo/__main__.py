@@ -53,9 +53,9 @@ def _train(args: argparse.Namespace) -> None:
     stem = args.name or f"{args.arch}-{args.dataset}"
     command = "python -m mnistdemo " + shlex.join(_without_places(sys.argv[1:]))
     meta = sidecar(result, evaluation, command, stem)
-    if args.init_from:  # the run this one went on from, so the chain can be retraced
+    if args.init_from:  # the run this one went on from (and, nested, the one that went on from), to retrace the chain
         first = read_meta(args.init_from)
-        keys = ("name", "epochs", "resumed_after_epoch", "train_seconds", "test_accuracy", "command")
+        keys = ("name", "epochs", "resumed_after_epoch", "train_seconds", "test_accuracy", "command", "init_from")
         meta["init_from"] = {key: first[key] for key in keys if key in first}
     if epochs_before:  # history and time cover only this sitting; say so rather than pass them off as the whole run
         meta |= {"epochs": epochs_before + result.epochs_done, "resumed_after_epoch": epochs_before}

@@ -6,9 +6,11 @@ from mnistdemo.config import DATASET_TITLES, WEIGHTS_DIR
 
 
 def _epochs_and_time(meta: dict) -> tuple[int, str]:
-    """All epochs, counting a run it went on from (--init-from), and the time of those that were timed:
-    a run resumed from its backup (--resume-dir) timed only its last sitting, which the table says."""
-    runs = [meta, meta["init_from"]] if "init_from" in meta else [meta]
+    """All epochs, counting the runs it went on from (--init-from, nested), and the time of those that were
+    timed: a run resumed from its backup (--resume-dir) timed only its last sitting, which the table says."""
+    runs = [meta]
+    while "init_from" in runs[-1]:
+        runs.append(runs[-1]["init_from"])
     epochs = sum(run["epochs"] for run in runs)
     timed = epochs - sum(run.get("resumed_after_epoch", 0) for run in runs)
     seconds = f"{sum(run['train_seconds'] for run in runs):.0f} s"

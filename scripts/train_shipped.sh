@@ -25,9 +25,13 @@ run fashion_cnn-fashion_mnist  --arch fashion_cnn --dataset fashion_mnist $fast 
 run resnet_block_3x3-mnist     --arch resnet_block_3x3 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment $drawn
 run resnet_block_5x5-mnist     --arch resnet_block_5x5 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment $drawn
 run best_mnist-mnist           --arch best_mnist --dataset mnist --epochs 12 $drawn
-# best_fashion: 20 epochs, then 12 more at a lower peak rate, going on from the first run's weights.
-stage1=.train-backup/stage1
+# best_fashion: 20 epochs; 12 more at a lower peak rate going on from those weights; then 4 at a low rate
+# on the plain training images (no augmentation, no label smoothing), going on from the second run.
+stage1=.train-backup/stage1 stage2=.train-backup/stage2
 if [ -z "$only" ] || [ "$only" = best_fashion-fashion_mnist ]; then
   $py -m mnistdemo train --arch best_fashion --dataset fashion_mnist --epochs 20 --name best_fashion-stage1 --out $stage1
+  $py -m mnistdemo train --arch best_fashion --dataset fashion_mnist --epochs 12 --lr 1e-3 \
+    --init-from $stage1/best_fashion-stage1.keras --name best_fashion-stage2 --out $stage2
 fi
-run best_fashion-fashion_mnist --arch best_fashion --dataset fashion_mnist --epochs 12 --lr 1e-3 --init-from $stage1/best_fashion-stage1.keras
+run best_fashion-fashion_mnist --arch best_fashion --dataset fashion_mnist --epochs 4 --lr 3e-4 --label-smoothing 0 \
+  --no-augment --init-from $stage2/best_fashion-stage2.keras

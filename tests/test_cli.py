@@ -38,6 +38,12 @@ def test_train_saves_a_model_with_its_sidecar_and_evaluate_rescores_it(tmp_path)
     assert second["init_from"]["name"] == "tiny" and second["init_from"]["command"] == meta["command"]
     assert second["history"]["loss"][0] < meta["history"]["loss"][0] - 0.2  # it went on from the trained weights
 
+    _cli("train", "--arch", "pytorch_tutorial_cnn", "--subset", "1024", "--epochs", "1", "--schedule", "onecycle",
+         "--optimizer", "adam", "--lr", "1e-3", "--val-split", "0", "--no-reduce-lr", "--no-early-stop",
+         "--name", "tiny3", "--out", str(tmp_path), "--init-from", str(tmp_path / "tiny2.keras"))
+    third = json.loads((tmp_path / "tiny3.json").read_text())
+    assert third["init_from"]["name"] == "tiny2" and third["init_from"]["init_from"]["name"] == "tiny"  # whole chain
+
 
 def test_drawn_digits_only_join_mnist():
     done = subprocess.run([sys.executable, "-m", "mnistdemo", "train", "--arch", "lenet5_bn", "--dataset",

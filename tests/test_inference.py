@@ -19,15 +19,7 @@ MNIST_MODELS = [p.stem for p in SHIPPED_FILES if json.loads(p.with_suffix(".json
 FLOORS = {("pytorch_tutorial_cnn", "mnist"): 0.989, ("fashion_cnn", "fashion_mnist"): 0.915,
           ("best_mnist", "mnist"): 0.9965, ("best_fashion", "fashion_mnist"): 0.94}
 SEED_FLOOR_MNIST = 0.99
-# Known gaps of the architectures issue (still open), each a strict xfail: it turns into a
-# failure the day the gap closes, so this list cannot go stale.
-NOT_TRAINED_YET: set[str] = set()
-BELOW_FLOOR = {"best_fashion-fashion_mnist": "93.78% after 20 + 12 epochs, floor 94.0%"}
 EXPECTED = [f"{arch}-{dataset}" for arch, spec in ARCHITECTURES.items() for dataset in spec.datasets]
-
-
-def _known_gap(name: str, gaps, reason: str):
-    return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason)) if name in gaps else name
 
 
 def _seven(size: int = 280) -> np.ndarray:
@@ -41,7 +33,7 @@ def _seven(size: int = 280) -> np.ndarray:
     return image
 
 
-@pytest.mark.parametrize("name", [_known_gap(n, NOT_TRAINED_YET, "issue 4 open: not trained yet") for n in EXPECTED])
+@pytest.mark.parametrize("name", EXPECTED)
 def test_every_architecture_ships_trained(name):
     assert (WEIGHTS_DIR / f"{name}.keras").exists(), f"no shipped weights for {name}"
 
@@ -68,8 +60,7 @@ def test_shipped_model_scores_what_its_sidecar_says(path):
     assert abs(ev.accuracy - meta["test_accuracy"]) <= 0.0005
 
 
-@pytest.mark.parametrize("name", [_known_gap(p.stem, BELOW_FLOOR, "issue 4 open: " + BELOW_FLOOR.get(p.stem, ""))
-                                  for p in SHIPPED_FILES])
+@pytest.mark.parametrize("name", [p.stem for p in SHIPPED_FILES])
 def test_shipped_model_meets_its_floor(name):
     # The sidecar's figure, which the test above re-measures on the real test set.
     meta = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
