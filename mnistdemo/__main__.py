@@ -35,7 +35,8 @@ def _train(args: argparse.Namespace) -> None:
 
     recipe = report_recipe(args.arch)
     changes = {field: getattr(args, field) for field, *_ in RECIPE_FLAGS.values() if getattr(args, field) is not None}
-    changes |= {field: getattr(args, field) for field, _ in RECIPE_SWITCHES.values() if getattr(args, field) is not None}
+    changes |= {field: getattr(args, field) for field, _ in RECIPE_SWITCHES.values()
+                if getattr(args, field) is not None}
     recipe = replace(recipe, **changes)
     config = TrainConfig(arch=args.arch, dataset=args.dataset, recipe=recipe, train_subset=args.subset, seed=args.seed,
                          drawn_copies=args.drawn_copies, init_from=str(args.init_from or ""))
@@ -53,7 +54,7 @@ def _train(args: argparse.Namespace) -> None:
     stem = args.name or f"{args.arch}-{args.dataset}"
     command = "python -m mnistdemo " + shlex.join(_without_places(sys.argv[1:]))
     meta = sidecar(result, evaluation, command, stem)
-    if args.init_from:  # the run this one went on from (and, nested, the one that went on from), to retrace the chain
+    if args.init_from:  # the run this one went on from, with its own init_from nested: the whole chain
         first = read_meta(args.init_from)
         keys = ("name", "epochs", "resumed_after_epoch", "train_seconds", "test_accuracy", "command", "init_from")
         meta["init_from"] = {key: first[key] for key in keys if key in first}

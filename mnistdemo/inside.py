@@ -46,7 +46,8 @@ def _check_image(image: np.ndarray) -> np.ndarray:
     try:
         array = np.asarray(image, dtype=np.float32)
     except (TypeError, ValueError):
-        raise ValueError(f"Expected a {IMAGE_SIZE}x{IMAGE_SIZE} array of numbers, got {type(image).__name__}.") from None
+        raise ValueError(f"Expected a {IMAGE_SIZE}x{IMAGE_SIZE} array of numbers, "
+                         f"got {type(image).__name__}.") from None
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.shape != (IMAGE_SIZE, IMAGE_SIZE):

@@ -26,7 +26,8 @@ def drawn():
     """Ten real pen-drawn digits by held-out writers, through the app's preprocessing: [(label, (28, 28))]."""
     rng = np.random.default_rng(0)
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
-    return [(d.label, preprocess(render_digit(d))) for d in (digits[i] for i in rng.choice(len(digits), 10, replace=False))]
+    picked = (digits[i] for i in rng.choice(len(digits), 10, replace=False))
+    return [(d.label, preprocess(render_digit(d))) for d in picked]
 
 
 def _convs(model: keras.Model) -> list:

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from http_api import call, english, file_data, predict_http, train_inputs, upload  # bench/http_api.py, on the path through conftest
+# bench/http_api.py, on the path through conftest
+from http_api import call, english, file_data, predict_http, train_inputs, upload
 from test_bad_input import png, seven, top_label
 
 REPO = Path(__file__).resolve().parent.parent
