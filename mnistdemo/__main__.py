@@ -55,9 +55,9 @@ def _train(args: argparse.Namespace) -> None:
     command = "python -m mnistdemo " + shlex.join(_without_places(sys.argv[1:]))
     meta = sidecar(result, evaluation, command, stem)
     if args.init_from:  # the run this one went on from, with its own init_from nested: the whole chain
-        first = read_meta(args.init_from)
+        earlier = read_meta(args.init_from)
         keys = ("name", "epochs", "resumed_after_epoch", "train_seconds", "test_accuracy", "command", "init_from")
-        meta["init_from"] = {key: first[key] for key in keys if key in first}
+        meta["init_from"] = {key: earlier[key] for key in keys if key in earlier}
     if epochs_before:  # history and time cover only this sitting; say so rather than pass them off as the whole run
         meta |= {"epochs": epochs_before + result.epochs_done, "resumed_after_epoch": epochs_before}
     path = save(result.model, meta, args.out, float16=args.float16)

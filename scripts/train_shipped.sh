@@ -28,10 +28,9 @@ run best_mnist-mnist           --arch best_mnist --dataset mnist --epochs 12 $dr
 # best_fashion: 20 epochs; 12 more at a lower peak rate going on from those weights; then 4 at a low rate
 # on the plain training images (no augmentation, no label smoothing), going on from the second run.
 stage1=.train-backup/stage1 stage2=.train-backup/stage2
-if [ -z "$only" ] || [ "$only" = best_fashion-fashion_mnist ]; then
-  $py -m mnistdemo train --arch best_fashion --dataset fashion_mnist --epochs 20 --name best_fashion-stage1 --out $stage1
-  $py -m mnistdemo train --arch best_fashion --dataset fashion_mnist --epochs 12 --lr 1e-3 \
-    --init-from $stage1/best_fashion-stage1.keras --name best_fashion-stage2 --out $stage2
-fi
+out=$stage1 run best_fashion-fashion_mnist --arch best_fashion --dataset fashion_mnist --epochs 20 \
+  --name best_fashion-stage1
+out=$stage2 run best_fashion-fashion_mnist --arch best_fashion --dataset fashion_mnist --epochs 12 --lr 1e-3 \
+  --init-from $stage1/best_fashion-stage1.keras --name best_fashion-stage2
 run best_fashion-fashion_mnist --arch best_fashion --dataset fashion_mnist --epochs 4 --lr 3e-4 --label-smoothing 0 \
   --no-augment --init-from $stage2/best_fashion-stage2.keras
