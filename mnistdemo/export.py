@@ -36,13 +36,17 @@ import json
 import os
 import platform
 import tempfile
+import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mnistdemo.config import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, weights_dir
-from mnistdemo.inference import LoadedModel
 from mnistdemo.preprocess import COM_TARGET, MNIST_STROKE_WIDTH
+
+if TYPE_CHECKING:  # TensorFlow loads only when a model is exported: a bad name fails at once
+    from mnistdemo.inference import LoadedModel
 
 FORMAT = "mnistdemo-onnx/1"
 OPSET = 17  # run by onnxruntime-web and every ONNX Runtime of the last years
@@ -54,7 +58,7 @@ PREPROCESSING = {
 }
 
 
-def export_onnx(model: LoadedModel, out: Path, source: Path | None = None) -> Path:
+def export_onnx(model: "LoadedModel", out: Path, source: Path | None = None) -> Path:
     """Write `<name>.onnx` (input (N, 28, 28, 1) float32 in [0, 1] -> (N, 10) probabilities) and its sidecar.
 
     `out` is a folder or the `.onnx` path; `source` is the `.keras` file the model was loaded from, if any.
@@ -76,12 +80,13 @@ def export_onnx(model: LoadedModel, out: Path, source: Path | None = None) -> Pa
 
 def export_shipped(name: str, out: Path, directory: Path | None = None) -> Path:
     """Export the shipped model `name` (weights/<name>.keras); ValueError naming the choices if unknown."""
-    from mnistdemo.checkpoints import load, outputs_logits
-
     directory = Path(directory or weights_dir())
     choices = shipped_names(directory)
     if name not in choices:
         raise ValueError(f"Unknown model {name!r}; choose one of: {', '.join(choices) or 'none'}.")
+    from mnistdemo.checkpoints import load, outputs_logits
+    from mnistdemo.inference import LoadedModel
+
     source = directory / f"{name}.keras"
     keras_model, meta = load(source)
     return export_onnx(LoadedModel(name, keras_model, meta, outputs_logits(meta)), out, source)
@@ -111,7 +116,7 @@ def _onnx_path(out: Path, name: str) -> Path:
     return out / f"{name}.onnx"
 
 
-def _record(model: LoadedModel, source: Path | None) -> dict:
+def _record(model: "LoadedModel", source: Path | None) -> dict:
     """Everything the sidecar says except the `.onnx` file's own size and hash."""
     import keras
     import onnx
@@ -154,7 +159,7 @@ def _cached(path: Path, sidecar: Path, record: dict) -> bool:
         return False
 
 
-def _convert(model: LoadedModel):
+def _convert(model: "LoadedModel"):
     """The Keras model, with a softmax when it outputs logits, as an ONNX ModelProto."""
     import keras
     import onnx
@@ -168,7 +173,9 @@ def _convert(model: LoadedModel):
     spec = [tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32, name=INPUT_NAME)]
     with tempfile.TemporaryDirectory(prefix="mnistdemo-onnx-") as tmp:
         target = Path(tmp) / "model.onnx"
-        wrapped.export(str(target), format="onnx", input_signature=spec, opset_version=OPSET, verbose=False)
+        with warnings.catch_warnings():  # Keras's numpy-2 patch of tf2onnx probes np.object
+            warnings.filterwarnings("ignore", message=".*np.object.*", category=FutureWarning)
+            wrapped.export(str(target), format="onnx", input_signature=spec, opset_version=OPSET, verbose=False)
         return onnx.load(str(target))
 
 
