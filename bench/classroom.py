@@ -122,8 +122,8 @@ class App:
         return cls(sketch, change, components, dependencies, shown)
 
     def chained(self, fn: int, success: bool) -> list[int]:
-        """The events the page dispatches after event `fn` ends."""
-        return [d["id"] for d in self.dependencies.values() if d.get("trigger_after") == fn
+        """The server events the page dispatches after event `fn` ends (JavaScript-only ones never reach it)."""
+        return [d["id"] for d in self.dependencies.values() if d.get("trigger_after") == fn and d.get("backend_fn")
                 and (success or not d.get("trigger_only_on_success")) and not d.get("trigger_only_on_failure")]
 
     def initial_values(self) -> dict[int, object]:
