@@ -187,7 +187,9 @@ class Student:
             try:
                 await self.stroke(drawn_at, stroke, tally)
             except Exception as error:  # counted, never raised: the other students go on
-                tally.errors.append(repr(error)[:200])
+                request = getattr(error, "_request", None)  # httpx's errors name the request that failed
+                where = f" on {request.method} {request.url.path}" if request is not None else ""
+                tally.errors.append(f"{error!r}{where}"[:200])
 
     async def stroke(self, drawn_at: float, stroke: Stroke, tally: Tally) -> None:
         """One stroke's requests: the Sketchpad's images, its change event, then what /config chains after it."""
@@ -303,7 +305,10 @@ def _client_cpu() -> float:
 async def run_students(url: str, args: argparse.Namespace, digits: list[list[Stroke]], pid: int | None) -> Measured:
     """One warm-up stroke per student, then every student draws for `args.seconds`; that part measured."""
     app = App.read(url)
-    limits = httpx.Limits(max_connections=4 * args.students + 8, max_keepalive_connections=4 * args.students)
+    # Idle connections are dropped before the server's 5 s keep-alive ends, as a browser's would be
+    # retried: the two closing one connection at once read as errors that no visitor sees.
+    limits = httpx.Limits(max_connections=4 * args.students + 8, max_keepalive_connections=4 * args.students,
+                          keepalive_expiry=2)
     async with httpx.AsyncClient(timeout=args.timeout, limits=limits) as client:
         rng = random.Random(args.seed)
         students = [Student(client, url, app, digits, args.think, args.page_uploads, random.Random(rng.random()))

@@ -111,3 +111,18 @@ def test_closed_accordions_send_nothing_to_the_server():
         (target, event), = d["targets"]
         assert event == "change" and components[target]["type"] == "number"
         assert components[target]["props"]["visible"] == "hidden"
+
+
+def test_the_queue_polls_every_few_milliseconds_not_every_one():
+    import inspect
+
+    from gradio import queueing
+
+    from mnistdemo.ui import PROGRESS_POLL_SECONDS, QUEUE_POLL_SECONDS, build_demo
+
+    # Still the knobs Gradio's loops read:
+    assert "self.sleep_when_free" in inspect.getsource(queueing.Queue.start_processing)
+    assert "self.progress_update_sleep_when_free" in inspect.getsource(queueing.Queue.start_progress_updates)
+    queue = build_demo()._queue
+    assert (queue.sleep_when_free, queue.progress_update_sleep_when_free) == (QUEUE_POLL_SECONDS,
+                                                                               PROGRESS_POLL_SECONDS)
