@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, WEIGHTS_DIR, weights_dir
+from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, IMAGE_SIZE, WEIGHTS_DIR, weights_dir
 from mnistdemo.preprocess import preprocess
 
 _log = logging.getLogger(__name__)
@@ -63,6 +63,30 @@ class LoadedModel:
         return {name: float(p) for name, p in zip(self.class_names, probs)}
 
 
+class Ensemble:
+    """Several models reading the same images in one traced call: one trip into TensorFlow, not one per model."""
+
+    def __init__(self, members: list[LoadedModel]):
+        if not members:
+            raise ValueError("An ensemble needs at least one model.")
+        self.members = list(members)
+
+        def read(x):
+            outputs = [m.model(x, training=False) for m in self.members]
+            return tf.stack([tf.nn.softmax(y) if m.logits else y for m, y in zip(self.members, outputs)])
+
+        spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)
+        self._fn = tf.function(read).get_concrete_function(spec)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.members)
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) float32 in [0, 1] -> (M members, N, 10) float32, each as its own `probabilities` gives."""
+        return self._fn(tf.constant(np.asarray(images)[..., None], tf.float32)).numpy()
+
+
 class ModelRegistry:
     """The shipped models in a folder: each `<name>.keras` with its `<name>.json`."""
 
@@ -72,6 +96,7 @@ class ModelRegistry:
         self.unavailable: dict[str, str] = {}  # name -> why it could not be loaded
         self._lock = threading.Lock()
         self._loaded = False
+        self._ensembles: dict[tuple[str, ...], Ensemble] = {}
 
     def load_all(self) -> "ModelRegistry":
         """Load every model once; a broken file makes only that model unavailable."""
@@ -91,6 +116,17 @@ class ModelRegistry:
                                                    else "its weights file is corrupt or unreadable")
             self._loaded = True
         return self
+
+    def ensemble(self, names: tuple[str, ...]) -> Ensemble | None:
+        """The models called `names` that loaded, in that order, as one Ensemble (traced once); None if none did."""
+        self.load_all()
+        present = tuple(name for name in names if name in self.models)
+        if not present:
+            return None
+        with self._lock:
+            if present not in self._ensembles:
+                self._ensembles[present] = Ensemble([self.models[name] for name in present])
+            return self._ensembles[present]
 
     @property
     def default_name(self) -> str | None:

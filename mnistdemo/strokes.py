@@ -157,6 +157,15 @@ def render_digit(
     return render_strokes(strokes, (canvas_size, canvas_size), brush_radius)
 
 
+def render_stroke_by_stroke(
+    digit: PenDigit, canvas_size: int = CANVAS_SIZE, brush_radius: int = BRUSH_RADIUS,
+    height_frac: float = 0.65, center: tuple[float, float] = (0.5, 0.5),
+) -> list[np.ndarray]:
+    """The canvas after each pen stroke, as a person draws it: K (canvas_size, canvas_size, 3) uint8 RGB."""
+    strokes = _canvas_strokes(digit, canvas_size, brush_radius, height_frac, center)
+    return [render_strokes(strokes[:k], (canvas_size, canvas_size), brush_radius) for k in range(1, len(strokes) + 1)]
+
+
 def random_placement(rng: np.random.Generator) -> dict:
     """Random {"height_frac": [0.4, 0.9], "center": (x, y)} fractions that keep it on the canvas.
 

@@ -100,17 +100,15 @@ def ensemble_probabilities(images: np.ndarray, registry=None) -> np.ndarray:
     """(N, 28, 28) float32 in [0, 1] -> (M, N, 10) probabilities of the ENSEMBLE models that loaded."""
     if registry is None:
         from mnistdemo.inference import SHIPPED as registry
-    registry.load_all()
-    members = [registry.models[name] for name in ENSEMBLE if name in registry.models]
-    if not members:
+    ensemble = registry.ensemble(ENSEMBLE)  # all members in one traced call
+    if ensemble is None:
         raise ValueError("None of the shipped MNIST models that judge 'is it a digit?' could be loaded.")
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"Expected (N, 28, 28) images, got shape {images.shape}.")
     if len(images) == 0:
-        return np.zeros((len(members), 0, 10), np.float32)
-    return np.stack([np.concatenate([m.probabilities(images[i:i + 512]) for i in range(0, len(images), 512)])
-                     for m in members])
+        return np.zeros((len(ensemble.members), 0, 10), np.float32)
+    return np.concatenate([ensemble.probabilities(images[i:i + 512]) for i in range(0, len(images), 512)], axis=1)
 
 
 def assess(images: np.ndarray, registry=None) -> list[Assessment]:

@@ -93,3 +93,31 @@ def test_uploads_of_either_polarity_and_transparency(page, app_url, tmp_path, na
     page.goto(app_url)
     page.locator("#upload input[type=file]").set_input_files(str(path))
     assert _reading(page) == "7"
+
+
+def test_details_are_computed_only_while_their_accordion_is_open(page, app_url):
+    """Strokes with the accordions closed send the server only their answer; an open one gets its details."""
+    config = page.request.get(app_url + "/config").json()
+    elem = {c["props"].get("elem_id"): c["id"] for c in config["components"]}
+    feeds = {d["id"]: c for d in config["dependencies"] for c in ("steps-gallery", "every-model-table")
+             if elem[c] in d["outputs"] and d["backend_fn"]}
+    joined: list[int] = []
+    page.on("request", lambda r: joined.append(r.post_data_json["fn_index"]) if "/queue/join" in r.url else None)
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(app_url)
+    page.get_by_role("button", name="Brush").first.click()
+    first, second = _twenty_pen_digits()[6:8]  # two 3s
+    _draw(page, canvas_points(first[0], **first[1]))
+    assert _reading(page) == "3"
+    assert joined and not set(joined) & set(feeds), f"closed details were asked for: {joined}"
+
+    page.locator("#steps").get_by_text("Preprocessing, step by step").first.click()
+    page.locator("#steps-gallery img").nth(5).wait_for(timeout=60_000)  # six steps, on opening
+    joined.clear()
+    _clear(page)
+    page.get_by_role("button", name="Brush").first.click()
+    _draw(page, canvas_points(second[0], **second[1]))
+    assert _reading(page) == "3"
+    page.locator("#steps-gallery img").nth(5).wait_for(timeout=60_000)
+    asked = [feeds[fn] for fn in joined if fn in feeds]
+    assert "steps-gallery" in asked and "every-model-table" not in asked, asked

@@ -9,7 +9,7 @@ import pytest
 
 from mnistdemo.strokes import (
     BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, MAX_BROWSER_POINTS, TUNING_WRITERS, PenDigit, canvas_points,
-    drawn_training_set, load_pendigits, random_placement, render_digit, render_drawn_digits,
+    drawn_training_set, load_pendigits, random_placement, render_digit, render_drawn_digits, render_stroke_by_stroke,
 )
 
 
@@ -159,3 +159,12 @@ def test_rendered_drawn_digits_look_like_mnist(digits):
 def test_drawn_training_set_needs_at_least_one_copy():
     with pytest.raises(ValueError, match="at least 1"):
         drawn_training_set(0)
+
+
+def test_stroke_by_stroke_ends_in_the_whole_digit_and_only_adds_ink(digits):
+    digit = next(d for d in digits if len(d.strokes) >= 3)
+    frames = render_stroke_by_stroke(digit, height_frac=0.7)
+    assert len(frames) == len(digit.strokes)
+    np.testing.assert_array_equal(frames[-1], render_digit(digit, height_frac=0.7))
+    ink = [(255 - f[..., 0]).astype(int) for f in frames]
+    assert all((after >= before).all() and after.sum() > before.sum() for before, after in zip(ink, ink[1:]))

@@ -9,9 +9,10 @@ import pandas as pd
 
 from mnistdemo.config import REPO_DIR
 from mnistdemo.inference import SHIPPED, LoadedModel
-from mnistdemo.preprocess import preprocess_steps
-from mnistdemo.ui.inside_panel import build_inside_panel
+from mnistdemo.preprocess import preprocess, preprocess_steps
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
+from mnistdemo.ui.details import compute_while_open
+from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.ui.texts import both, error_text, say, t
 from mnistdemo.unsure import ENSEMBLE, Assessment, assess_probabilities
 
@@ -23,6 +24,10 @@ NOT_A_DIGIT_TEXT = "**Not a digit?** To the digit models this looks like none of
 EMPTY_TEXT = "Draw a digit (or upload an image) to see what the model reads."
 SAMPLES_DIR = REPO_DIR / "data" / "samples"
 PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
+# Events at once on the whole server: more threads than the two cores only queue on the GIL; the
+# answer events get their own slots so that details (only while open) never hold them up.
+ANSWER_CONCURRENCY = 4
+DETAILS_CONCURRENCY = 2
 
 
 def model_choices(session_models: dict) -> list[tuple[str, str]]:
@@ -103,36 +108,55 @@ def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> pd.Dat
                           both("confidence"): f"{probs.max():.1%}"} for name, m, probs in rows])
 
 
-def _assessment(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> Assessment | None:
-    """The 'is it a digit?' signal from the shipped MNIST models' probabilities already computed."""
-    by_name = {name: probs for name, m, probs in rows if m is SHIPPED.models.get(name)}
-    members = [by_name[name] for name in ENSEMBLE if name in by_name]
-    return assess_probabilities(np.stack(members)[:, None])[0] if members else None
+def read(model: LoadedModel, seen: np.ndarray) -> tuple[np.ndarray, Assessment | None]:
+    """(28, 28) float32 -> the chosen model's (10,) probabilities and, for an MNIST model, the 'is it a digit?'
+    signal: the shipped MNIST models read it in one call, the chosen one among them when it is one."""
+    ensemble = SHIPPED.ensemble(ENSEMBLE) if model.dataset == "mnist" else None
+    # Only MNIST models read digits, so only their verdict asks "is it a digit at all?".
+    if ensemble is None:
+        return model.probabilities(seen[None])[0], None
+    members = ensemble.probabilities(seen[None])
+    chosen = next((i for i, m in enumerate(ensemble.members) if m is model), None)
+    probs = members[chosen, 0] if chosen is not None else model.probabilities(seen[None])[0]
+    return probs, assess_probabilities(members)[0]
 
 
-EMPTY = ({}, say(EMPTY_TEXT), None, [], None)
+EMPTY = ({}, say(EMPTY_TEXT), None, None)
 
 
 def analyse(image, model_name: str | None, session_models: dict):
-    """Image -> (label, verdict, 28x28 preview, preprocessing steps, all-models table)."""
+    """Image -> (label, verdict, 28x28 preview, the image for the details): only what the answer needs."""
     if image is None:
         return EMPTY
     model = resolve_model(model_name, session_models)
     try:
-        steps = preprocess_steps(image, model.dataset)
+        seen = preprocess(image, model.dataset)
     except ValueError as error:
-        return {}, error_text(error), None, [], None
-    seen = list(steps.values())[-1]
-    # Every model reads the image once: the table, the chosen model's label and the signal share it.
-    rows = _all_probabilities(image, session_models, {model.dataset: steps})
-    probs = next((p for _, m, p in rows if m is model), None)
-    if probs is None:
-        probs = model.probabilities(seen[None])[0]
+        return {}, error_text(error), None, None
+    probs, assessment = read(model, seen)
     label = _in_both(model.label(probs))
-    # Only MNIST models read digits, so only their verdict asks "is it a digit at all?".
-    verdict = _verdict(label, _assessment(rows) if model.dataset == "mnist" else None)
-    gallery = [(_to_uint8(img), both(name)) for name, img in steps.items()]
-    return label, verdict, enlarge(seen), gallery, _all_models_table(rows)
+    return label, _verdict(label, assessment), enlarge(seen), image
+
+
+def steps_gallery(image, model_name: str | None, session_models: dict) -> list[tuple[np.ndarray, str]]:
+    """The drawing's preprocessing for the chosen model, step by step ([] for none or no ink)."""
+    if image is None:
+        return []
+    try:
+        steps = preprocess_steps(image, resolve_model(model_name, session_models).dataset)
+    except ValueError:
+        return []  # the verdict already says why
+    return [(_to_uint8(img), both(name)) for name, img in steps.items()]
+
+
+def every_model_table(image, session_models: dict) -> pd.DataFrame | None:
+    """Every model's answer for the drawing (None for none or no ink)."""
+    if image is None:
+        return None
+    try:
+        return _all_models_table(_all_probabilities(image, session_models, {}))
+    except ValueError:
+        return None
 
 
 def on_sketch(value: dict | None, model_name: str, session_models: dict):
@@ -180,6 +204,7 @@ def on_sample(model_name: str, session_models: dict, evt: gr.SelectData):
 def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
     """Lay out the Draw tab and wire its events; returns the model dropdown."""
     SHIPPED.load_all()
+    drawing = gr.State(None)  # what the Draw tab last read (canvas array or upload path), for its details
     with gr.Row():
         with gr.Column(scale=1):
             sketch = gr.Sketchpad(
@@ -199,16 +224,19 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
             verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
             seen = gr.Image(label=t("What the model sees (28x28)"), height=PREVIEW_SIZE + 40,
                             interactive=False, format="png")
-            with gr.Accordion(t("Preprocessing, step by step"), open=False):
-                steps = gr.Gallery(columns=6, height=160, object_fit="contain", label=t("Steps"))
-            with gr.Accordion(t("Every model on this drawing"), open=False):
-                table = gr.Dataframe(headers=[both(h) for h in ("model", "data set", "answer", "confidence")], interactive=False)
+            with gr.Accordion(t("Preprocessing, step by step"), open=False, elem_id="steps") as steps_box:
+                steps = gr.Gallery(columns=6, height=160, object_fit="contain", label=t("Steps"), elem_id="steps-gallery")
+            with gr.Accordion(t("Every model on this drawing"), open=False, elem_id="every-model") as table_box:
+                table = gr.Dataframe(headers=[both(h) for h in ("model", "data set", "answer", "confidence")],
+                                     interactive=False, elem_id="every-model-table")
     inside = build_inside_panel()
     with gr.Accordion(t("Samples from the test sets: click one"), open=False):
         samples = gr.Gallery(_samples(), columns=10, height=140, allow_preview=False, label=t("Test images"))
 
-    outputs = [label, verdict, seen, steps, table]
-    common = dict(show_progress="hidden", api_visibility="private")
+    # The answer alone: the details below are computed only while their accordion is open, after it.
+    outputs = [label, verdict, seen, drawing]
+    common = dict(show_progress="hidden", api_visibility="private", concurrency_id="answer",
+                  concurrency_limit=ANSWER_CONCURRENCY)
     drawn = sketch.change(on_sketch, [sketch, choice, session_models], outputs, **common)
     uploaded = upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
                              preprocess=False, show_progress="hidden").then(
@@ -216,6 +244,9 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
     clicked = predict_button.click(on_predict, [sketch, upload, choice, session_models], outputs, **common)
     chosen = choice.change(on_predict, [sketch, upload, choice, session_models], outputs, **common)
     sampled = samples.select(on_sample, [choice, session_models], [choice, *outputs], **common)
-    # The panel runs after each prediction has answered, never before it.
-    inside.wire(seen, choice, session_models, after=[drawn, uploaded, clicked, chosen, sampled])
+    answered = [drawn, uploaded, clicked, chosen, sampled]
+    details = dict(concurrency_id="details", concurrency_limit=DETAILS_CONCURRENCY, after=answered)
+    compute_while_open(steps_box, steps_gallery, [drawing, choice, session_models], [steps], **details)
+    compute_while_open(table_box, every_model_table, [drawing, session_models], [table], **details)
+    inside.wire(seen, choice, session_models, **details)
     return choice

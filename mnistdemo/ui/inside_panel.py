@@ -1,8 +1,8 @@
 """The Draw tab's "Inside the network" panel: the chosen model's feature maps, filters and saliency.
 
 It reads the 28x28 the Draw tab last showed ("What the model sees"), so it follows drawings,
-uploads, samples and model changes alike, and it works only while open: each Draw event chains
-it after its prediction, and a closed panel returns at once.
+uploads, samples and model changes alike, and it works only while open: after each Draw event's
+answer, and on opening (`details.compute_while_open`); a closed panel costs the server nothing.
 """
 
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ import numpy as np
 from mnistdemo import inside
 from mnistdemo.config import IMAGE_SIZE
 from mnistdemo.inference import SHIPPED, LoadedModel
+from mnistdemo.ui.details import compute_while_open
 from mnistdemo.ui.texts import say, t
 
 TITLE = "Inside the network"
@@ -38,7 +39,6 @@ class InsidePanel:
     """The panel's components; `wire` connects them once the Draw tab's events exist."""
 
     accordion: gr.Accordion
-    is_open: gr.State
     note: gr.Markdown
     saliency: gr.Image
     grad_cam: gr.Image
@@ -49,21 +49,16 @@ class InsidePanel:
     def outputs(self) -> list:
         return [self.note, self.saliency, self.grad_cam, self.maps, self.filters]
 
-    def wire(self, seen: gr.Image, choice: gr.Dropdown, session_models: gr.State, after: list) -> None:
-        """Recompute after each of the `after` events (and on opening), from `seen` and `choice`."""
-        quiet = dict(show_progress="hidden", api_visibility="private")
-        look = dict(fn=look_inside, inputs=[self.is_open, seen, choice, session_models], outputs=self.outputs,
-                    trigger_mode="always_last", concurrency_id="inside", concurrency_limit=2, **quiet)
-        self.accordion.expand(lambda: True, None, self.is_open, **quiet).then(**look)
-        self.accordion.collapse(lambda: False, None, self.is_open, **quiet)
-        for event in after:
-            event.then(**look)
+    def wire(self, seen: gr.Image, choice: gr.Dropdown, session_models: gr.State, after: list,
+             **event_args) -> None:
+        """While open, recompute after each of the `after` events (and on opening), from `seen` and `choice`."""
+        compute_while_open(self.accordion, look_inside, [seen, choice, session_models], self.outputs, after,
+                           **event_args)
 
 
 def build_inside_panel() -> InsidePanel:
     """Lay out the closed accordion; call `.wire(...)` on the result after the Draw events."""
     with gr.Accordion(t(TITLE), open=False, elem_id="inside") as accordion:
-        is_open = gr.State(False)
         gr.Markdown(t(INTRO))
         note = gr.Markdown(say(EMPTY_NOTE), elem_id="inside-note")
         with gr.Row():
@@ -75,7 +70,7 @@ def build_inside_panel() -> InsidePanel:
                                  object_fit="contain", elem_id="inside-filters")
         maps = gr.Gallery(label=t(MAPS_LABEL), columns=3, height="auto", format="png", object_fit="contain",
                           elem_id="inside-maps")
-    return InsidePanel(accordion, is_open, note, saliency, grad_cam, maps, filters)
+    return InsidePanel(accordion, note, saliency, grad_cam, maps, filters)
 
 
 def seen_to_image(seen: np.ndarray) -> np.ndarray:
@@ -94,10 +89,8 @@ def _model(name: str | None, session_models: dict) -> LoadedModel:
     return SHIPPED.get(name)
 
 
-def look_inside(is_open: bool, seen, model_name: str | None, session_models: dict):
-    """(panel open?, preview, model) -> (note, saliency overlay, Grad-CAM overlay, maps, filters)."""
-    if not is_open:
-        return tuple(gr.skip() for _ in range(5))
+def look_inside(seen, model_name: str | None, session_models: dict):
+    """(preview, model) -> (note, saliency overlay, Grad-CAM overlay, maps, filters)."""
     if seen is None:
         return say(EMPTY_NOTE), None, None, [], []
     try:

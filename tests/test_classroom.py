@@ -1,0 +1,25 @@
+"""bench/classroom.py --draw against the real server: a few students draw real pen digits at once."""
+
+import asyncio
+
+import pytest
+from classroom import drawings, parse_args, run_students
+
+
+@pytest.mark.slow
+def test_three_students_drawing_at_once_get_right_answers_and_no_errors(app_server):
+    proc, url = app_server
+    args, _ = parse_args(["--draw", "--students", "3", "--seconds", "6", "--think", "0.5", "--digits", "12"])
+    measured = asyncio.run(run_students(url, args, drawings(args.digits, args.seed), proc.pid))
+    tally = measured.tally
+    assert tally.errors == []
+    assert tally.sent >= 6 and len(tally.latencies) == tally.sent
+    assert tally.finished >= 3 and tally.right >= 0.8 * tally.finished, (tally.right, tally.finished)
+    assert measured.server_cpu > 0
+
+
+def test_train_goes_to_the_training_benchmark_and_draw_refuses_unknown_arguments():
+    args, extra = parse_args(["--train", "--students", "4", "--seeds", "different"])
+    assert args.train and args.students == 4 and args.extra == extra == ["--seeds", "different"]
+    with pytest.raises(SystemExit):
+        parse_args(["--draw", "--seeds", "different"])

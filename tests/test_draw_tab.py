@@ -1,0 +1,128 @@
+"""The Draw tab's stroke event: the same answer as before, computed alone; the details only while open."""
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from mnistdemo.architectures import CustomCNN, build_custom_cnn
+from mnistdemo.inference import SHIPPED, LoadedModel
+from mnistdemo.preprocess import preprocess, preprocess_steps
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement, render_stroke_by_stroke
+from mnistdemo.ui import draw_tab
+from mnistdemo.unsure import ENSEMBLE, assess_probabilities
+
+TRAINED_HERE = "run01-custom"  # a session model (an untrained one: its answers are as good as any to compare)
+
+
+@pytest.fixture(scope="module")
+def canvases() -> list[np.ndarray]:
+    """36 canvases by held-out writers as the Sketchpad sends them (RGBA): finished digits and half-drawn ones."""
+    rng = np.random.default_rng(15)
+    digits = load_pendigits(writers=HELD_OUT_WRITERS)
+    out = []
+    for i in rng.choice(len(digits), 30, replace=False):
+        frames = render_stroke_by_stroke(digits[i], **random_placement(rng))
+        out += [frames[-1]] + ([frames[0]] if len(frames) > 1 and len(out) < 40 else [])
+    return [np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)]) for rgb in out[:36]]
+
+
+@pytest.fixture(scope="module")
+def session_models() -> dict:
+    keras.utils.set_random_seed(0)
+    model = build_custom_cnn(CustomCNN(blocks=1, filters=4))
+    return {TRAINED_HERE: LoadedModel(TRAINED_HERE, model, {"dataset": "mnist"})}
+
+
+def _answer_as_on_main(image, model_name: str, session_models: dict) -> tuple[dict, str]:
+    """The label and verdict as main (a7ce36a) computed them: every model read the image on its own, one call each."""
+    model = draw_tab.resolve_model(model_name, session_models)
+    steps = {model.dataset: preprocess_steps(image, model.dataset)}
+    probs = {}
+    for name, m in {**SHIPPED.models, **session_models}.items():
+        if m.dataset not in steps:
+            steps[m.dataset] = preprocess_steps(image, m.dataset)
+        probs[name] = m.probabilities(list(steps[m.dataset].values())[-1][None])[0]
+    label = draw_tab._in_both(model.label(probs[model_name or SHIPPED.default_name]))
+    members = [probs[name] for name in ENSEMBLE if name in SHIPPED.models]
+    assessment = assess_probabilities(np.stack(members)[:, None])[0] if model.dataset == "mnist" else None
+    return label, draw_tab._verdict(label, assessment)
+
+
+@pytest.mark.parametrize("model_name", [None, "lenet5_bn-mnist", "lenet5_bn-fashion_mnist", TRAINED_HERE])
+def test_the_answer_is_exactly_what_it_was(canvases, session_models, model_name):
+    verdicts = set()
+    for composite in canvases:
+        label, verdict, preview, drawing = draw_tab.on_sketch({"composite": composite}, model_name, session_models)
+        assert (label, verdict) == _answer_as_on_main(composite, model_name, session_models)
+        assert preview.shape == (draw_tab.PREVIEW_SIZE, draw_tab.PREVIEW_SIZE) and drawing is composite
+        verdicts.add(verdict.rsplit("**", 2)[0])  # the verdict's words, without the answer that ends it
+    if model_name is None:  # the comparison covered more than one kind of verdict
+        assert len(verdicts) >= 2, verdicts
+
+
+def test_the_ensemble_reads_as_each_model_alone(canvases):
+    ensemble = SHIPPED.ensemble(ENSEMBLE)
+    assert ensemble.names == ENSEMBLE
+    images = np.stack([preprocess(c) for c in canvases[:8]])
+    together = ensemble.probabilities(images)
+    for member, probs in zip(ensemble.members, together):
+        np.testing.assert_array_equal(probs, member.probabilities(images))
+
+
+def test_a_stroke_computes_no_details(canvases, monkeypatch):
+    def not_now(*args, **kwargs):
+        raise AssertionError("a detail was computed for the answer")
+
+    monkeypatch.setattr(draw_tab, "preprocess_steps", not_now)
+    monkeypatch.setattr(draw_tab, "_all_probabilities", not_now)
+    label, verdict, preview, drawing = draw_tab.on_sketch({"composite": canvases[0]}, None, {})
+    assert label and "**" in verdict
+
+
+def test_the_details_show_the_drawing_when_asked(canvases, session_models):
+    gallery = draw_tab.steps_gallery(canvases[0], None, session_models)
+    assert len(gallery) == len(preprocess_steps(canvases[0])) and all(img.dtype == np.uint8 for img, _ in gallery)
+    table = draw_tab.every_model_table(canvases[0], session_models)
+    assert isinstance(table, pd.DataFrame) and len(table) == len(SHIPPED.models) + 1
+    blank = np.full((280, 280, 4), 255, np.uint8)
+    assert draw_tab.steps_gallery(None, None, {}) == [] and draw_tab.every_model_table(None, {}) is None
+    assert draw_tab.steps_gallery(blank, None, {}) == [] and draw_tab.every_model_table(blank, {}) is None
+
+
+def test_closed_accordions_send_nothing_to_the_server():
+    """The events after an answer that feed the details run in the browser only; the server's detail
+    events are started only by the hidden counter the browser bumps while an accordion is open."""
+    from mnistdemo.ui import build_demo
+
+    config = build_demo().get_config_file()
+    components = {c["id"]: c for c in config["components"]}
+    by_elem = {c["props"].get("elem_id"): i for i, c in components.items()}
+    details = {by_elem[e] for e in ("steps-gallery", "every-model-table", "inside-maps", "inside-saliency",
+                                    "inside-note")}
+    dependencies = config["dependencies"]
+    stroke = next(d for d in dependencies if (by_elem["sketch"], "change") in map(tuple, d["targets"]))
+    assert not details & set(stroke["outputs"]) and stroke["backend_fn"]
+    after_stroke = [d for d in dependencies if d.get("trigger_after") == stroke["id"]]
+    assert len(after_stroke) == 3 and not any(d["backend_fn"] for d in after_stroke)
+    feeding = [d for d in dependencies if details & set(d["outputs"])]
+    assert len(feeding) == 3
+    for d in feeding:
+        (target, event), = d["targets"]
+        assert event == "change" and components[target]["type"] == "number"
+        assert components[target]["props"]["visible"] == "hidden"
+
+
+def test_the_queue_polls_every_few_milliseconds_not_every_one():
+    import inspect
+
+    from gradio import queueing
+
+    from mnistdemo.ui import PROGRESS_POLL_SECONDS, QUEUE_POLL_SECONDS, build_demo
+
+    # Still the knobs Gradio's loops read:
+    assert "self.sleep_when_free" in inspect.getsource(queueing.Queue.start_processing)
+    assert "self.progress_update_sleep_when_free" in inspect.getsource(queueing.Queue.start_progress_updates)
+    queue = build_demo()._queue
+    assert (queue.sleep_when_free, queue.progress_update_sleep_when_free) == (QUEUE_POLL_SECONDS,
+                                                                               PROGRESS_POLL_SECONDS)
