@@ -1,4 +1,9 @@
-"""Load the shipped models once and predict fast: any image in, class probabilities out."""
+"""Load the shipped models once and predict fast: any image in, class probabilities out.
+
+`assess` is the app's one answer to a drawing: the chosen model's probabilities together with
+whether the digit networks, all asked at once, find it a clear digit (`mnistdemo.unsure`'s
+calibrated signal) and, when they do not, the reason a person can act on.
+"""
 
 import logging
 import threading
@@ -10,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, WEIGHTS_DIR, weights_dir
-from mnistdemo.preprocess import preprocess
+from mnistdemo.preprocess import BBOX_MIN_INK, NO_INK_MESSAGE, preprocess, preprocess_steps, stroke_width
 
 _log = logging.getLogger(__name__)
 
@@ -121,3 +126,149 @@ def available_models() -> list[str]:
 def predict(image, model: str | None = None) -> dict[str, float]:
     """Any image of a digit (PIL, uint8 array of any size and polarity) -> {class: probability}."""
     return SHIPPED.get(model).predict(image)
+
+
+# The verdict. KINDS: "digit" (the digit networks agree it is a clear digit), "unsure", "not_a_digit"
+# (mnistdemo.unsure's calibrated thresholds), and "item" for a Fashion-MNIST model, which the
+# digit check does not apply to.
+KINDS = ("digit", "unsure", "not_a_digit", "item")
+# Why a drawing is not read as a clear digit, most actionable first; `Answer.message` words them.
+REASONS = ("tiny", "edge", "disagree", "unlike_digits", "unsure_together")
+# A drawing whose longest side is under this many stroke widths is a blob to the models: the default
+# model read held-out pen digits drawn with the app's brush 97% right at 3.5-4 stroke widths, 81% at
+# 3-3.5 and 44% at 2.5-3 (`python bench/verdicts.py --sizes`), so below it size alone makes it unsure.
+TINY_BELOW = 3.5
+EDGE_BAND = 0.01  # ink within this share of the image's size from a border touches the edge
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One drawing read by one model, with the digit networks' verdict on it."""
+
+    kind: str  # one of KINDS
+    model: str  # the model whose probabilities these are
+    probabilities: dict[str, float]  # class name -> probability, in class order
+    reason: str | None = None  # one of REASONS when kind is "unsure" or "not_a_digit"
+    votes: dict[str, int] = field(default_factory=dict)  # answer -> digit networks reading it, most first
+
+    @property
+    def answer(self) -> str:
+        return max(self.probabilities, key=self.probabilities.get)
+
+    @property
+    def networks(self) -> int:
+        return sum(self.votes.values())
+
+    @property
+    def message(self) -> str:
+        """The verdict in one English sentence."""
+        reading = f"{self.model} reads {self.answer} ({self.probabilities[self.answer]:.0%})."
+        if self.kind in ("digit", "item"):
+            return reading
+        opening = "Not sure." if self.kind == "unsure" else "Not a digit?"
+        return f"{opening} {self.explanation} {reading}"
+
+    @property
+    def explanation(self) -> str:
+        """Why it is not a clear digit, in English ('' for a clear one)."""
+        top, count = next(iter(self.votes.items()), ("", 0))
+        return {
+            None: "",
+            "tiny": "The drawing is very small for the brush: draw it larger.",
+            "edge": "The drawing touches the edge, so part of it may be missing: draw it inside the canvas.",
+            "disagree": "The networks disagree: " + vote_text(self.votes) + ".",
+            "unlike_digits": "To the digit networks it looks like none of the ten digits.",
+            "unsure_together": f"All {count} networks read {top}, but not with confidence.",
+        }[self.reason]
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able fields, for the HTTP API."""
+        return {"kind": self.kind, "model": self.model, "answer": self.answer, "probabilities": self.probabilities,
+                "reason": self.reason, "votes": self.votes, "message": self.message}
+
+
+def vote_text(votes: dict[str, int]) -> str:
+    """{"4": 5, "9": 3} -> "5 of 8 networks read 4; 3 read 9"."""
+    total = sum(votes.values())
+    parts = [f"{n} of {total} networks read {answer}" if i == 0 else f"{n} read{'s' if n == 1 else ''} {answer}"
+             for i, (answer, n) in enumerate(votes.items())]
+    return "; ".join(parts)
+
+
+def ink_geometry(ink: np.ndarray) -> tuple[float, bool]:
+    """(H, W) float32 ink in [0, 1] -> (longest side of the ink in stroke widths, whether it touches the edge)."""
+    mask = ink > BBOX_MIN_INK
+    if not mask.any():
+        raise ValueError(NO_INK_MESSAGE)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    size = max(crop.shape) / max(stroke_width(crop), 1.0)
+    band = max(1, round(EDGE_BAND * max(ink.shape)))
+    solid = ink > 0.5
+    edge = bool(solid[:band].any() or solid[-band:].any() or solid[:, :band].any() or solid[:, -band:].any())
+    return size, edge
+
+
+def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = None,
+          ink: np.ndarray | None = None) -> Answer:
+    """The Answer from probabilities already computed: `probs` (10,) of `model`, `ensemble` (M, 10) of the
+    shipped digit networks (mnistdemo.unsure.ENSEMBLE) on the same drawing, `ink` (H, W) the drawing's ink."""
+    from mnistdemo.unsure import assess_probabilities
+
+    probabilities = model.label(probs)
+    if model.dataset != "mnist" or ensemble is None or len(ensemble) == 0:
+        return Answer("item" if model.dataset != "mnist" else "digit", model.name, probabilities)
+    ensemble = np.asarray(ensemble, dtype=np.float64)
+    kind = assess_probabilities(ensemble[:, None])[0].kind
+    counts = np.bincount(ensemble.argmax(axis=-1), minlength=10)
+    votes = {str(d): int(counts[d]) for d in np.argsort(-counts, kind="stable") if counts[d]}
+    answer = max(probabilities, key=probabilities.get)
+    # The page shows this model's answer: when the networks mostly read something else, it is no clear digit.
+    if kind == "digit" and answer != next(iter(votes)):
+        kind = "unsure"
+    size, edge = ink_geometry(ink) if ink is not None else (np.inf, False)
+    # Drawings this small are misread with confidence, so size alone makes a reading unsure.
+    if size < TINY_BELOW and kind == "digit":
+        kind = "unsure"
+    if kind == "digit":
+        return Answer(kind, model.name, probabilities, votes=votes)
+    if size < TINY_BELOW:
+        reason = "tiny"
+    elif edge:
+        reason = "edge"
+    elif len(votes) > 1 or answer != next(iter(votes)):
+        reason = "disagree"
+    else:
+        reason = "unlike_digits" if kind == "not_a_digit" else "unsure_together"
+    return Answer(kind, model.name, probabilities, reason, votes)
+
+
+def ensemble_of(registry: "ModelRegistry") -> list[LoadedModel]:
+    """The loaded digit networks of mnistdemo.unsure.ENSEMBLE, the default model first."""
+    from mnistdemo.unsure import ENSEMBLE
+
+    registry.load_all()
+    return [registry.models[name] for name in ENSEMBLE if name in registry.models]
+
+
+def assess_images(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry | None" = None) -> list[Answer]:
+    """(N, 28, 28) float32 drawings already preprocessed for `model` -> one Answer each (no size or edge check)."""
+    images = np.asarray(images, dtype=np.float32)
+    if len(images) == 0:
+        return []
+    probs = model.probabilities(images)
+    members = ensemble_of(registry or SHIPPED) if model.dataset == "mnist" else []
+    ensemble = np.stack([m.probabilities(images) for m in members], axis=1) if members else [None] * len(images)
+    return [judge(model, p, e) for p, e in zip(probs, ensemble)]
+
+
+def assess(image, model: "str | LoadedModel | None" = None) -> Answer:
+    """Any image of a digit (PIL, array, path, bytes) and a model or its name (None = the default) -> its Answer.
+
+    ValueError with a message a person understands for an unknown model or an image with no ink."""
+    chosen = model if isinstance(model, LoadedModel) else SHIPPED.get(model)
+    steps = preprocess_steps(image, chosen.dataset)
+    seen = list(steps.values())[-1][None]
+    members = ensemble_of(SHIPPED) if chosen.dataset == "mnist" else []
+    ensemble = np.concatenate([m.probabilities(seen) for m in members]) if members else None
+    return judge(chosen, chosen.probabilities(seen)[0], ensemble, steps["ink"])
