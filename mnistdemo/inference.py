@@ -138,7 +138,7 @@ REASONS = ("tiny", "edge", "disagree", "unlike_digits", "unsure_together")
 # model read held-out pen digits drawn with the app's brush 97% right at 3.5-4 stroke widths, 81% at
 # 3-3.5 and 44% at 2.5-3 (`python bench/verdicts.py --sizes`), so below it size alone makes it unsure.
 TINY_BELOW = 3.5
-EDGE_BAND = 0.01  # ink within this share of the image's size from a border touches the edge
+OFF_EDGE = 1.0  # solid ink along a border at least a stroke wide: a stroke runs off the edge
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ class Answer:
         return {
             None: "",
             "tiny": "The drawing is very small for the brush: draw it larger.",
-            "edge": "The drawing touches the edge, so part of it may be missing: draw it inside the canvas.",
+            "edge": "A stroke runs off the edge, so part of the drawing may be missing: draw it inside the canvas.",
             "disagree": "The networks disagree: " + vote_text(self.votes) + ".",
             "unlike_digits": "To the digit networks it looks like none of the ten digits.",
             "unsure_together": f"All {count} networks read {top}, but not with confidence.",
@@ -196,17 +196,18 @@ def vote_text(votes: dict[str, int]) -> str:
 
 
 def ink_geometry(ink: np.ndarray) -> tuple[float, bool]:
-    """(H, W) float32 ink in [0, 1] -> (longest side of the ink in stroke widths, whether it touches the edge)."""
+    """(H, W) float32 ink in [0, 1] -> (longest side of the ink in stroke widths, whether a stroke runs off the edge)."""
     mask = ink > BBOX_MIN_INK
     if not mask.any():
         raise ValueError(NO_INK_MESSAGE)
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    size = max(crop.shape) / max(stroke_width(crop), 1.0)
-    band = max(1, round(EDGE_BAND * max(ink.shape)))
+    width = max(stroke_width(crop), 1.0)
+    # A stroke cut off by the edge leaves solid ink along it about a stroke wide; a round
+    # brush tip that merely reaches the edge leaves only a few pixels.
     solid = ink > 0.5
-    edge = bool(solid[:band].any() or solid[-band:].any() or solid[:, :band].any() or solid[:, -band:].any())
-    return size, edge
+    cut = max(solid[0].sum(), solid[-1].sum(), solid[:, 0].sum(), solid[:, -1].sum()) >= OFF_EDGE * width
+    return max(crop.shape) / width, bool(cut)
 
 
 def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = None,

@@ -21,13 +21,13 @@ READS_TEXT = "Reads"
 # "unsure_together" are followed by how many of the digit networks read each answer.
 NOT_SURE_TEXTS = {
     "tiny": "**Not sure:** the drawing is very small for the brush. Draw it larger.",
-    "edge": "**Not sure:** the drawing touches the edge, so part of it may be missing. Draw it inside the canvas.",
+    "edge": "**Not sure:** a stroke runs off the edge, so part of the drawing may be missing. Draw it inside the canvas.",
     "disagree": "**Not sure:** the networks disagree. Networks reading each answer:",
     "unsure_together": "**Not sure:** the networks agree, but none is confident. Networks reading each answer:",
 }
 NOT_A_DIGIT_TEXTS = {
     "tiny": "**Not a digit?** The drawing is very small for the brush. Draw it larger.",
-    "edge": "**Not a digit?** The drawing touches the edge, so part of it may be missing. Draw it inside the canvas.",
+    "edge": "**Not a digit?** A stroke runs off the edge, so part of the drawing may be missing. Draw it inside the canvas.",
     "disagree": "**Not a digit?** The networks cannot agree what it is. Networks reading each answer:",
     "unlike_digits": "**Not a digit?** To the digit networks it looks like none of the ten digits.",
 }

@@ -12,43 +12,36 @@
     }
   };
 
-  // 2. Whole numbers: no flashing partial readings. While a number is being written, and until
-  // the reading of its last stroke has arrived after a short pause, the reading is held back
-  // (class "writing"); a reading that never changes shows again after MAX_WAIT_MS.
-  const PAUSE_MS = 700;
-  const MAX_WAIT_MS = 5000;
+  // 2. Whole numbers: no flashing partial readings. From the first touch of the number canvas
+  // the reading is held back (class "writing") until the writer has paused PAUSE_MS after a stroke
+  // and no reading is on its way (Gradio marks a pending output's status tracker "translucent");
+  // a reading that takes longer than MAX_WAIT_MS shows anyway.
+  const PAUSE_MS = 1000;
+  const MAX_WAIT_MS = 15000;
   let lastUp = 0;
-  let answered = true;
   let timer = null;
   const reading = () => document.querySelector("#number-reading");
+  const pending = () => !!reading()?.querySelector("[data-testid=status-tracker].translucent");
   const settle = () => {
     const since = Date.now() - lastUp;
-    if ((answered && since >= PAUSE_MS) || since >= MAX_WAIT_MS) {
+    if ((since >= PAUSE_MS && !pending()) || since >= MAX_WAIT_MS) {
       reading()?.classList.remove("writing");
       timer = null;
     } else {
       timer = setTimeout(settle, 100);
     }
   };
-  const startWriting = (event) => {
-    if (!event.target.closest?.("#number-sketch canvas")) return;
-    reading()?.classList.add("writing");
-    answered = false;
-  };
-  const endStroke = (event) => {
+  document.addEventListener("pointerdown", (event) => {
+    if (event.target.closest?.("#number-sketch canvas")) reading()?.classList.add("writing");
+  }, true);
+  const endStroke = () => {
     if (!reading()?.classList.contains("writing")) return;
     lastUp = Date.now();
-    answered = false;
     if (timer === null) timer = setTimeout(settle, PAUSE_MS);
   };
-  document.addEventListener("pointerdown", startWriting, true);
   document.addEventListener("pointerup", endStroke, true);
   document.addEventListener("pointercancel", endStroke, true);
 
-  new MutationObserver((mutations) => {
-    readyBrushes();
-    const target = reading();
-    if (target && mutations.some((m) => target.contains(m.target) && m.target !== target)) answered = true;
-  }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  new MutationObserver(readyBrushes).observe(document.body, { childList: true, subtree: true });
   readyBrushes();
 })();

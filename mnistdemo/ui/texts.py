@@ -36,15 +36,15 @@ ZH: dict[str, str] = {
     "Reads": "识别为",
     "**Not sure:** the drawing is very small for the brush. Draw it larger.":
         "**不确定：** 相对于笔刷，这幅图太小了。请写大一些。",
-    "**Not sure:** the drawing touches the edge, so part of it may be missing. Draw it inside the canvas.":
-        "**不确定：** 图碰到了画布边缘，可能缺了一部分。请写在画布里面。",
+    "**Not sure:** a stroke runs off the edge, so part of the drawing may be missing. Draw it inside the canvas.":
+        "**不确定：** 有笔画超出了画布边缘，图可能缺了一部分。请写在画布里面。",
     "**Not sure:** the networks disagree. Networks reading each answer:": "**不确定：** 各网络的识别结果不一致。每个答案的网络数：",
     "**Not sure:** the networks agree, but none is confident. Networks reading each answer:":
         "**不确定：** 各网络结果一致，但都没有把握。每个答案的网络数：",
     "**Not a digit?** The drawing is very small for the brush. Draw it larger.":
         "**不是数字？** 相对于笔刷，这幅图太小了。请写大一些。",
-    "**Not a digit?** The drawing touches the edge, so part of it may be missing. Draw it inside the canvas.":
-        "**不是数字？** 图碰到了画布边缘，可能缺了一部分。请写在画布里面。",
+    "**Not a digit?** A stroke runs off the edge, so part of the drawing may be missing. Draw it inside the canvas.":
+        "**不是数字？** 有笔画超出了画布边缘，图可能缺了一部分。请写在画布里面。",
     "**Not a digit?** The networks cannot agree what it is. Networks reading each answer:":
         "**不是数字？** 各网络无法确定它是什么。每个答案的网络数：",
     "**Not a digit?** To the digit networks it looks like none of the ten digits.":
