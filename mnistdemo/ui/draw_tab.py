@@ -255,14 +255,14 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
                     f"`{name}` ({why})" for name, why in SHIPPED.unavailable.items()))
         with gr.Column(scale=1, min_width=300):
             with gr.Accordion(t("Preprocessing, step by step"), open=False):
-                steps = gr.Gallery(columns=3, height="auto", object_fit="contain", label=t("Steps"),
+                steps = gr.Gallery(columns=3, height=420, object_fit="contain", label=t("Steps"),
                                    allow_preview=False, elem_id="steps")
             with gr.Accordion(t("Every model of this data set on this drawing"), open=False):
                 table = gr.Dataframe(headers=[both(h) for h in ("model", "answer", "confidence")],
                                      interactive=False, wrap=True, elem_id="every-model")
     inside = build_inside_panel()
     with gr.Accordion(t("Samples from the test sets: click one"), open=False, elem_id="samples"):
-        galleries = {dataset: gr.Gallery(_samples(dataset), columns=10, height="auto", allow_preview=False,
+        galleries = {dataset: gr.Gallery(_samples(dataset), columns=10, height=150, allow_preview=False,
                                          label=t(SAMPLE_LABELS[dataset]), elem_id=f"samples-{dataset}")
                      for dataset in DATASETS}
     sample_model = gr.State(None)  # the model that read the last sample (the Inside panel follows it)
