@@ -135,8 +135,9 @@ KINDS = ("digit", "unsure", "not_a_digit", "item")
 # Why a drawing is not read as a clear digit, most actionable first; `Answer.message` words them.
 REASONS = ("tiny", "edge", "disagree", "unlike_digits", "unsure_together")
 # A drawing whose longest side is under this many stroke widths is a blob to the models: the default
-# model read held-out pen digits drawn with the app's brush 97% right at 3.5-4 stroke widths, 81% at
-# 3-3.5 and 44% at 2.5-3 (`python bench/verdicts.py --sizes`), so below it size alone makes it unsure.
+# model read 1,000 held-out pen digits drawn with the app's brush at random sizes 99% right from 5 stroke
+# widths up, 93-95% at 3.5-5, 85% at 3-3.5, 41% at 2.5-3 and 16% below (`python bench/verdicts.py --sizes`),
+# so below it size alone makes a reading unsure.
 TINY_BELOW = 3.5
 OFF_EDGE = 1.0  # solid ink along a border at least a stroke wide: a stroke runs off the edge
 
