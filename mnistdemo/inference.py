@@ -197,7 +197,7 @@ def vote_text(votes: dict[str, int]) -> str:
 
 
 def ink_geometry(ink: np.ndarray) -> tuple[float, bool]:
-    """(H, W) float32 ink in [0, 1] -> (longest side of the ink in stroke widths, whether a stroke runs off the edge)."""
+    """(H, W) float32 ink in [0, 1] -> (the ink's longest side in stroke widths, whether a stroke runs off the edge)."""
     mask = ink > BBOX_MIN_INK
     if not mask.any():
         raise ValueError(NO_INK_MESSAGE)

@@ -1,6 +1,5 @@
 """Draw tab: sketch or upload a digit, see the 28x28 the model sees and what every model reads."""
 
-
 import cv2
 import gradio as gr
 import numpy as np
@@ -21,13 +20,15 @@ READS_TEXT = "Reads"
 # "unsure_together" are followed by how many of the digit networks read each answer.
 NOT_SURE_TEXTS = {
     "tiny": "**Not sure:** the drawing is very small for the brush. Draw it larger.",
-    "edge": "**Not sure:** a stroke runs off the edge, so part of the drawing may be missing. Draw it inside the canvas.",
+    "edge": "**Not sure:** a stroke runs off the edge, so part of the drawing may be missing. "
+            "Draw it inside the canvas.",
     "disagree": "**Not sure:** the networks disagree. Networks reading each answer:",
     "unsure_together": "**Not sure:** the networks agree, but none is confident. Networks reading each answer:",
 }
 NOT_A_DIGIT_TEXTS = {
     "tiny": "**Not a digit?** The drawing is very small for the brush. Draw it larger.",
-    "edge": "**Not a digit?** A stroke runs off the edge, so part of the drawing may be missing. Draw it inside the canvas.",
+    "edge": "**Not a digit?** A stroke runs off the edge, so part of the drawing may be missing. "
+            "Draw it inside the canvas.",
     "disagree": "**Not a digit?** The networks cannot agree what it is. Networks reading each answer:",
     "unlike_digits": "**Not a digit?** To the digit networks it looks like none of the ten digits.",
 }
@@ -127,7 +128,8 @@ def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]], dataset: 
     """Every model of `dataset` (the drawing's) on the same image."""
     return pd.DataFrame([{both("model"): name.removesuffix(f"-{m.dataset}"),
                           both("answer"): both(m.class_names[int(probs.argmax())]),
-                          both("confidence"): f"{probs.max():.1%}"} for name, m, probs in rows if m.dataset == dataset])
+                          both("confidence"): f"{probs.max():.1%}"}
+                         for name, m, probs in rows if m.dataset == dataset])
 
 
 def _ensemble(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> np.ndarray | None:

@@ -54,7 +54,8 @@ class InsidePanel:
     def wire(self, seen: gr.Image, choice: gr.Dropdown, session_models: gr.State, after: list) -> None:
         """Recompute after each of the `after` events (and on opening), from `seen` and `choice`."""
         quiet = dict(show_progress="hidden", api_visibility="private")
-        self.accordion.expand(lambda: True, None, self.is_open, **quiet).then(**self._look(seen, choice, session_models))
+        opened = self.accordion.expand(lambda: True, None, self.is_open, **quiet)
+        self.follow(opened, seen, choice, session_models)
         self.accordion.collapse(lambda: False, None, self.is_open, **quiet)
         for event in after:
             self.follow(event, seen, choice, session_models)
