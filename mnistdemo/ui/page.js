@@ -14,30 +14,40 @@
 
   // 2. Whole numbers: no flashing partial readings. From the first touch of the number canvas
   // the reading is held back (class "writing") until the writer has paused PAUSE_MS after a stroke
-  // and no reading is on its way (Gradio marks a pending output's status tracker "translucent");
-  // a reading that takes longer than MAX_WAIT_MS shows anyway.
+  // and no reading has been on its way for QUIET_MS (Gradio marks a pending output's status tracker
+  // "translucent"; a stroke drawn while another is being read is sent just after, so one short
+  // gap between the two is not the end); a reading that takes longer than MAX_WAIT_MS shows anyway.
   const PAUSE_MS = 1000;
+  const QUIET_MS = 600;
   const MAX_WAIT_MS = 15000;
+  let drawing = false;
   let lastUp = 0;
+  let lastBusy = 0;
   let timer = null;
   const reading = () => document.querySelector("#number-reading");
   const pending = () => !!reading()?.querySelector("[data-testid=status-tracker].translucent");
   const settle = () => {
-    const since = Date.now() - lastUp;
-    if ((since >= PAUSE_MS && !pending()) || since >= MAX_WAIT_MS) {
+    const now = Date.now();
+    if (pending()) lastBusy = now;
+    const done = !drawing && now - lastUp >= PAUSE_MS && now - lastBusy >= QUIET_MS;
+    if (done || (!drawing && now - lastUp >= MAX_WAIT_MS)) {
       reading()?.classList.remove("writing");
       timer = null;
     } else {
-      timer = setTimeout(settle, 100);
+      timer = setTimeout(settle, 50);
     }
   };
   document.addEventListener("pointerdown", (event) => {
-    if (event.target.closest?.("#number-sketch canvas")) reading()?.classList.add("writing");
+    if (!event.target.closest?.("#number-sketch canvas")) return;
+    drawing = true;
+    reading()?.classList.add("writing");
   }, true);
   const endStroke = () => {
-    if (!reading()?.classList.contains("writing")) return;
+    if (!drawing) return;
+    drawing = false;
     lastUp = Date.now();
-    if (timer === null) timer = setTimeout(settle, PAUSE_MS);
+    lastBusy = lastUp;
+    if (timer === null) timer = setTimeout(settle, 50);
   };
   document.addEventListener("pointerup", endStroke, true);
   document.addEventListener("pointercancel", endStroke, true);
