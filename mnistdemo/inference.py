@@ -1,4 +1,9 @@
-"""Load the shipped models once and predict fast: any image in, class probabilities out."""
+"""Load the shipped models once and predict fast: any image in, class probabilities out.
+
+`assess` is the app's one answer to a drawing: the chosen model's probabilities together with
+whether the digit networks, all asked at once, find it a clear digit (`mnistdemo.unsure`'s
+calibrated signal) and, when they do not, the reason a person can act on.
+"""
 
 import logging
 import threading
@@ -10,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, IMAGE_SIZE, WEIGHTS_DIR, weights_dir
-from mnistdemo.preprocess import preprocess
+from mnistdemo.preprocess import BBOX_MIN_INK, NO_INK_MESSAGE, preprocess, preprocess_steps, stroke_width
 
 _log = logging.getLogger(__name__)
 
@@ -157,3 +162,159 @@ def available_models() -> list[str]:
 def predict(image, model: str | None = None) -> dict[str, float]:
     """Any image of a digit (PIL, uint8 array of any size and polarity) -> {class: probability}."""
     return SHIPPED.get(model).predict(image)
+
+
+# The verdict. KINDS: "digit" (the digit networks agree it is a clear digit), "unsure", "not_a_digit"
+# (mnistdemo.unsure's calibrated thresholds), and "item" for a Fashion-MNIST model, which the
+# digit check does not apply to.
+KINDS = ("digit", "unsure", "not_a_digit", "item")
+# Why a drawing is not read as a clear digit, most actionable first; `Answer.message` words them.
+REASONS = ("tiny", "edge", "disagree", "unlike_digits", "unsure_together")
+# A drawing whose longest side is under this many stroke widths is a blob to the models: the default
+# model read 1,000 held-out pen digits drawn with the app's brush at random sizes 99% right from 5 stroke
+# widths up, 93-95% at 3.5-5, 85% at 3-3.5, 41% at 2.5-3 and 16% below (`python bench/verdicts.py --sizes`),
+# so below it size alone makes a reading unsure.
+TINY_BELOW = 3.5
+OFF_EDGE = 1.0  # solid ink along a border at least a stroke wide: a stroke runs off the edge
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One drawing read by one model, with the digit networks' verdict on it."""
+
+    kind: str  # one of KINDS
+    model: str  # the model whose probabilities these are
+    probabilities: dict[str, float]  # class name -> probability, in class order
+    reason: str | None = None  # one of REASONS when kind is "unsure" or "not_a_digit"
+    votes: dict[str, int] = field(default_factory=dict)  # answer -> digit networks reading it, most first
+
+    @property
+    def answer(self) -> str:
+        return max(self.probabilities, key=self.probabilities.get)
+
+    @property
+    def networks(self) -> int:
+        return sum(self.votes.values())
+
+    @property
+    def message(self) -> str:
+        """The verdict in one English sentence."""
+        reading = f"{self.model} reads {self.answer} ({self.probabilities[self.answer]:.0%})."
+        if self.kind in ("digit", "item"):
+            return reading
+        opening = "Not sure." if self.kind == "unsure" else "Not a digit?"
+        return f"{opening} {self.explanation} {reading}"
+
+    @property
+    def explanation(self) -> str:
+        """Why it is not a clear digit, in English ('' for a clear one)."""
+        top, count = next(iter(self.votes.items()), ("", 0))
+        return {
+            None: "",
+            "tiny": "The drawing is very small for the brush: draw it larger.",
+            "edge": "A stroke runs off the edge, so part of the drawing may be missing: draw it inside the canvas.",
+            "disagree": "The networks disagree: " + vote_text(self.votes) + ".",
+            "unlike_digits": "To the digit networks it looks like none of the ten digits.",
+            "unsure_together": f"All {count} networks read {top}, but not with confidence.",
+        }[self.reason]
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able fields, for the HTTP API."""
+        return {"kind": self.kind, "model": self.model, "answer": self.answer, "probabilities": self.probabilities,
+                "reason": self.reason, "votes": self.votes, "message": self.message}
+
+
+def vote_text(votes: dict[str, int]) -> str:
+    """{"4": 5, "9": 3} -> "5 of 8 networks read 4; 3 read 9"."""
+    total = sum(votes.values())
+    parts = [f"{n} of {total} networks read {answer}" if i == 0 else f"{n} read{'s' if n == 1 else ''} {answer}"
+             for i, (answer, n) in enumerate(votes.items())]
+    return "; ".join(parts)
+
+
+def ink_geometry(ink: np.ndarray) -> tuple[float, bool]:
+    """(H, W) float32 ink in [0, 1] -> (the ink's longest side in stroke widths, whether a stroke runs off the edge)."""
+    mask = ink > BBOX_MIN_INK
+    if not mask.any():
+        raise ValueError(NO_INK_MESSAGE)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    width = max(stroke_width(crop), 1.0)
+    # A stroke cut off by the edge leaves solid ink along it about a stroke wide; a round
+    # brush tip that merely reaches the edge leaves only a few pixels.
+    solid = ink > 0.5
+    cut = max(solid[0].sum(), solid[-1].sum(), solid[:, 0].sum(), solid[:, -1].sum()) >= OFF_EDGE * width
+    return max(crop.shape) / width, bool(cut)
+
+
+def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = None,
+          ink: np.ndarray | None = None) -> Answer:
+    """The Answer from probabilities already computed: `probs` (10,) of `model`, `ensemble` (M, 10) of the
+    shipped digit networks (mnistdemo.unsure.ENSEMBLE) on the same drawing, `ink` (H, W) the drawing's ink."""
+    from mnistdemo.unsure import assess_probabilities
+
+    probabilities = model.label(probs)
+    if model.dataset != "mnist" or ensemble is None or len(ensemble) == 0:
+        return Answer("item" if model.dataset != "mnist" else "digit", model.name, probabilities)
+    ensemble = np.asarray(ensemble, dtype=np.float64)
+    kind = assess_probabilities(ensemble[:, None])[0].kind
+    counts = np.bincount(ensemble.argmax(axis=-1), minlength=10)
+    votes = {str(d): int(counts[d]) for d in np.argsort(-counts, kind="stable") if counts[d]}
+    answer = max(probabilities, key=probabilities.get)
+    # The page shows this model's answer: when the networks mostly read something else, it is no clear digit.
+    if kind == "digit" and answer != next(iter(votes)):
+        kind = "unsure"
+    size, edge = ink_geometry(ink) if ink is not None else (np.inf, False)
+    # Drawings this small are misread with confidence, so size alone makes a reading unsure.
+    if size < TINY_BELOW and kind == "digit":
+        kind = "unsure"
+    if kind == "digit":
+        return Answer(kind, model.name, probabilities, votes=votes)
+    if size < TINY_BELOW:
+        reason = "tiny"
+    elif edge:
+        reason = "edge"
+    elif len(votes) > 1 or answer != next(iter(votes)):
+        reason = "disagree"
+    else:
+        reason = "unlike_digits" if kind == "not_a_digit" else "unsure_together"
+    return Answer(kind, model.name, probabilities, reason, votes)
+
+
+def _read(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry") -> tuple[np.ndarray, np.ndarray | None]:
+    """(N, 28, 28) float32 -> `model`'s (N, 10) probabilities and, for a digit model, the (N, M, 10) of the
+    shipped digit networks (mnistdemo.unsure.ENSEMBLE), all read in one traced call (None otherwise)."""
+    from mnistdemo.unsure import ENSEMBLE
+
+    ensemble = registry.ensemble(ENSEMBLE) if model.dataset == "mnist" else None
+    if ensemble is None:
+        return model.probabilities(images), None
+    members = ensemble.probabilities(images)
+    chosen = next((i for i, m in enumerate(ensemble.members) if m is model), None)
+    probs = members[chosen] if chosen is not None else model.probabilities(images)
+    return probs, members.transpose(1, 0, 2)
+
+
+def assess_images(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry | None" = None) -> list[Answer]:
+    """(N, 28, 28) float32 drawings already preprocessed for `model` -> one Answer each (no size or edge check)."""
+    images = np.asarray(images, dtype=np.float32)
+    if len(images) == 0:
+        return []
+    probs, ensemble = _read(images, model, registry or SHIPPED)
+    members = ensemble if ensemble is not None else [None] * len(probs)
+    return [judge(model, p, e) for p, e in zip(probs, members)]
+
+
+def assess_steps(steps: dict[str, np.ndarray], model: LoadedModel, registry: "ModelRegistry | None" = None) -> Answer:
+    """A drawing's preprocessing for `model` (`preprocess_steps`: its "ink" first, the 28x28 last) -> its Answer."""
+    seen = list(steps.values())[-1][None]
+    probs, ensemble = _read(seen, model, registry or SHIPPED)
+    return judge(model, probs[0], None if ensemble is None else ensemble[0], steps["ink"])
+
+
+def assess(image, model: "str | LoadedModel | None" = None) -> Answer:
+    """Any image of a digit (PIL, array, path, bytes) and a model or its name (None = the default) -> its Answer.
+
+    ValueError with a message a person understands for an unknown model or an image with no ink."""
+    chosen = model if isinstance(model, LoadedModel) else SHIPPED.get(model)
+    return assess_steps(preprocess_steps(image, chosen.dataset), chosen)

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from conftest import start_app, stop_app
-from http_api import call, predict_http  # bench/http_api.py, on the path through conftest
+from http_api import call, file_data, predict_http, upload  # bench/http_api.py, on the path through conftest
 
 FAST = 5.0  # seconds: generous, these answers take ~0.05 s on an idle machine
 NO_INK = "No ink found: draw a digit first."
@@ -220,6 +220,25 @@ def test_http_refuses_an_upload_over_the_size_limit_with_413(app_url):
 def test_http_without_a_file_gets_one_message(app_url):
     event, result = call(app_url, "predict", [None, ""])
     assert (event, result["error"]) == ("error", "Send an image file.")
+
+
+@pytest.mark.slow
+def test_http_assess_gives_the_verdict_the_page_shows(app_url):
+    def assess(data: bytes, model: str = "") -> tuple[str, dict]:
+        event, result = call(app_url, "assess", [file_data(upload(app_url, "drawing.png", data), "drawing.png"), model])
+        return event, result[0] if event == "complete" else result
+
+    event, answer = assess(png(seven()))
+    assert event == "complete"
+    assert (answer["kind"], answer["answer"], answer["reason"]) == ("digit", "7", None)
+    assert answer["model"] == "best_mnist-mnist"
+    assert answer["message"].startswith("best_mnist-mnist reads 7 (") and sum(answer["votes"].values()) == 8
+    event, answer = assess(png(seven()), "best_fashion-fashion_mnist")
+    assert (event, answer["kind"]) == ("complete", "item")
+    assert assess(png(np.full((280, 280), 255, np.uint8))) == ("error", assess(png(np.full((9, 9), 255, np.uint8)))[1])
+    assert assess(png(np.full((280, 280), 255, np.uint8)))[1]["error"] == NO_INK
+    assert call(app_url, "assess", [file_data(upload(app_url, "x.png", png(seven())), "x.png"), "nope"])[0] == "error"
+    assert call(app_url, "assess", [None, ""])[1]["error"] == "Send an image file."
 
 
 # ---- broken weights -------------------------------------------------------------------------

@@ -22,7 +22,6 @@ def _scores(drawings) -> np.ndarray:
 
 
 def _verdict_after_drawing(page, strokes, wanted: str) -> str:
-    page.get_by_role("button", name="Brush").first.click()
     _draw(page, strokes)
     verdict = page.locator("#verdict")
     # A case-sensitive pattern: "Reads" must not match the empty canvas's "... the model reads."
@@ -43,9 +42,17 @@ def test_letter_or_scribble_is_not_a_digit_and_a_digit_still_reads(page, app_url
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
     text = _verdict_after_drawing(page, canvas_points(other, **PLACEMENT), "Not a digit")
-    assert "Not a digit?" in text and "Reads" not in text
+    assert "Not a digit?" in text and "Reads" not in text and "larger" not in text
+    # No big digit headline over a "Not a digit?" verdict: the page says one thing.
+    assert page.locator("#reading .output-class").count() == 0, page.locator("#reading").inner_text()
     page.screenshot(path="/tmp/mnistdemo-unsure.png", full_page=True)
+
+    # A tiny drawing of a clear digit: the advice to draw larger, because size is the cause.
+    _clear(page)
+    text = _verdict_after_drawing(page, canvas_points(digit, height_frac=0.1, center=(0.5, 0.5)), "Not")
+    assert "very small" in text and "larger" in text, text
 
     _clear(page)
     text = _verdict_after_drawing(page, canvas_points(digit, **PLACEMENT), "Reads")
-    assert f"Reads {digit.label}" in text.replace("*", ""), text
+    assert f"Reads {digit.label}" in text.replace("*", "") and "Not" not in text and "larger" not in text, text
+    assert page.locator("#reading .output-class").inner_text().strip() == str(digit.label)

@@ -1,4 +1,6 @@
-"""The Draw tab's stroke event: the same answer as before, computed alone; the details only while open."""
+"""The Draw tab's stroke event: the same answer as each model reading alone, computed alone; the details only while open.
+
+Run alone: `.venv/bin/python -m pytest tests/test_draw_tab.py -q` (about a minute)."""
 
 import keras
 import numpy as np
@@ -6,11 +8,11 @@ import pandas as pd
 import pytest
 
 from mnistdemo.architectures import CustomCNN, build_custom_cnn
-from mnistdemo.inference import SHIPPED, LoadedModel
+from mnistdemo.inference import SHIPPED, LoadedModel, judge
 from mnistdemo.preprocess import preprocess, preprocess_steps
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement, render_stroke_by_stroke
 from mnistdemo.ui import draw_tab
-from mnistdemo.unsure import ENSEMBLE, assess_probabilities
+from mnistdemo.unsure import ENSEMBLE
 
 TRAINED_HERE = "run01-custom"  # a session model (an untrained one: its answers are as good as any to compare)
 
@@ -34,29 +36,27 @@ def session_models() -> dict:
     return {TRAINED_HERE: LoadedModel(TRAINED_HERE, model, {"dataset": "mnist"})}
 
 
-def _answer_as_on_main(image, model_name: str, session_models: dict) -> tuple[dict, str]:
-    """The label and verdict as main (a7ce36a) computed them: every model read the image on its own, one call each."""
+def _answer_one_by_one(image, model_name: str | None, session_models: dict):
+    """The label and verdict computed the plain way: every digit network reads the image on its own, one call each."""
     model = draw_tab.resolve_model(model_name, session_models)
-    steps = {model.dataset: preprocess_steps(image, model.dataset)}
-    probs = {}
-    for name, m in {**SHIPPED.models, **session_models}.items():
-        if m.dataset not in steps:
-            steps[m.dataset] = preprocess_steps(image, m.dataset)
-        probs[name] = m.probabilities(list(steps[m.dataset].values())[-1][None])[0]
-    label = draw_tab._in_both(model.label(probs[model_name or SHIPPED.default_name]))
-    members = [probs[name] for name in ENSEMBLE if name in SHIPPED.models]
-    assessment = assess_probabilities(np.stack(members)[:, None])[0] if model.dataset == "mnist" else None
-    return label, draw_tab._verdict(label, assessment)
+    steps = preprocess_steps(image, model.dataset)
+    seen = list(steps.values())[-1][None]
+    members = [SHIPPED.models[name].probabilities(seen)[0] for name in ENSEMBLE if name in SHIPPED.models]
+    ensemble = np.stack(members) if model.dataset == "mnist" else None
+    answer = judge(model, model.probabilities(seen)[0], ensemble, steps["ink"])
+    return draw_tab._label(answer), draw_tab._verdict(answer)
 
 
 @pytest.mark.parametrize("model_name", [None, "lenet5_bn-mnist", "lenet5_bn-fashion_mnist", TRAINED_HERE])
 def test_the_answer_is_exactly_what_it_was(canvases, session_models, model_name):
     verdicts = set()
     for composite in canvases:
-        label, verdict, preview, drawing = draw_tab.on_sketch({"composite": composite}, model_name, session_models)
-        assert (label, verdict) == _answer_as_on_main(composite, model_name, session_models)
+        label, verdict, preview, drawing, reader = draw_tab.on_sketch({"composite": composite}, model_name,
+                                                                      session_models)
+        assert (label, verdict) == _answer_one_by_one(composite, model_name, session_models)
         assert preview.shape == (draw_tab.PREVIEW_SIZE, draw_tab.PREVIEW_SIZE) and drawing is composite
-        verdicts.add(verdict.rsplit("**", 2)[0])  # the verdict's words, without the answer that ends it
+        assert reader == (model_name or SHIPPED.default_name)
+        verdicts.add(verdict.split("**")[1])  # the verdict's first words
     if model_name is None:  # the comparison covered more than one kind of verdict
         assert len(verdicts) >= 2, verdicts
 
@@ -74,20 +74,22 @@ def test_a_stroke_computes_no_details(canvases, monkeypatch):
     def not_now(*args, **kwargs):
         raise AssertionError("a detail was computed for the answer")
 
-    monkeypatch.setattr(draw_tab, "preprocess_steps", not_now)
     monkeypatch.setattr(draw_tab, "_all_probabilities", not_now)
-    label, verdict, preview, drawing = draw_tab.on_sketch({"composite": canvases[0]}, None, {})
-    assert label and "**" in verdict
+    monkeypatch.setattr(draw_tab, "steps_gallery", not_now)
+    label, verdict, preview, drawing, reader = draw_tab.on_sketch({"composite": canvases[0]}, None, {})
+    assert label["value"] and "**" in verdict
 
 
 def test_the_details_show_the_drawing_when_asked(canvases, session_models):
-    gallery = draw_tab.steps_gallery(canvases[0], None, session_models)
+    default = SHIPPED.default_name
+    gallery = draw_tab.steps_gallery(canvases[0], default, session_models)
     assert len(gallery) == len(preprocess_steps(canvases[0])) and all(img.dtype == np.uint8 for img, _ in gallery)
-    table = draw_tab.every_model_table(canvases[0], session_models)
-    assert isinstance(table, pd.DataFrame) and len(table) == len(SHIPPED.models) + 1
+    table = draw_tab.every_model_table(canvases[0], default, session_models)
+    digit_models = [m for m in SHIPPED.models.values() if m.dataset == "mnist"]
+    assert isinstance(table, pd.DataFrame) and len(table) == len(digit_models) + 1  # and the one trained here
     blank = np.full((280, 280, 4), 255, np.uint8)
-    assert draw_tab.steps_gallery(None, None, {}) == [] and draw_tab.every_model_table(None, {}) is None
-    assert draw_tab.steps_gallery(blank, None, {}) == [] and draw_tab.every_model_table(blank, {}) is None
+    assert draw_tab.steps_gallery(None, None, {}) == [] and draw_tab.every_model_table(None, None, {}) is None
+    assert draw_tab.steps_gallery(blank, default, {}) == [] and draw_tab.every_model_table(blank, default, {}) is None
 
 
 def test_closed_accordions_send_nothing_to_the_server():

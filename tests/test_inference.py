@@ -125,3 +125,96 @@ def test_saved_then_loaded_model_predicts_the_same(tmp_path):
     save(model, {**meta, "name": "copy"}, tmp_path)
     again, _ = load(tmp_path / "copy.keras")
     np.testing.assert_allclose(model.predict_on_batch(x), again.predict_on_batch(x), atol=1e-6)
+
+
+# ---- the one answer: assess / judge ------------------------------------------------------------
+
+def _probs(answer: int, p: float) -> np.ndarray:
+    """(10,) probabilities: `p` on `answer`, the rest spread evenly."""
+    out = np.full(10, (1 - p) / 9)
+    out[answer] = p
+    return out
+
+
+def _ensemble(*votes: tuple[int, int, float]) -> np.ndarray:
+    """(M, 10) probabilities of M networks from (answer, how many networks, their probability)."""
+    return np.stack([_probs(answer, p) for answer, n, p in votes for _ in range(n)])
+
+
+def _ink(size: int = 150, at: tuple[int, int] = (140, 140), canvas: int = 280, width: int = 20) -> np.ndarray:
+    """(canvas, canvas) float32 ink of a ring `size` px across with strokes `width` px wide, centred `at`."""
+    import cv2
+
+    ink = np.zeros((canvas, canvas), np.float32)
+    cv2.circle(ink, at, (size - width) // 2, 1.0, width)
+    return ink
+
+
+def test_clear_digit_the_networks_agree_on_reads_plainly():
+    from mnistdemo.inference import judge
+
+    answer = judge(SHIPPED.get(None), _probs(4, 0.98), _ensemble((4, 8, 0.97)), _ink())
+    assert (answer.kind, answer.reason, answer.answer, answer.votes) == ("digit", None, "4", {"4": 8})
+    assert answer.message == "best_mnist-mnist reads 4 (98%)."
+
+
+def test_networks_that_disagree_are_said_and_counted_not_advice():
+    from mnistdemo.inference import judge
+
+    answer = judge(SHIPPED.get(None), _probs(4, 0.98), _ensemble((9, 2, 0.97), (4, 6, 0.97)), _ink())
+    assert (answer.kind, answer.reason, answer.votes) == ("unsure", "disagree", {"4": 6, "9": 2})
+    assert "6 of 8 networks read 4; 2 read 9" in answer.message and "larger" not in answer.message
+    split = judge(SHIPPED.get(None), _probs(3, 0.6), _ensemble((3, 4, 0.5), (9, 4, 0.5)), _ink())
+    assert (split.kind, split.reason) == ("not_a_digit", "disagree")
+
+
+def test_a_model_that_reads_otherwise_than_the_networks_is_not_sure():
+    from mnistdemo.inference import judge
+
+    answer = judge(SHIPPED.get(None), _probs(9, 0.7), _ensemble((4, 8, 0.99)), _ink())
+    assert (answer.kind, answer.reason) == ("unsure", "disagree")
+
+
+def test_size_and_edge_advice_only_where_they_are_the_cause():
+    from mnistdemo.inference import TINY_BELOW, judge, ink_geometry
+
+    tiny, edge = ink_geometry(_ink(size=50))
+    assert tiny < TINY_BELOW and not edge
+    # Tiny drawings are misread with confidence: size alone makes them unsure, and says so.
+    answer = judge(SHIPPED.get(None), _probs(0, 1.0), _ensemble((0, 8, 1.0)), _ink(size=50))
+    assert (answer.kind, answer.reason) == ("unsure", "tiny") and "larger" in answer.message
+    off = _ink(at=(40, 140))  # the ring's left side runs off the canvas
+    assert ink_geometry(off)[1] and not ink_geometry(_ink(at=(80, 140)))[1]
+    assert judge(SHIPPED.get(None), _probs(0, 1.0), _ensemble((0, 8, 1.0)), off).kind == "digit"
+    cut = judge(SHIPPED.get(None), _probs(0, 0.9), _ensemble((0, 6, 0.97), (6, 2, 0.97)), off)
+    assert (cut.kind, cut.reason) == ("unsure", "edge") and "edge" in cut.message
+
+
+def test_a_fashion_model_names_the_item_without_the_digit_check():
+    from mnistdemo.inference import assess
+
+    answer = assess(_seven(), "best_fashion-fashion_mnist")
+    assert answer.kind == "item" and answer.reason is None and answer.answer in answer.probabilities
+    assert set(answer.to_dict()) == {"kind", "model", "answer", "probabilities", "reason", "votes", "message"}
+
+
+def test_assess_reads_held_out_pen_digits_and_refuses_an_empty_canvas():
+    from mnistdemo.inference import assess
+    from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, render_digit
+
+    digits = load_pendigits(writers=HELD_OUT_WRITERS)[:20]
+    answers = [assess(render_digit(d, height_frac=0.6)) for d in digits]
+    right = [a for a, d in zip(answers, digits) if a.kind == "digit" and a.answer == str(d.label)]
+    assert len(right) >= 17, [(d.label, a.message) for a, d in zip(answers, digits)]
+    assert all(a.networks == 8 and sum(a.probabilities.values()) == pytest.approx(1, abs=1e-4) for a in answers)
+    with pytest.raises(ValueError, match="No ink"):
+        assess(np.full((280, 280), 255, np.uint8))
+
+
+def test_assess_images_gives_one_answer_per_preprocessed_drawing():
+    from mnistdemo.inference import assess_images
+    from mnistdemo.preprocess import preprocess
+
+    images = np.stack([preprocess(_seven()), preprocess(255 - _seven())])
+    answers = assess_images(images, SHIPPED.get(None))
+    assert [a.answer for a in answers] == ["7", "7"] and assess_images(images[:0], SHIPPED.get(None)) == []

@@ -1,6 +1,7 @@
 """The Gradio app: one module per tab; `build_demo()` composes them. Only this package imports gradio."""
 
 import os
+from pathlib import Path
 
 import gradio as gr
 
@@ -17,6 +18,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 QUEUE_POLL_SECONDS = 0.005
 PROGRESS_POLL_SECONDS = 0.05
 TRAIN_CONCURRENCY_ID = "training"  # one training run at a time on the whole server
+PAGE_JS = Path(__file__).with_name("page.js")  # canvases ready to draw; whole numbers read after a pause
+PAGE_CSS = Path(__file__).with_name("page.css")  # phones: the answer under the canvas, every tab in view
+# Gradio scopes `css` to inside the app; the page's own margins need a plain style sheet.
+PAGE_HEAD = "<style>@media (max-width: 640px) { .gradio-container .main.app { padding: 8px 6px !important; } }</style>"
 
 
 def build_demo() -> gr.Blocks:
@@ -29,9 +34,9 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="mnistdemo: draw a digit") as demo:
         gr.Markdown("# mnistdemo")
         gr.Markdown(t("Draw a digit and watch convolutional networks read it; train and compare networks live. "
-                      "Language: Settings (at the foot of the page) → Language."))
+                      "Language: Settings (at the foot of the page) → Language."), elem_id="intro")
         session_models = gr.State({})  # name -> LoadedModel trained in this browser session
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # on a phone every tab stays one tap away
             with gr.Tab(t("Draw"), id="draw"):
                 model_choice = build_draw_tab(session_models)
             with gr.Tab(t("Whole numbers"), id="numbers"):
@@ -48,4 +53,5 @@ def build_demo() -> gr.Blocks:
 def launch_options() -> dict:
     """Keyword arguments for `demo.launch()`; server name/port come from GRADIO_SERVER_* if set."""
     return {"max_file_size": MAX_FILE_SIZE, "theme": gr.themes.Soft(), "i18n": I18N,
+            "js": PAGE_JS.read_text(), "css_paths": [PAGE_CSS], "head": PAGE_HEAD,
             "server_port": int(os.environ.get("GRADIO_SERVER_PORT", 7860))}

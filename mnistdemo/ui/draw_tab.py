@@ -1,28 +1,46 @@
 """Draw tab: sketch or upload a digit, see the 28x28 the model sees and what every model reads."""
 
-from pathlib import Path
-
 import cv2
 import gradio as gr
 import numpy as np
 import pandas as pd
 
-from mnistdemo.config import REPO_DIR
-from mnistdemo.inference import SHIPPED, LoadedModel
-from mnistdemo.preprocess import preprocess, preprocess_steps
+from mnistdemo.config import CLASS_NAMES, DATASETS, DATASET_TITLES, REPO_DIR
+from mnistdemo.inference import SHIPPED, Answer, LoadedModel, assess, assess_steps
+from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
 from mnistdemo.ui.details import compute_while_open
 from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.ui.texts import both, error_text, say, t
-from mnistdemo.unsure import ENSEMBLE, Assessment, assess_probabilities
 
-UNSURE_BELOW = 0.6  # the chosen model's best probability under this reads as "not sure"
-# Each verdict is a translated text followed by the answer and its probability.
+# Each verdict is one translated text, then names and figures that read the same in any language.
+# A clear digit (or a Fashion-MNIST model's answer): the answer and its probability follow.
 READS_TEXT = "Reads"
-NOT_SURE_TEXT = "**Not sure.** Try drawing it larger or clearer. Best guess:"
-NOT_A_DIGIT_TEXT = "**Not a digit?** To the digit models this looks like none of the ten digits. Best guess:"
+# Not a clear digit: the words depend on why (mnistdemo.inference.REASONS); "disagree" and
+# "unsure_together" are followed by how many of the digit networks read each answer.
+NOT_SURE_TEXTS = {
+    "tiny": "**Not sure:** the drawing is very small for the brush. Draw it larger.",
+    "edge": "**Not sure:** a stroke runs off the edge, so part of the drawing may be missing. "
+            "Draw it inside the canvas.",
+    "disagree": "**Not sure:** the networks disagree. Networks reading each answer:",
+    "unsure_together": "**Not sure:** the networks agree, but none is confident. Networks reading each answer:",
+}
+NOT_A_DIGIT_TEXTS = {
+    "tiny": "**Not a digit?** The drawing is very small for the brush. Draw it larger.",
+    "edge": "**Not a digit?** A stroke runs off the edge, so part of the drawing may be missing. "
+            "Draw it inside the canvas.",
+    "disagree": "**Not a digit?** The networks cannot agree what it is. Networks reading each answer:",
+    "unlike_digits": "**Not a digit?** To the digit networks it looks like none of the ten digits.",
+}
 EMPTY_TEXT = "Draw a digit (or upload an image) to see what the model reads."
+# A test image of the other data set is read by that data set's best model; the verdict says so.
+OTHER_DATASET_TEXTS = {
+    "mnist": "This test image is a handwritten digit, so a digit model reads it (your choice stays for drawings):",
+    "fashion_mnist": "This test image is a piece of clothing, so a Fashion-MNIST model reads it "
+                     "(your choice stays for drawings):",
+}
 SAMPLES_DIR = REPO_DIR / "data" / "samples"
+SAMPLE_LABELS = {"mnist": "Handwritten digits (MNIST test set)", "fashion_mnist": "Clothing (Fashion-MNIST test set)"}
 PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
 # Events at once on the whole server: more threads than the two cores only queue on the GIL; the
 # answer events get their own slots so that details (only while open) never hold them up.
@@ -75,15 +93,24 @@ def enlarge(image: np.ndarray, size: int = PREVIEW_SIZE) -> np.ndarray:
     return cv2.resize(_to_uint8(image), (size, size), interpolation=cv2.INTER_NEAREST)
 
 
-def _verdict(label: dict[str, float], assessment: Assessment | None = None) -> str:
-    """Markdown verdict: the chosen model's reading, overruled by the 'is it a digit?' signal if given."""
-    best, p = max(label.items(), key=lambda kv: kv[1])
-    answer = f" **{best}** ({p:.0%})"
-    if assessment is not None and assessment.kind == "not_a_digit":
-        return say(NOT_A_DIGIT_TEXT, answer)
-    if p < UNSURE_BELOW or (assessment is not None and assessment.kind == "unsure"):
-        return say(NOT_SURE_TEXT, answer)
-    return say(READS_TEXT, answer)
+def _votes(answer: Answer) -> str:
+    """" **4** 5/8 · **9** 3/8": how many of the digit networks read each answer."""
+    return " " + " · ".join(f"**{digit}** {n}/{answer.networks}" for digit, n in answer.votes.items())
+
+
+def _verdict(answer: Answer) -> str:
+    """Markdown verdict from the core answer: the reading of a clear digit, else why it is not one."""
+    if answer.kind in ("digit", "item"):
+        best = answer.answer
+        return say(READS_TEXT, f" **{both(best)}** ({answer.probabilities[best]:.0%})")
+    texts = NOT_SURE_TEXTS if answer.kind == "unsure" else NOT_A_DIGIT_TEXTS
+    counted = answer.reason in ("disagree", "unsure_together")
+    return say(texts[answer.reason], _votes(answer) if counted else "")
+
+
+def _label(answer: Answer):
+    """The Label: the chosen model's top classes; no big headline for what may be no digit at all."""
+    return gr.update(value=_in_both(answer.probabilities), show_heading=answer.kind != "not_a_digit")
 
 
 def _in_both(label: dict[str, float]) -> dict[str, float]:
@@ -101,46 +128,35 @@ def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> l
     return rows
 
 
-def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> pd.DataFrame:
-    """Every model's answer for the same image."""
-    return pd.DataFrame([{both("model"): name, both("data set"): m.dataset,
+def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]], dataset: str) -> pd.DataFrame:
+    """Every model of `dataset` (the drawing's) on the same image."""
+    return pd.DataFrame([{both("model"): name.removesuffix(f"-{m.dataset}"),
                           both("answer"): both(m.class_names[int(probs.argmax())]),
-                          both("confidence"): f"{probs.max():.1%}"} for name, m, probs in rows])
+                          both("confidence"): f"{probs.max():.1%}"}
+                         for name, m, probs in rows if m.dataset == dataset])
 
 
-def read(model: LoadedModel, seen: np.ndarray) -> tuple[np.ndarray, Assessment | None]:
-    """(28, 28) float32 -> the chosen model's (10,) probabilities and, for an MNIST model, the 'is it a digit?'
-    signal: the shipped MNIST models read it in one call, the chosen one among them when it is one."""
-    ensemble = SHIPPED.ensemble(ENSEMBLE) if model.dataset == "mnist" else None
-    # Only MNIST models read digits, so only their verdict asks "is it a digit at all?".
-    if ensemble is None:
-        return model.probabilities(seen[None])[0], None
-    members = ensemble.probabilities(seen[None])
-    chosen = next((i for i, m in enumerate(ensemble.members) if m is model), None)
-    probs = members[chosen, 0] if chosen is not None else model.probabilities(seen[None])[0]
-    return probs, assess_probabilities(members)[0]
-
-
-EMPTY = ({}, say(EMPTY_TEXT), None, None)
+EMPTY = (gr.update(value={}, show_heading=True), say(EMPTY_TEXT), None, None, None)
 
 
 def analyse(image, model_name: str | None, session_models: dict):
-    """Image -> (label, verdict, 28x28 preview, the image for the details): only what the answer needs."""
+    """Image -> (label, verdict, 28x28 preview, the image, the model that read it): the answer alone.
+
+    The digit networks that judge "is it a clear digit?" read it in one call (`assess_steps`)."""
     if image is None:
         return EMPTY
     model = resolve_model(model_name, session_models)
     try:
-        seen = preprocess(image, model.dataset)
+        steps = preprocess_steps(image, model.dataset)
     except ValueError as error:
-        return {}, error_text(error), None, None
-    probs, assessment = read(model, seen)
-    label = _in_both(model.label(probs))
-    return label, _verdict(label, assessment), enlarge(seen), image
+        return EMPTY[0], error_text(error), None, None, None
+    answer = assess_steps(steps, model)
+    return _label(answer), _verdict(answer), enlarge(list(steps.values())[-1]), image, model.name
 
 
 def steps_gallery(image, model_name: str | None, session_models: dict) -> list[tuple[np.ndarray, str]]:
-    """The drawing's preprocessing for the chosen model, step by step ([] for none or no ink)."""
-    if image is None:
+    """The drawing's preprocessing for the model that read it, step by step ([] for none or no ink)."""
+    if image is None or model_name is None:
         return []
     try:
         steps = preprocess_steps(image, resolve_model(model_name, session_models).dataset)
@@ -149,12 +165,13 @@ def steps_gallery(image, model_name: str | None, session_models: dict) -> list[t
     return [(_to_uint8(img), both(name)) for name, img in steps.items()]
 
 
-def every_model_table(image, session_models: dict) -> pd.DataFrame | None:
-    """Every model's answer for the drawing (None for none or no ink)."""
-    if image is None:
+def every_model_table(image, model_name: str | None, session_models: dict) -> pd.DataFrame | None:
+    """Every model of the drawing's data set on it (None for none or no ink)."""
+    if image is None or model_name is None:
         return None
     try:
-        return _all_models_table(_all_probabilities(image, session_models, {}))
+        dataset = resolve_model(model_name, session_models).dataset
+        return _all_models_table(_all_probabilities(image, session_models, {}), dataset)
     except ValueError:
         return None
 
@@ -185,32 +202,65 @@ def predict_api(image, model_name: str | None, session_models: dict) -> dict[str
         raise gr.Error(str(error)) from None
 
 
-def _samples() -> list[tuple[str, str]]:
-    return [(str(p), p.stem) for p in sorted(SAMPLES_DIR.glob("*/*.png"))]
+def assess_api(image, model_name: str | None, session_models: dict) -> dict:
+    """The HTTP API: an uploaded image and a model name -> the Draw tab's answer as JSON (kind, reason, ...)."""
+    path = _upload_path(image)
+    if not path:
+        raise gr.Error("Send an image file.")
+    model = resolve_model(model_name or None, session_models)
+    try:
+        return assess(path, model).to_dict()
+    except ValueError as error:
+        raise gr.Error(str(error)) from None
 
 
-def on_sample(model_name: str, session_models: dict, evt: gr.SelectData):
-    """A clicked test-set image: switch to a model of its data set if needed, then predict."""
-    path = _samples()[evt.index][0]
-    dataset = Path(path).parent.name
-    model = resolve_model(model_name, session_models)
-    if model.dataset != dataset:
-        candidates = [n for n, m in SHIPPED.models.items() if m.dataset == dataset]
-        preferred = [n for n in candidates if n.startswith("best_")]
-        model_name = (preferred or candidates or [model_name])[0]
-    return (gr.update(value=model_name), *analyse(path, model_name, session_models))
+def _samples(dataset: str) -> list[tuple[str, str]]:
+    """(path, caption) of the sample test images of `dataset`, in class order."""
+    paths = sorted((SAMPLES_DIR / dataset).glob("*.png"), key=lambda p: int(p.stem.split("-")[0]))
+    return [(str(p), both(CLASS_NAMES[dataset][int(p.stem.split("-")[0])])) for p in paths]
+
+
+def _sample_model(dataset: str, model_name: str, session_models: dict) -> str:
+    """The chosen model if it reads `dataset`, else that data set's best shipped model."""
+    if resolve_model(model_name, session_models).dataset == dataset:
+        return model_name
+    names = [name for name, m in SHIPPED.models.items() if m.dataset == dataset]
+    if not names:
+        raise gr.Error(f"No {DATASET_TITLES[dataset]} model is available to read this image.")
+    return next((name for name in names if name.startswith("best_")), names[0])
+
+
+def on_sample(dataset: str, model_name: str, session_models: dict, evt: gr.SelectData):
+    """A clicked test image, read at once; one of the other data set by that data set's model, said in words.
+
+    The dropdown keeps the visitor's choice, so the next drawing or upload is read as before."""
+    path = _samples(dataset)[evt.index][0]
+    reader = _sample_model(dataset, model_name, session_models)
+    label, verdict, *rest = analyse(path, reader, session_models)
+    if reader != model_name:
+        reading = max(label["value"], key=label["value"].get)
+        verdict = say(OTHER_DATASET_TEXTS[dataset], f" **{reader}** → **{reading}** ({label['value'][reading]:.0%})")
+    return label, verdict, *rest
 
 
 def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
     """Lay out the Draw tab and wire its events; returns the model dropdown."""
     SHIPPED.load_all()
-    drawing = gr.State(None)  # what the Draw tab last read (canvas array or upload path), for its details
-    with gr.Row():
-        with gr.Column(scale=1):
+    # The canvas and the answer side by side; on a phone the answer comes right under the canvas.
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
             sketch = gr.Sketchpad(
                 label=t("Draw a digit"), canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
                 brush=gr.Brush(colors=["#000000"], default_size=BRUSH_RADIUS, color_mode="fixed"),
-                layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="sketch")
+                layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="sketch",
+                elem_classes=["brush-ready"])
+        with gr.Column(scale=1, min_width=300):
+            label = gr.Label(num_top_classes=3, label=t("What the model reads"), elem_id="reading")
+            verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
+            seen = gr.Image(label=t("What the model sees (28x28)"), height=PREVIEW_SIZE + 40,
+                            interactive=False, format="png", elem_id="seen")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
             upload = gr.Image(label=t("... or upload an image"), type="filepath", image_mode="RGBA",
                               sources=["upload", "clipboard"], height=200, elem_id="upload")
             choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label=t("Model"),
@@ -219,34 +269,41 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
             if SHIPPED.unavailable:
                 gr.Markdown(say("Unavailable models: ") + "; ".join(
                     f"`{name}` ({why})" for name, why in SHIPPED.unavailable.items()))
-        with gr.Column(scale=1):
-            label = gr.Label(num_top_classes=3, label=t("What the model reads"), elem_id="reading")
-            verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
-            seen = gr.Image(label=t("What the model sees (28x28)"), height=PREVIEW_SIZE + 40,
-                            interactive=False, format="png")
+        with gr.Column(scale=1, min_width=300):
             with gr.Accordion(t("Preprocessing, step by step"), open=False, elem_id="steps") as steps_box:
-                steps = gr.Gallery(columns=6, height=160, object_fit="contain", label=t("Steps"), elem_id="steps-gallery")
-            with gr.Accordion(t("Every model on this drawing"), open=False, elem_id="every-model") as table_box:
-                table = gr.Dataframe(headers=[both(h) for h in ("model", "data set", "answer", "confidence")],
-                                     interactive=False, elem_id="every-model-table")
+                steps = gr.Gallery(columns=3, height=420, object_fit="contain", label=t("Steps"),
+                                   allow_preview=False, elem_id="steps-gallery")
+            with gr.Accordion(t("Every model of this data set on this drawing"), open=False,
+                              elem_id="every-model") as table_box:
+                table = gr.Dataframe(headers=[both(h) for h in ("model", "answer", "confidence")],
+                                     interactive=False, wrap=True, elem_id="every-model-table")
     inside = build_inside_panel()
-    with gr.Accordion(t("Samples from the test sets: click one"), open=False):
-        samples = gr.Gallery(_samples(), columns=10, height=140, allow_preview=False, label=t("Test images"))
+    with gr.Accordion(t("Samples from the test sets: click one"), open=False, elem_id="samples"):
+        galleries = {dataset: gr.Gallery(_samples(dataset), columns=10, height=150, allow_preview=False,
+                                         label=t(SAMPLE_LABELS[dataset]), elem_id=f"samples-{dataset}")
+                     for dataset in DATASETS}
+    drawing = gr.State(None)  # what the answer last read (canvas array or upload path), for the details
+    reader = gr.State(None)  # the model that read it: the chosen one, or a sample's data set's model
 
-    # The answer alone: the details below are computed only while their accordion is open, after it.
-    outputs = [label, verdict, seen, drawing]
+    # The answer alone: the details are computed only while their accordion is open, after it.
+    outputs = [label, verdict, seen, drawing, reader]
     common = dict(show_progress="hidden", api_visibility="private", concurrency_id="answer",
                   concurrency_limit=ANSWER_CONCURRENCY)
     drawn = sketch.change(on_sketch, [sketch, choice, session_models], outputs, **common)
     uploaded = upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
                              preprocess=False, show_progress="hidden").then(
         on_upload, [upload, choice, session_models], outputs, preprocess=False, **common)
+    # The `assess` endpoint, for API clients only (a hidden trigger): the same answer the verdict shows.
+    assess_trigger, assessed = gr.Button(visible=False), gr.JSON(visible=False)
+    assess_trigger.click(assess_api, [upload, choice, session_models], assessed, api_name="assess",
+                         preprocess=False, show_progress="hidden")
     clicked = predict_button.click(on_predict, [sketch, upload, choice, session_models], outputs, **common)
     chosen = choice.change(on_predict, [sketch, upload, choice, session_models], outputs, **common)
-    sampled = samples.select(on_sample, [choice, session_models], [choice, *outputs], **common)
-    answered = [drawn, uploaded, clicked, chosen, sampled]
-    details = dict(concurrency_id="details", concurrency_limit=DETAILS_CONCURRENCY, after=answered)
-    compute_while_open(steps_box, steps_gallery, [drawing, choice, session_models], [steps], **details)
-    compute_while_open(table_box, every_model_table, [drawing, session_models], [table], **details)
-    inside.wire(seen, choice, session_models, **details)
+    sampled = [gallery.select(on_sample, [gr.State(dataset), choice, session_models], outputs, **common)
+               for dataset, gallery in galleries.items()]
+    details = dict(concurrency_id="details", concurrency_limit=DETAILS_CONCURRENCY,
+                   after=[drawn, uploaded, clicked, chosen, *sampled])
+    compute_while_open(steps_box, steps_gallery, [drawing, reader, session_models], [steps], **details)
+    compute_while_open(table_box, every_model_table, [drawing, reader, session_models], [table], **details)
+    inside.wire(seen, reader, session_models, **details)
     return choice

@@ -26,11 +26,13 @@ GRAD_CAM_LABEL = "Where it looked (Grad-CAM)"
 MAPS_LABEL = "Feature maps, one image per conv layer"
 FILTERS_LABEL = "Learned filters"
 EMPTY_NOTE = "Draw a digit (or upload an image) to look inside the network."
-READS_NOTE = "The model, its answer (the overlays explain it) and its conv layers' outputs:"
-# Gallery captions are not translated by Gradio: figures and layer names only.
-MAPS_CAPTION = "conv {n}/{total} ({name}): {h}x{w} x {c}"
-FILTERS_CAPTION = "conv 1 ({name}): {c_out} x {k}x{k}"
-FILTERS_CAPTION_DEEP = "conv 1 ({name}): {c_out} x {c_in} x {k}x{k}"
+READS_NOTE = "The model and its answer (the overlays explain it):"
+# Gallery captions are not translated by Gradio: each says what the layer is in both languages.
+MAPS_CAPTION = ("{nth} convolution: {c} filters {k}x{k}, maps {h}x{w}",
+                "第 {n} 个卷积层：{c} 个 {k}x{k} 卷积核，特征图 {h}x{w}")
+FILTERS_CAPTION = ("1st convolution: {c_out} filters {k}x{k}", "第 1 个卷积层：{c_out} 个 {k}x{k} 卷积核")
+FILTERS_CAPTION_DEEP = ("1st convolution: {c_out} filters {k}x{k} x {c_in} inputs",
+                        "第 1 个卷积层：{c_out} 个 {k}x{k}x{c_in} 卷积核")
 OVERLAY_SIZE = 224
 
 
@@ -99,8 +101,7 @@ def look_inside(seen, model_name: str | None, session_models: dict):
         probs = model.probabilities(image[None])[0]
         answer = int(probs.argmax())
         maps = _map_tiles(model, image)
-        layers = " · ".join(caption for _, caption in maps)
-        note = say(READS_NOTE, f" **{model.name}** → **{model.class_names[answer]}** ({probs[answer]:.0%}) · {layers}")
+        note = say(READS_NOTE, f" **{model.name}** → **{model.class_names[answer]}** ({probs[answer]:.0%})")
         salient = inside.overlay(image, inside.saliency(model.model, image, answer), OVERLAY_SIZE)
         where = inside.overlay(image, inside.grad_cam(model.model, image, answer), OVERLAY_SIZE)
         return note, salient, where, maps, _filter_tiles(model)
@@ -108,11 +109,22 @@ def look_inside(seen, model_name: str | None, session_models: dict):
         return f"**{error}**", None, None, [], []
 
 
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 < 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _caption(template: tuple[str, str], **figures) -> str:
+    """An (English, Chinese) caption template filled in: "English · 中文"."""
+    return " · ".join(text.format(**figures) for text in template)
+
+
 def _map_tiles(model: LoadedModel, image: np.ndarray) -> list[tuple[np.ndarray, str]]:
-    maps = inside.feature_maps(model.model, image)
-    return [(inside.tile_maps(m), MAPS_CAPTION.format(n=n, total=len(maps), name=name, h=m.shape[0],
-                                                      w=m.shape[1], c=m.shape[2]))
-            for n, (name, m) in enumerate(maps, start=1)]
+    tiles = []
+    for n, (name, maps) in enumerate(inside.feature_maps(model.model, image), start=1):
+        k = inside.conv_filters(model.model, name).shape[0]
+        h, w, c = maps.shape
+        tiles.append((inside.tile_maps(maps), _caption(MAPS_CAPTION, nth=_ordinal(n), n=n, c=c, k=k, h=h, w=w)))
+    return tiles
 
 
 def _filter_tiles(model: LoadedModel) -> list[tuple[np.ndarray, str]]:
@@ -120,5 +132,5 @@ def _filter_tiles(model: LoadedModel) -> list[tuple[np.ndarray, str]]:
     name = inside.conv_layer_names(model.model)[0]
     kernel = inside.conv_filters(model.model, name)
     k, _, c_in, c_out = kernel.shape
-    caption = (FILTERS_CAPTION if c_in == 1 else FILTERS_CAPTION_DEEP).format(name=name, c_out=c_out, c_in=c_in, k=k)
+    caption = _caption(FILTERS_CAPTION if c_in == 1 else FILTERS_CAPTION_DEEP, c_out=c_out, c_in=c_in, k=k)
     return [(inside.tile_filters(kernel), caption)]

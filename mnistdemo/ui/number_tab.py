@@ -3,7 +3,7 @@
 import gradio as gr
 import numpy as np
 
-from mnistdemo.inference import SHIPPED
+from mnistdemo.inference import SHIPPED, assess_images
 from mnistdemo.numbers import read_number
 from mnistdemo.strokes import BRUSH_RADIUS, NUMBER_CANVAS_SIZE
 from mnistdemo.ui.draw_tab import enlarge, sketch_image
@@ -12,6 +12,8 @@ from mnistdemo.ui.texts import both, error_text, say, t
 SKETCH_LABEL = "Draw a number (several digits in a row)"
 MODEL_LABEL = "Model"
 READING_LABEL = "The number read"
+READS_NUMBER = "Reads the number:"
+READS_NUMBER_UNSURE = "Reads the number (not sure of the digits marked ?):"
 DIGITS_LABEL = "Each digit as the model sees it (28x28): answer and probability"
 HINT = ("Draw a number such as **2026** across the canvas, digits side by side. "
         "Each digit is cut out, shrunk to 28x28 like a single drawing and read on its own.")
@@ -42,11 +44,17 @@ def read_drawing(image: np.ndarray | None, model_name: str | None):
     if model.dataset != "mnist":
         raise gr.Error(both(NOT_DIGITS_MESSAGE) + f" ({model.name})")
     try:
-        text, digits = read_number(image, model)
+        _, digits = read_number(image, model)
     except ValueError as error:  # a drawing with no ink left after Undo, say
         return error_text(error), []
-    gallery = [(enlarge(seen, PREVIEW_SIZE), f"{answer} - {probability:.0%}") for seen, answer, probability in digits]
-    return f"# {text}", gallery
+    # Each digit gets the Draw tab's verdict: a digit the networks are not sure of is marked "?".
+    answers = assess_images(np.stack([seen for seen, _, _ in digits]), model)
+    marks = ["" if a.kind == "digit" else "?" for a in answers]
+    number = "".join(answer + mark for (_, answer, _), mark in zip(digits, marks))
+    gallery = [(enlarge(seen, PREVIEW_SIZE), f"{answer}{mark} - {probability:.0%}")
+               for (seen, answer, probability), mark in zip(digits, marks)]
+    heading = READS_NUMBER_UNSURE if any(marks) else READS_NUMBER
+    return say(heading, f"\n\n# {number}"), gallery
 
 
 def on_number_sketch(value: dict | None, model_name: str | None):
@@ -60,7 +68,8 @@ def build_number_tab() -> None:
         sketch = gr.Sketchpad(
             label=t(SKETCH_LABEL), canvas_size=NUMBER_CANVAS_SIZE, fixed_canvas=True,
             brush=gr.Brush(colors=["#000000"], default_size=BRUSH_RADIUS, color_mode="fixed"),
-            layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="number-sketch")
+            layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="number-sketch",
+            elem_classes=["brush-ready"])
         with gr.Row():
             with gr.Column(scale=1):
                 choice = gr.Dropdown(choices, value=default_number_model(), label=t(MODEL_LABEL),

@@ -32,13 +32,30 @@ ZH: dict[str, str] = {
     "What the model sees (28x28)": "模型看到的图像（28x28）",
     "Preprocessing, step by step": "预处理的每一步",
     "Steps": "步骤",
-    "Every model on this drawing": "所有模型对这幅图的识别",
     "Samples from the test sets: click one": "测试集样例：点击一张",
-    "Test images": "测试图片",
     "Reads": "识别为",
-    "**Not sure.** Try drawing it larger or clearer. Best guess:": "**不确定。** 试着写得更大、更清楚些。最可能是：",
-    "**Not a digit?** To the digit models this looks like none of the ten digits. Best guess:":
-        "**不是数字？** 在数字模型看来，它不像十个数字中的任何一个。最可能是：",
+    "**Not sure:** the drawing is very small for the brush. Draw it larger.":
+        "**不确定：** 相对于笔刷，这幅图太小了。请写大一些。",
+    "**Not sure:** a stroke runs off the edge, so part of the drawing may be missing. Draw it inside the canvas.":
+        "**不确定：** 有笔画超出了画布边缘，图可能缺了一部分。请写在画布里面。",
+    "**Not sure:** the networks disagree. Networks reading each answer:": "**不确定：** 各网络的识别结果不一致。每个答案的网络数：",
+    "**Not sure:** the networks agree, but none is confident. Networks reading each answer:":
+        "**不确定：** 各网络结果一致，但都没有把握。每个答案的网络数：",
+    "**Not a digit?** The drawing is very small for the brush. Draw it larger.":
+        "**不是数字？** 相对于笔刷，这幅图太小了。请写大一些。",
+    "**Not a digit?** A stroke runs off the edge, so part of the drawing may be missing. Draw it inside the canvas.":
+        "**不是数字？** 有笔画超出了画布边缘，图可能缺了一部分。请写在画布里面。",
+    "**Not a digit?** The networks cannot agree what it is. Networks reading each answer:":
+        "**不是数字？** 各网络无法确定它是什么。每个答案的网络数：",
+    "**Not a digit?** To the digit networks it looks like none of the ten digits.":
+        "**不是数字？** 在数字模型看来，它不像十个数字中的任何一个。",
+    "This test image is a handwritten digit, so a digit model reads it (your choice stays for drawings):":
+        "这张测试图片是手写数字，所以由数字模型识别（你选的模型仍用于你画的图）：",
+    "This test image is a piece of clothing, so a Fashion-MNIST model reads it (your choice stays for drawings):":
+        "这张测试图片是服饰，所以由 Fashion-MNIST 模型识别（你选的模型仍用于你画的图）：",
+    "Handwritten digits (MNIST test set)": "手写数字（MNIST 测试集）",
+    "Clothing (Fashion-MNIST test set)": "服饰（Fashion-MNIST 测试集）",
+    "Every model of this data set on this drawing": "这个数据集的所有模型对这幅图的识别",
     "Draw a digit (or upload an image) to see what the model reads.": "画一个数字（或上传一张图片），看看模型如何识别。",
     "No ink found: draw a digit first.": "没有找到笔迹：请先画一个数字。",
     "Could not read the image: the file is corrupt or truncated.": "无法读取图片：文件已损坏或不完整。",
@@ -78,8 +95,7 @@ ZH: dict[str, str] = {
     "Feature maps, one image per conv layer": "特征图，每个卷积层一张",
     "Learned filters": "学到的卷积核",
     "Draw a digit (or upload an image) to look inside the network.": "画一个数字（或上传一张图片），看看网络内部。",
-    "The model, its answer (the overlays explain it) and its conv layers' outputs:":
-        "模型、它的答案（叠加图解释了这个答案）和各卷积层的输出：",
+    "The model and its answer (the overlays explain it):": "模型和它的答案（叠加图解释了这个答案）：",
     # Whole numbers
     "Whole numbers": "多位数",
     "Draw a number (several digits in a row)": "写一个多位数（几个数字排成一行）",
@@ -92,6 +108,8 @@ ZH: dict[str, str] = {
     "No MNIST model is available to read digits.": "没有可用来识别数字的 MNIST 模型。",
     "This model does not read digits: choose an MNIST model.": "这个模型不识别数字：请选择一个 MNIST 模型。",
     "No digits found: draw a number first.": "没有找到数字：请先写一个数。",
+    "Reads the number:": "识别出的数：",
+    "Reads the number (not sure of the digits marked ?):": "识别出的数（标有 ? 的数字没有把握）：",
     # Train & compare: set-up
     "Train a convolutional network on MNIST or Fashion-MNIST here and now. Pick an architecture "
     "(its report's recipe fills in) or build your own, start, and watch it learn. Every run of "

@@ -1,0 +1,69 @@
+"""Take the README's screenshots (docs/*.png) of the real app in Debian's Chromium.
+
+    python scripts/screenshots.py
+
+Held-out writers' pen digits are drawn with the mouse (desktop, 1280x900) and by touch (phone,
+390x844); each picture is stored with a 64-colour palette to stay small.
+"""
+
+import io
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
+
+from PIL import Image  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from http_api import start_app, stop_app  # noqa: E402
+from mnistdemo.strokes import HELD_OUT_WRITERS, NUMBER_CANVAS_SIZE, canvas_points, load_pendigits  # noqa: E402
+from test_browser_draw import _draw, _reading  # noqa: E402
+from test_browser_numbers import _reading as _number_reading  # noqa: E402
+from test_browser_phone import PHONE, _first_number_read_exactly, _swipe  # noqa: E402
+
+DOCS = REPO / "docs"
+
+
+def _save(png: bytes, name: str) -> None:
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(64)
+    image.save(DOCS / name, optimize=True)
+    print(f"docs/{name}: {image.size[0]}x{image.size[1]}, {(DOCS / name).stat().st_size // 1024} KB")
+
+
+def main() -> None:
+    digits = load_pendigits(writers=HELD_OUT_WRITERS)
+    five, three = (next(d for d in digits if d.label == label) for label in (5, 3))
+    number, strokes = _first_number_read_exactly()
+    proc, url = start_app()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url)
+            _draw(page, canvas_points(five, height_frac=0.65))
+            _reading(page)
+            page.get_by_text("Preprocessing, step by step").click()
+            page.get_by_text("Every model of this data set").click()
+            page.wait_for_timeout(2000)
+            _save(page.screenshot(), "draw.png")
+
+            phone = browser.new_context(**PHONE).new_page()
+            phone.goto(url)
+            phone.locator("#sketch canvas").first.wait_for()
+            _swipe(phone, canvas_points(three, height_frac=0.7))
+            _reading(phone)
+            _save(phone.screenshot(), "phone.png")
+            phone.get_by_role("tab", name="Whole numbers").tap()
+            phone.locator("#number-sketch canvas").first.wait_for()
+            _swipe(phone, strokes, "#number-sketch", NUMBER_CANVAS_SIZE)
+            print("number drawn", number, "read", _number_reading(phone))
+            _save(phone.screenshot(), "phone-numbers.png")
+            browser.close()
+    finally:
+        stop_app(proc)
+
+
+if __name__ == "__main__":
+    main()
