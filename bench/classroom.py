@@ -52,6 +52,8 @@ from load import LOAD_TRAINING, TrainingRun, is_loopback, percentile  # noqa: E4
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement, render_stroke_by_stroke  # noqa: E402
 
 SKETCH_ELEM_ID = "sketch"
+# A kept-alive connection the server closed as the client reused it: a browser sends the request again.
+CLOSED_CONNECTION = (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
 HEADER = ("| students x stroke every | strokes sent | events/s | errors | right | p50 ms | p95 ms | p99 ms "
           "| server CPU ms/stroke | training during load |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 
@@ -139,6 +141,7 @@ class Tally:
     sent: int = 0  # change events sent (strokes drawn while one was in flight are merged, as the page does)
     chained: int = 0  # .then events completed
     errors: list[str] = field(default_factory=list)
+    retries: int = 0  # requests sent again because the server had closed their connection
     finished: int = 0  # digits whose last stroke got an answer
     right: int = 0
     reply_bytes: int = 0  # SSE bytes of the change events' replies
@@ -156,6 +159,7 @@ class Student:
         self.images: list[tuple[str, bytes]] = []  # the Sketchpad's three PNGs now
         self.pending: tuple[float, Stroke] | None = None  # the latest stroke not sent yet
         self.drawing = True
+        self.retries = 0  # requests sent again on a fresh connection
         self.wake = asyncio.Event()
 
     async def draw(self, until: float, tally: Tally) -> None:
@@ -222,15 +226,22 @@ class Student:
         name = f"layer_{index}.png" if kind == "layer" else f"{kind}.png"
         fields = {"id": blob_id, "type": kind, "index": "null" if index is None else str(index),
                   "component_id": str(self.app.sketch_id), "fn_name": "accept_blobs", "session_hash": self.session}
-        response = await self.client.post(self.url + "/gradio_api/component_server/", data=fields,
-                                          files={"file": (name, data, "image/png")})
-        response.raise_for_status()
+        await self._request("POST", "/gradio_api/component_server/", data=fields,
+                            files={"file": (name, data, "image/png")})
 
     async def _page_uploads(self) -> None:
-        for response in await asyncio.gather(*(self.client.post(self.url + "/gradio_api/upload",
-                                                                files={"files": (name, data, "image/png")})
-                                               for name, data in self.images)):
-            response.raise_for_status()
+        await asyncio.gather(*(self._request("POST", "/gradio_api/upload", files={"files": (name, data, "image/png")})
+                               for name, data in self.images))
+
+    async def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """One request; sent again once if the server had closed its kept-alive connection, as a browser does."""
+        url = path if path.startswith("http") else self.url + path
+        try:
+            response = await self.client.request(method, url, **kwargs)
+        except CLOSED_CONNECTION:
+            self.retries += 1
+            response = await self.client.request(method, url, **kwargs)
+        return response.raise_for_status()
 
     async def event(self, fn: int) -> tuple[bool, int]:
         """Join the queue with event `fn`'s inputs, read the SSE stream until it completes: (success, reply bytes)."""
@@ -240,9 +251,18 @@ class Student:
         data = [self.values.get(i) for i in dependency["inputs"]]
         body = {"data": data, "event_data": None, "fn_index": fn, "trigger_id": self.app.sketch_id,
                 "session_hash": self.session}
-        response = await self.client.post(self.url + "/gradio_api/queue/join", json=body)
-        response.raise_for_status()
+        response = await self._request("POST", "/gradio_api/queue/join", json=body)
         event_id = response.json()["event_id"]
+        for attempt in range(2):
+            try:
+                return await self._completion(dependency, event_id)
+            except CLOSED_CONNECTION:
+                if attempt:
+                    raise
+                self.retries += 1
+
+    async def _completion(self, dependency: dict, event_id: str) -> tuple[bool, int]:
+        """Read the session's SSE stream until event `event_id` completes: (success, bytes read)."""
         size = 0
         async with self.client.stream("GET", self.url + "/gradio_api/queue/data",
                                       params={"session_hash": self.session}) as stream:
@@ -272,9 +292,8 @@ class Student:
                 value = value["value"]
             self.values[component] = value
             if component in self.app.shown_images and isinstance(value, dict) and value.get("url"):
-                fetches.append(self.client.get(value["url"]))
-        for response in await asyncio.gather(*fetches):
-            response.raise_for_status()
+                fetches.append(self._request("GET", value["url"]))
+        await asyncio.gather(*fetches)
 
     def _top_label(self) -> str | None:
         label = self.values.get(self.app.dependencies[self.app.change_fn]["outputs"][0])
@@ -318,12 +337,15 @@ async def run_students(url: str, args: argparse.Namespace, digits: list[list[Str
                                for i, s in enumerate(students)))
         if warm.errors:
             raise RuntimeError(f"warm-up failed: {warm.errors[:3]}")
+        for student in students:
+            student.retries = 0
         tally = Tally()
         client_cpu, server_cpu = _client_cpu(), server_cpu_seconds(pid) if pid else None
         start = time.perf_counter()
         until = time.monotonic() + args.seconds
         await asyncio.gather(*(s.draw(until, tally) for s in students))
         seconds = time.perf_counter() - start
+        tally.retries = sum(student.retries for student in students)
         return Measured(tally, seconds, server_cpu_seconds(pid) - server_cpu if pid else None,
                         _client_cpu() - client_cpu)
 
@@ -338,7 +360,8 @@ def report(args: argparse.Namespace, measured: Measured, training: str) -> str:
     return (f"| {args.students} x ~{args.think:g} s | {tally.sent} | {len(ms) / seconds:.1f} | {len(tally.errors)} | "
             f"{tally.right}/{tally.finished} | {p50:.0f} | {p95:.0f} | {p99:.0f} | {cpu} | {training} |\n\n"
             f"{tally.strokes} strokes drawn, {tally.sent} sent (the rest merged while one was in flight), "
-            f"{tally.chained} chained events; {tally.reply_bytes / max(len(ms), 1) / 1024:.1f} KiB of SSE per change "
+            f"{tally.chained} chained events, {tally.retries} requests sent again on a fresh connection; "
+            f"{tally.reply_bytes / max(len(ms), 1) / 1024:.1f} KiB of SSE per change "
             f"event; client CPU {client_cpu:.1f} s in {seconds:.0f} s ({100 * client_cpu / seconds:.0f}% of a core)")
 
 
