@@ -12,42 +12,56 @@
     }
   };
 
-  // 2. Whole numbers: no flashing partial readings. From the first touch of the number canvas
-  // the reading is held back (class "writing") until the writer has paused PAUSE_MS after a stroke
-  // and no reading has been on its way for QUIET_MS (Gradio marks a pending output's status tracker
-  // "translucent"; a stroke drawn while another is being read is sent just after, so one short
-  // gap between the two is not the end); a reading that takes longer than MAX_WAIT_MS shows anyway.
+  // 2. Whole numbers: no flashing partial readings. From the first touch of the number canvas the
+  // reading is held back (class "writing") until no stroke is in progress, the writer has paused
+  // PAUSE_MS, and a reading requested after the last stroke has come back. Gradio marks an output
+  // whose reading is on its way by making its status tracker "translucent"; a request that started
+  // before the last stroke ended holds the canvas without it, so only one started after counts.
   const PAUSE_MS = 1000;
-  const QUIET_MS = 600;
-  const MAX_WAIT_MS = 15000;
+  const MAX_WAIT_MS = 60000; // should the page miss a reading's start, it shows anyway
   let drawing = false;
   let lastUp = 0;
-  let lastBusy = 0;
+  let wasPending = false;
+  let started = false; // a reading was requested after the last stroke ...
+  let answered = true; // ... and it has come back
   let timer = null;
   const reading = () => document.querySelector("#number-reading");
   const pending = () => !!reading()?.querySelector("[data-testid=status-tracker].translucent");
+  const track = () => {
+    const now = pending();
+    if (now && !wasPending && !drawing) started = true;
+    if (!now && wasPending && started) answered = true;
+    wasPending = now;
+  };
   const settle = () => {
-    const now = Date.now();
-    if (pending()) lastBusy = now;
-    const done = !drawing && now - lastUp >= PAUSE_MS && now - lastBusy >= QUIET_MS;
-    if (done || (!drawing && now - lastUp >= MAX_WAIT_MS)) {
+    const since = Date.now() - lastUp;
+    if (!drawing && ((answered && since >= PAUSE_MS) || since >= MAX_WAIT_MS)) {
       reading()?.classList.remove("writing");
       timer = null;
     } else {
-      timer = setTimeout(settle, 50);
+      timer = setTimeout(settle, 100);
     }
   };
+  let watched = null;
   document.addEventListener("pointerdown", (event) => {
     if (!event.target.closest?.("#number-sketch canvas")) return;
+    const target = reading();
+    if (target && target !== watched) {
+      watched = target;
+      new MutationObserver(track).observe(target, { subtree: true, childList: true, attributes: true,
+                                                    attributeFilter: ["class"] });
+    }
     drawing = true;
-    reading()?.classList.add("writing");
+    target?.classList.add("writing");
   }, true);
   const endStroke = () => {
     if (!drawing) return;
     drawing = false;
     lastUp = Date.now();
-    lastBusy = lastUp;
-    if (timer === null) timer = setTimeout(settle, 50);
+    wasPending = pending();
+    started = false;
+    answered = false;
+    if (timer === null) timer = setTimeout(settle, PAUSE_MS);
   };
   document.addEventListener("pointerup", endStroke, true);
   document.addEventListener("pointercancel", endStroke, true);
