@@ -17,8 +17,8 @@ function newImage(width, height) {
 
 // Python's round(): to the nearest integer, halves to even.
 function roundHalfEven(x) {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  const r = Math.round(x); // halves go up
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 function median(values) {
@@ -29,7 +29,7 @@ function median(values) {
 
 // np.percentile(values, q), its default linear interpolation.
 function percentile(values, q) {
-  const s = Float32Array.from(values).sort();
+  const s = values.slice().sort();
   const index = (q / 100) * (s.length - 1);
   const low = Math.floor(index);
   const high = Math.min(low + 1, s.length - 1);
@@ -49,11 +49,9 @@ export function grayFromRGBA(rgba, width, height) {
   return gray;
 }
 
-// cv2.threshold(..., THRESH_OTSU) on 8-bit values: the level that best splits the histogram.
-function otsuLevel(bytes) {
-  const hist = new Float64Array(256);
-  for (const v of bytes) hist[v]++;
-  const scale = 1 / bytes.length;
+// cv2.threshold(..., THRESH_OTSU) on 8-bit values: the level that best splits their histogram.
+function otsuLevel(hist, count) {
+  const scale = 1 / count;
   let mu = 0;
   for (let i = 0; i < 256; i++) mu += i * hist[i];
   mu *= scale;
@@ -83,18 +81,25 @@ export function inkMask(gray, spec) {
   for (let y = 0; y < h; y++) border.push(data[y * w + w - 1]);
   const light = median(border) >= 0.5;
   const ink = newImage(w, h);
-  ink.data.set(light ? data.map((v) => 1 - v) : data);
+  const hist = new Float64Array(256);
+  for (let i = 0; i < w * h; i++) {
+    ink.data[i] = light ? 1 - data[i] : data[i];
+    hist[roundHalfEven(f32(ink.data[i] * 255))]++;
+  }
   const edge = light ? border.map((v) => f32(1 - v)) : border;
   const background = median(edge);
   const noise = 1.4826 * median(edge.map((v) => Math.abs(f32(v - background))));
-  const bytes = ink.data.map((v) => roundHalfEven(f32(v * 255)));
-  const cut = f32(Math.max(otsuLevel(bytes) / 255, background));
-  const strokes = ink.data.filter((v) => v > cut);
+  const cut = f32(Math.max(otsuLevel(hist, w * h) / 255, background));
+  let count = 0;
+  for (let i = 0; i < w * h; i++) count += ink.data[i] > cut ? 1 : 0;
+  const strokes = new Float32Array(count);
+  for (let i = 0, j = 0; i < w * h; i++) if (ink.data[i] > cut) strokes[j++] = ink.data[i];
   const peak = strokes.length ? percentile(strokes, 90) : background;
   if (peak - background < spec.min_contrast) return null;
   const floor = Math.min(background + 3 * noise, (background + peak) / 2);
   const [low, range] = [f32(floor), f32(peak - floor)];
-  ink.data.set(ink.data.map((v) => Math.min(Math.max(f32(f32(v - low) / range), 0), 1)));
+  if (low === 0 && range === 1) return ink; // already in [0, 1]: nothing to stretch (a clean canvas)
+  for (let i = 0; i < w * h; i++) ink.data[i] = Math.min(Math.max(f32(f32(ink.data[i] - low) / range), 0), 1);
   return ink;
 }
 
@@ -265,45 +270,47 @@ export function strokeWidth(ink) {
   return (2 * area) / Math.max(outline, 1) / factor;
 }
 
-// Squared Euclidean distance transform along one line (Felzenszwalb & Huttenlocher), in place.
-function distanceLine(g, n) {
-  const out = new Float64Array(n), v = new Int32Array(n), z = new Float64Array(n + 1);
-  let k = 0;
-  let found = false;
+// Squared Euclidean distance transform along one line (Felzenszwalb & Huttenlocher), in place;
+// `v`, `z` and `out` are scratch buffers at least n (n + 1 for z) long.
+function distanceLine(g, n, v, z, out) {
+  let k = -1;
   for (let q = 0; q < n; q++) {
     if (g[q] === Infinity) continue;
-    if (!found) { v[0] = q; z[0] = -Infinity; z[1] = Infinity; found = true; continue; }
-    let s;
-    for (;;) {
+    let s = -Infinity;
+    while (k >= 0) {
       s = (g[q] + q * q - (g[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
       if (s > z[k]) break;
       k--;
     }
+    if (k < 0) s = -Infinity;
     k++;
     v[k] = q; z[k] = s; z[k + 1] = Infinity;
   }
-  if (!found) return;
+  if (k < 0) return; // no zero on this line: all stay Infinity
   k = 0;
   for (let q = 0; q < n; q++) {
     while (z[k + 1] < q) k++;
     out[q] = (q - v[k]) * (q - v[k]) + g[v[k]];
   }
-  g.set(out);
+  for (let q = 0; q < n; q++) g[q] = out[q];
 }
 
 // cv2.distanceTransform(DIST_L2, DIST_MASK_PRECISE): each pixel's exact distance to the nearest
-// pixel where `isZero` holds (0 there; Infinity when there is none).
-function distanceTransform(width, height, isZero) {
+// pixel whose `mask` value is `zero` (0 there; Infinity when there is none).
+function distanceTransform(mask, width, height, zero) {
   const d = new Float64Array(width * height);
-  for (let i = 0; i < d.length; i++) d[i] = isZero(i) ? 0 : Infinity;
-  const column = new Float64Array(height);
+  for (let i = 0; i < d.length; i++) d[i] = mask[i] === zero ? 0 : Infinity;
+  const n = Math.max(width, height);
+  const [line, v, z, out] = [new Float64Array(n), new Int32Array(n), new Float64Array(n + 1), new Float64Array(n)];
   for (let x = 0; x < width; x++) {
-    for (let y = 0; y < height; y++) column[y] = d[y * width + x];
-    distanceLine(column, height);
-    for (let y = 0; y < height; y++) d[y * width + x] = column[y];
+    for (let y = 0; y < height; y++) line[y] = d[y * width + x];
+    distanceLine(line, height, v, z, out);
+    for (let y = 0; y < height; y++) d[y * width + x] = line[y];
   }
-  for (let y = 0; y < height; y++) distanceLine(d.subarray(y * width, (y + 1) * width), width);
-  return Float32Array.from(d, Math.sqrt);
+  for (let y = 0; y < height; y++) distanceLine(d.subarray(y * width, (y + 1) * width), width, v, z, out);
+  const distance = new Float32Array(d.length);
+  for (let i = 0; i < d.length; i++) distance[i] = Math.sqrt(d[i]);
+  return distance;
 }
 
 /** Ink cropped to the digit -> its strokes grown or thinned to `width` px (preprocess._even_strokes). */
@@ -315,16 +322,17 @@ export function evenStrokes(cropped, width, spec) {
   for (let y = 0; y < cropped.height; y++) {
     ink.data.set(cropped.data.subarray(y * cropped.width, (y + 1) * cropped.width), (y + pad) * ink.width + pad);
   }
-  const core = ink.data.map((v) => (v > 0.5 ? 1 : 0));
+  const core = new Uint8Array(ink.data.length);
+  for (let i = 0; i < core.length; i++) core[i] = ink.data[i] > 0.5 ? 1 : 0;
   const clip = (v) => Math.min(Math.max(v, 0), 1);
   if (change > 0) {
-    const outside = distanceTransform(ink.width, ink.height, (i) => core[i] === 1);
+    const outside = distanceTransform(core, ink.width, ink.height, 1);
     const reach = f32(change + 0.5);
-    ink.data.set(ink.data.map((v, i) => Math.max(v, clip(f32(reach - outside[i])))));
+    for (let i = 0; i < core.length; i++) ink.data[i] = Math.max(ink.data[i], clip(f32(reach - outside[i])));
   } else {
-    const inside = distanceTransform(ink.width, ink.height, (i) => core[i] === 0);
+    const inside = distanceTransform(core, ink.width, ink.height, 0);
     const shift = f32(change);
-    ink.data.set(ink.data.map((v, i) => Math.min(v, clip(f32(f32(inside[i] + shift) + 0.5)))));
+    for (let i = 0; i < core.length; i++) ink.data[i] = Math.min(ink.data[i], clip(f32(f32(inside[i] + shift) + 0.5)));
   }
   return cropToInk(ink, spec) ?? cropped;
 }
