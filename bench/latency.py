@@ -1,16 +1,18 @@
-"""Prediction latency: in-process `predict` on a 280x280 canvas image, and over HTTP on loopback.
+"""Prediction latency: in-process `predict` on a 280x280 canvas image (Keras, and the same model
+exported to ONNX in ONNX Runtime), and over HTTP on loopback.
 
 Over HTTP, each prediction is an upload, a call and its streamed result (raw HTTP, three
 requests). A client that keeps one session hash, as gradio_client and the browser do, is
 measured first; then one that sends none, so Gradio builds a fresh session for every call
 (about 20 ms more with this app's ~100 components).
 
-    python bench/latency.py                  # both, default model
+    python bench/latency.py                  # all, default model
     python bench/latency.py --model lenet5_bn-mnist --requests 300
 """
 
 import argparse
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -55,6 +57,41 @@ def bench_in_process(model: str | None, n: int) -> list[float]:
     return times
 
 
+def bench_onnx(model: str | None, n: int) -> tuple[list[float], list[float], list[float]]:
+    """ONNX Runtime on the same canvases: ms with preprocessing, then model-only ms for ONNX Runtime and Keras."""
+    import onnxruntime as ort
+
+    from mnistdemo.export import export_onnx
+    from mnistdemo.inference import SHIPPED
+    from mnistdemo.preprocess import preprocess
+
+    loaded = SHIPPED.get(model)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1  # as the app runs TensorFlow's ops
+    with tempfile.TemporaryDirectory() as tmp:
+        session = ort.InferenceSession(str(export_onnx(loaded, Path(tmp))), options,
+                                       providers=["CPUExecutionProvider"])
+    images = canvas_images(50)
+    inputs = [preprocess(image, loaded.dataset)[None, ..., None] for image in images]
+    run = lambda x: session.run(["probabilities"], {"image": x})[0]  # noqa: E731
+    for x in inputs[:10]:
+        run(x)
+        loaded.probabilities(x[..., 0])
+    with_preprocessing, onnx_only, keras_only = [], [], []
+    for i in range(n):
+        image, x = images[i % len(images)], inputs[i % len(images)]
+        start = time.perf_counter()
+        run(preprocess(image, loaded.dataset)[None, ..., None])
+        with_preprocessing.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        run(x)
+        onnx_only.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        loaded.probabilities(x[..., 0])
+        keras_only.append((time.perf_counter() - start) * 1000)
+    return with_preprocessing, onnx_only, keras_only
+
+
 def bench_http(model: str | None, n: int, url: str, keep_session: bool) -> list[float]:
     """Milliseconds per upload + call + result; one session hash throughout, or none at all."""
     session = uuid.uuid4().hex[:12] if keep_session else None
@@ -79,8 +116,13 @@ def main() -> None:
     parser.add_argument("--skip-http", action="store_true", help="only the in-process measurement")
     args = parser.parse_args()
     configure_threads(serving=True)  # as the app does
-    print("in-process predict (280x280 canvas, preprocessing included):",
+    print("in-process predict, Keras (280x280 canvas, preprocessing included):",
           percentiles(bench_in_process(args.model, args.requests)))
+    with_preprocessing, onnx_only, keras_only = bench_onnx(args.model, args.requests)
+    print("in-process predict, ONNX Runtime (280x280 canvas, preprocessing included):",
+          percentiles(with_preprocessing))
+    print("model call only, ONNX Runtime:", percentiles(onnx_only))
+    print("model call only, Keras (the app's traced function):", percentiles(keras_only))
     if args.skip_http:
         return
     proc, url = (None, args.url) if args.url else start_app()

@@ -1,4 +1,5 @@
-"""Command line: `python -m mnistdemo train ...` reproduces a shipped model; `evaluate NAME` re-measures one."""
+"""Command line: `python -m mnistdemo train ...` reproduces a shipped model; `evaluate NAME` re-measures one;
+`export NAME --format onnx` writes it for the web."""
 
 import argparse
 import shlex
@@ -125,6 +126,18 @@ def _evaluate(args: argparse.Namespace) -> None:
         print(f"  {name:>12}: {acc:.2%}")
 
 
+def _export(args: argparse.Namespace) -> None:
+    from mnistdemo.export import export_shipped, read_sidecar
+
+    try:
+        path = export_shipped(args.name, args.out, args.dir)
+    except ValueError as error:
+        sys.exit(str(error))
+    record = read_sidecar(path)
+    print(f"{args.name} -> {path} ({record['onnx']['bytes'] / 1e6:.1f} MB, preprocessing {record['preprocessing']}); "
+          f"sidecar {path.name}.json")
+
+
 def main(argv: list[str] | None = None) -> None:
     from mnistdemo.architectures import ARCHITECTURES
 
@@ -152,9 +165,15 @@ def main(argv: list[str] | None = None) -> None:
     e = sub.add_parser("evaluate", help="re-measure a saved model on its test set")
     e.add_argument("name", help="model name, e.g. lenet5_bn-mnist")
     e.add_argument("--dir", type=Path, default=WEIGHTS_DIR, help="weights folder")
+    x = sub.add_parser("export", help="write a shipped model for the web (ONNX + JSON sidecar)")
+    x.add_argument("name", help="model name, e.g. best_mnist-mnist")
+    x.add_argument("--format", default="onnx", choices=["onnx"], help="file format")
+    x.add_argument("--out", type=Path, default=Path("exports"),
+                   help="output folder, or the .onnx file's path (default: ./exports)")
+    x.add_argument("--dir", type=Path, default=WEIGHTS_DIR, help="weights folder")
     args = parser.parse_args(argv)
     configure_threads()
-    {"train": _train, "evaluate": _evaluate}[args.command](args)
+    {"train": _train, "evaluate": _evaluate, "export": _export}[args.command](args)
 
 
 if __name__ == "__main__":

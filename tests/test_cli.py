@@ -74,3 +74,18 @@ def test_a_run_cut_off_resumes_and_its_sidecar_says_so(tmp_path):
     assert meta["epochs"] == 3 and meta["resumed_after_epoch"] == epochs_backed_up
     assert len(meta["history"]["loss"]) == 3 - epochs_backed_up  # the history covers this sitting only
     assert not any(backup.glob("*"))
+
+
+def test_export_writes_an_onnx_file_and_its_sidecar_and_refuses_unknown_names(tmp_path):
+    out = _cli("export", "pytorch_tutorial_cnn-mnist", "--format", "onnx", "--out", str(tmp_path / "web"))
+    path = tmp_path / "web" / "pytorch_tutorial_cnn-mnist.onnx"
+    assert str(path) in out and path.stat().st_size > 10_000
+    sidecar = json.loads((tmp_path / "web" / "pytorch_tutorial_cnn-mnist.onnx.json").read_text())
+    assert sidecar["name"] == "pytorch_tutorial_cnn-mnist" and sidecar["preprocessing"] == "mnist_box"
+    assert sidecar["onnx"]["bytes"] == path.stat().st_size
+
+    done = subprocess.run([sys.executable, "-m", "mnistdemo", "export", "no_such_model", "--out", str(tmp_path)],
+                          cwd=REPO_DIR, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0 and "Unknown model 'no_such_model'; choose one of:" in done.stderr
+    assert "best_mnist-mnist" in done.stderr and "Traceback" not in done.stderr
+    assert not any(tmp_path.glob("*.onnx"))

@@ -1,5 +1,6 @@
 """The Train tab's per-session runs and what it shows of them: results, comparison, downloads."""
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -12,12 +13,16 @@ from mnistdemo import plots
 from mnistdemo.checkpoints import save
 from mnistdemo.config import CLASS_NAMES
 from mnistdemo.experiments import CompletedRun, cached_dataset
+from mnistdemo.export import export_onnx, sidecar_path
 from mnistdemo.live import LiveRun
 from mnistdemo.ui.texts import both, say, t
+
+_log = logging.getLogger(__name__)
 
 PLOT_HEIGHT = 300  # fixed: a streamed plot without one froze the page (NOTES.md)
 MAX_RUNS = 12  # per session; the oldest run (and its model) goes when a 13th finishes
 GALLERY_LIMIT = 48
+EXPORT_CONCURRENCY_ID = "export"  # one conversion at a time on the server (0.5-13 s each, in this process)
 BN_LAG_NOTE = t(
     "**Why can test accuracy sit far below training accuracy after an epoch or two?** Batch "
     "normalisation trains on each batch's own statistics but predicts with moving averages of "
@@ -121,6 +126,29 @@ def model_file(session: TrainSession, run: CompletedRun) -> str:
     return run.files["keras"]
 
 
+def onnx_file(session: TrainSession, name: str | None) -> str:
+    """Convert the run's model to ONNX in the session folder once (on request: it takes a second or more)."""
+    run = session.get(name)
+    if run is None:
+        raise gr.Error(both("Train a model first."))
+    if not Path(run.files.get("onnx", "")).is_file():
+        try:
+            path = export_onnx(run.model, session.dir, source=Path(model_file(session, run)))
+        except Exception as error:  # a converter failure: say so, keep serving (the .keras download still works)
+            _log.exception("ONNX export of %s failed", run.name)
+            raise gr.Error(both("The ONNX export failed; the .keras download still works.")) from error
+        run.files |= {"onnx": str(path), "onnx_json": str(sidecar_path(path))}
+    return run.files["onnx"]
+
+
+def wire_onnx_download(session: gr.State, results: dict) -> None:
+    """The ONNX button converts, fills the hidden download button, then clicks it: one click for the visitor."""
+    results["onnx"].click(onnx_file, [session, results["run"]], results["onnx_file"],
+                          concurrency_id=EXPORT_CONCURRENCY_ID, concurrency_limit=1,
+                          api_visibility="undocumented").success(
+        None, None, None, js="() => document.querySelector('#train-onnx-file')?.click()")
+
+
 def misclassified(session: TrainSession, name: str | None, evt: gr.SelectData) -> tuple[list, str]:
     """Gallery of test images behind a confusion-matrix cell (a diagonal cell: that class's errors)."""
     run = session.get(name)
@@ -182,7 +210,10 @@ def build_results() -> dict[str, gr.components.Component]:
                               elem_id="train-errors")
     with gr.Accordion(t("Model summary (layers, output shapes, parameters)"), open=False):
         r["layers"] = gr.Dataframe(interactive=False, max_height=400)
-    r["download"] = gr.DownloadButton(t("Download this model (.keras)"), size="sm")
+    with gr.Row():
+        r["download"] = gr.DownloadButton(t("Download this model (.keras)"), size="sm")
+        r["onnx"] = gr.Button(t("Download for the web (ONNX)"), size="sm", elem_id="train-onnx")
+        r["onnx_file"] = gr.DownloadButton(visible="hidden", elem_id="train-onnx-file")
     gr.Markdown(BN_LAG_NOTE)
     return r
 

@@ -198,6 +198,8 @@ ZH: dict[str, str] = {
     "Misclassified test images": "被分错的测试图片",
     "Model summary (layers, output shapes, parameters)": "模型概要（层、输出形状、参数量）",
     "Download this model (.keras)": "下载此模型（.keras）",
+    "Download for the web (ONNX)": "下载网页版模型（ONNX）",
+    "The ONNX export failed; the .keras download still works.": "ONNX 导出失败；.keras 文件仍可下载。",
     "Train a model first.": "请先训练一个模型。",
     "Test images (count, true class → read as): ": "测试图片（数量，真实类别 → 识别为）：",
     "Test accuracy · test loss · training accuracy (last epoch) · parameters · epochs · seconds: ":

@@ -18,7 +18,7 @@ from mnistdemo.live import LiveRun, RunFailed
 from mnistdemo.train import TrainConfig, report_recipe
 from mnistdemo.ui import TRAIN_CONCURRENCY_ID
 from mnistdemo.ui.compare import (PLOT_HEIGHT, TrainSession, build_comparison, build_results,
-                                  comparison_outputs, misclassified, run_outputs)
+                                  comparison_outputs, misclassified, run_outputs, wire_onnx_download)
 from mnistdemo.ui.draw_tab import model_choices
 from mnistdemo.ui.texts import both, say, t
 
@@ -307,6 +307,7 @@ def _wire(session, session_models, controls, widgets, results, comparison, strea
 
     widgets["stop"].click(request_stop, session, status, queue=False, **quiet)
     results["run"].input(*show_run, **quiet)
+    wire_onnx_download(session, results)
     results["confusion"].select(misclassified, [session, results["run"]],
                                 [results["gallery"], results["gallery_caption"]], **quiet)
     comparison["metric"].input(comparison_outputs, [session, comparison["metric"]],

@@ -1,0 +1,210 @@
+"""Export a model for the web: an ONNX file that ONNX Runtime runs anywhere, with a JSON sidecar; no UI.
+
+`export_onnx(model, out)` writes `<name>.onnx` and `<name>.onnx.json` (`out` is a folder, or the
+`.onnx` path itself) and returns the `.onnx` path. `model` is a `LoadedModel` (inference.py); wrap
+a bare Keras model as `LoadedModel(name, keras_model, meta, logits)`. `export_shipped(name, out)`
+does the same for a model in weights/. Conversion is Keras's own `Model.export(format="onnx")`
+(tf2onnx underneath); it is imported only when a model is exported.
+
+The ONNX graph:
+- input `image`: (batch, 28, 28, 1) float32 in [0, 1], light ink on black, exactly what the Keras
+  model reads (what `mnistdemo.preprocess.preprocess` makes, with a channel axis);
+- output `probabilities`: (batch, 10) float32, rows summing to 1. Models that end in logits get a
+  softmax appended, so every exported model answers the same way.
+
+The sidecar (`"format": "mnistdemo-onnx/1"`); the ONNX file carries the same record, less its
+`onnx` entry, in its metadata under the key `mnistdemo`:
+- `name`, `dataset` ("mnist" or "fashion_mnist"), `class_names` (output index -> name);
+- `preprocessing`: "mnist_box" (crop to the ink, even the strokes to `stroke_width` px, fit the
+  longest side into a `box` x `box` square keeping the aspect ratio, place it in `size` x `size` and
+  shift it by whole pixels so that its centre of mass is at `centre_of_mass` (row, column)) or
+  "fashion_fit" (crop to the object, fit its longest side to `size`, centre the box);
+  `preprocessing_params` gives those numbers; `mnistdemo.preprocess.preprocess(image, dataset)` is
+  the reference implementation;
+- `input` / `output`: name, shape (null = any batch size), dtype, range; `output.softmax_added`;
+- `source`: the model it came from: `name`, `arch`, `params`, `test_accuracy`, `file` and `sha256`
+  of the `.keras` file (null when exported from memory), `weights_sha256` (its float32 weights);
+- `converter`: what converted it, the ONNX opset and the library versions;
+- `onnx`: `file`, `bytes` and `sha256` of the `.onnx` file.
+
+Exports are cached: when the sidecar beside the target already describes the same weights, converter
+and versions, and the `.onnx` file still matches its recorded hash, nothing is converted again.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mnistdemo.config import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, weights_dir
+from mnistdemo.preprocess import COM_TARGET, MNIST_STROKE_WIDTH
+
+if TYPE_CHECKING:  # TensorFlow loads only when a model is exported: a bad name fails at once
+    from mnistdemo.inference import LoadedModel
+
+FORMAT = "mnistdemo-onnx/1"
+OPSET = 17  # run by onnxruntime-web and every ONNX Runtime of the last years
+INPUT_NAME, OUTPUT_NAME = "image", "probabilities"
+PREPROCESSING = {
+    "mnist": ("mnist_box", {"box": 20, "size": IMAGE_SIZE, "centre_of_mass": list(COM_TARGET),
+                            "stroke_width": MNIST_STROKE_WIDTH, "whole_pixel_shift": True}),
+    "fashion_mnist": ("fashion_fit", {"size": IMAGE_SIZE}),
+}
+
+
+def export_onnx(model: "LoadedModel", out: Path, source: Path | None = None) -> Path:
+    """Write `<name>.onnx` (input (N, 28, 28, 1) float32 in [0, 1] -> (N, 10) probabilities) and its sidecar.
+
+    `out` is a folder or the `.onnx` path; `source` is the `.keras` file the model was loaded from, if any.
+    """
+    path = _onnx_path(Path(out), model.name)
+    record = _record(model, source)
+    sidecar = sidecar_path(path)
+    if _cached(path, sidecar, record):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    proto = _convert(model)
+    _name_inputs_and_outputs(proto)
+    proto.metadata_props.add(key="mnistdemo", value=json.dumps(record))
+    _write_atomically(path, proto.SerializeToString())
+    record["onnx"] = {"file": path.name, "bytes": path.stat().st_size, "sha256": _sha256(path.read_bytes())}
+    _write_atomically(sidecar, (json.dumps(record, indent=1) + "\n").encode())
+    return path
+
+
+def export_shipped(name: str, out: Path, directory: Path | None = None) -> Path:
+    """Export the shipped model `name` (weights/<name>.keras); ValueError naming the choices if unknown."""
+    directory = Path(directory or weights_dir())
+    choices = shipped_names(directory)
+    if name not in choices:
+        raise ValueError(f"Unknown model {name!r}; choose one of: {', '.join(choices) or 'none'}.")
+    from mnistdemo.checkpoints import load, outputs_logits
+    from mnistdemo.inference import LoadedModel
+
+    source = directory / f"{name}.keras"
+    keras_model, meta = load(source)
+    return export_onnx(LoadedModel(name, keras_model, meta, outputs_logits(meta)), out, source)
+
+
+def shipped_names(directory: Path | None = None) -> list[str]:
+    """Names of the models in the weights folder (each `<name>.keras` with its sidecar)."""
+    directory = Path(directory or weights_dir())
+    return sorted(p.stem for p in directory.glob("*.keras") if p.with_suffix(".json").is_file())
+
+
+def sidecar_path(onnx_path: Path) -> Path:
+    """`x.onnx` -> `x.onnx.json` (not `x.json`, which is the `.keras` file's sidecar)."""
+    return onnx_path.with_name(onnx_path.name + ".json")
+
+
+def read_sidecar(onnx_path: Path) -> dict:
+    """The sidecar of an exported `.onnx` file."""
+    return json.loads(sidecar_path(Path(onnx_path)).read_text())
+
+
+def _onnx_path(out: Path, name: str) -> Path:
+    if out.suffix == ".onnx":
+        return out
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} is a file; give a folder or a path ending in .onnx.")
+    return out / f"{name}.onnx"
+
+
+def _record(model: "LoadedModel", source: Path | None) -> dict:
+    """Everything the sidecar says except the `.onnx` file's own size and hash."""
+    import keras
+    import onnx
+    import tensorflow as tf
+    import tf2onnx
+
+    dataset = model.dataset
+    preprocessing, params = PREPROCESSING[dataset]
+    weights = b"".join(np.asarray(w, np.float32).tobytes() for w in model.model.get_weights())
+    return {
+        "format": FORMAT,
+        "name": model.name,
+        "dataset": dataset,
+        "class_names": list(CLASS_NAMES[dataset]),
+        "preprocessing": preprocessing,
+        "preprocessing_params": params,
+        "input": {"name": INPUT_NAME, "shape": [None, IMAGE_SIZE, IMAGE_SIZE, 1], "dtype": "float32",
+                  "range": [0.0, 1.0], "ink": "light on black"},
+        "output": {"name": OUTPUT_NAME, "shape": [None, NUM_CLASSES], "dtype": "float32",
+                   "softmax_added": bool(model.logits)},
+        "source": {"name": model.name, "arch": model.meta.get("arch"), "params": int(model.model.count_params()),
+                   "test_accuracy": model.meta.get("test_accuracy"),
+                   "file": source.name if source else None,
+                   "sha256": _sha256(source.read_bytes()) if source else None,
+                   "weights_sha256": _sha256(weights)},
+        "converter": {"name": "keras.Model.export(format='onnx') via tf2onnx", "opset": OPSET,
+                      "versions": {"python": platform.python_version(), "keras": keras.__version__,
+                                   "tensorflow": tf.__version__, "tf2onnx": tf2onnx.__version__,
+                                   "onnx": onnx.__version__, "numpy": np.__version__}},
+    }
+
+
+def _cached(path: Path, sidecar: Path, record: dict) -> bool:
+    """True if `path` is an export of the same weights by the same converter, intact."""
+    try:
+        old = json.loads(sidecar.read_text())
+        stored = old.pop("onnx")
+        return old == record and _sha256(path.read_bytes()) == stored["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _convert(model: "LoadedModel"):
+    """The Keras model, with a softmax when it outputs logits, as an ONNX ModelProto."""
+    import keras
+    import onnx
+    import tensorflow as tf
+
+    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name=INPUT_NAME)
+    outputs = model.model(inputs, training=False)
+    if model.logits:
+        outputs = keras.layers.Softmax()(outputs)
+    wrapped = keras.Model(inputs, outputs)
+    spec = [tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32, name=INPUT_NAME)]
+    with tempfile.TemporaryDirectory(prefix="mnistdemo-onnx-") as tmp:
+        target = Path(tmp) / "model.onnx"
+        with warnings.catch_warnings():  # Keras's numpy-2 patch of tf2onnx probes np.object
+            warnings.filterwarnings("ignore", message=".*np.object.*", category=FutureWarning)
+            wrapped.export(str(target), format="onnx", input_signature=spec, opset_version=OPSET, verbose=False)
+        return onnx.load(str(target))
+
+
+def _name_inputs_and_outputs(proto) -> None:
+    """Name the output `probabilities` (tf2onnx calls it `Identity:0`) and the batch axis `batch`."""
+    import onnx
+
+    graph = proto.graph
+    old = graph.output[0].name
+    for node in graph.node:
+        node.input[:] = [OUTPUT_NAME if n == old else n for n in node.input]
+        node.output[:] = [OUTPUT_NAME if n == old else n for n in node.output]
+    graph.output[0].name = OUTPUT_NAME
+    for value in (graph.input[0], graph.output[0]):
+        value.type.tensor_type.shape.dim[0].dim_param = "batch"
+    onnx.checker.check_model(proto)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temp file beside `path`, then rename: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; an export is meant to be served
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
