@@ -1,5 +1,5 @@
 """Command line: `python -m mnistdemo train ...` reproduces a shipped model; `evaluate NAME` re-measures one;
-`export NAME --format onnx` writes it for the web."""
+`export NAME --format onnx` writes it for the web; `export-web DIR` writes the drawing page as a static site."""
 
 import argparse
 import shlex
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mnistdemo import configure_threads
 from mnistdemo.config import DATASETS, WEIGHTS_DIR
+from mnistdemo.static_site import DEFAULT_MODELS, FULL_APP_URL
 
 RECIPE_FLAGS = {  # flag -> (Recipe field, type, help)
     "--optimizer": ("optimizer", str, "adam or sgd"),
@@ -138,6 +139,18 @@ def _export(args: argparse.Namespace) -> None:
           f"sidecar {path.name}.json")
 
 
+def _export_web(args: argparse.Namespace) -> None:
+    from mnistdemo.static_site import export_site
+
+    try:
+        files = export_site(args.dir, args.models, args.app_url)
+    except ValueError as error:
+        sys.exit(str(error))
+    total = sum(files.values())
+    print(f"{len(files)} files, {total / 1024:.0f} KB in {args.dir}; models: {', '.join(args.models)}. "
+          f"Try it: python -m http.server -d {shlex.quote(str(args.dir))} 8000")
+
+
 def main(argv: list[str] | None = None) -> None:
     from mnistdemo.architectures import ARCHITECTURES
 
@@ -171,9 +184,15 @@ def main(argv: list[str] | None = None) -> None:
     x.add_argument("--out", type=Path, default=Path("exports"),
                    help="output folder, or the .onnx file's path (default: ./exports)")
     x.add_argument("--dir", type=Path, default=WEIGHTS_DIR, help="weights folder")
+    w = sub.add_parser("export-web", help="write the drawing page as a static site (no server needed)")
+    w.add_argument("dir", type=Path, help="folder to write the site into")
+    w.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS),
+                   help=f"shipped models the page offers, the first is its default (default: {' '.join(DEFAULT_MODELS)})")
+    w.add_argument("--app-url", default=FULL_APP_URL, help=f"where the page's link to the full app goes (default: {FULL_APP_URL})")
     args = parser.parse_args(argv)
     configure_threads()
-    {"train": _train, "evaluate": _evaluate, "export": _export}[args.command](args)
+    commands = {"train": _train, "evaluate": _evaluate, "export": _export, "export-web": _export_web}
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

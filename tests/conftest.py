@@ -31,3 +31,13 @@ def app_url(app_server):
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright launches Debian's Chromium, never a downloaded browser."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def static_site(tmp_path_factory):
+    """A folder written by `export-web` with its default models (once per test session)."""
+    from mnistdemo.static_site import export_site
+
+    out = tmp_path_factory.mktemp("site")
+    export_site(out)
+    return out

@@ -1,0 +1,249 @@
+// The page: draw on #sketch; on every pen-up the drawing is prepared as MNIST's digits were
+// (preprocess.js), the chosen ONNX model reads it in ONNX Runtime Web, and #reading shows the answer.
+// Nothing leaves the browser: the runtime, the models and site.json come from this page's folder.
+
+import * as ort from "./ort/ort.wasm.bundle.min.js";
+import { preprocess } from "./preprocess.js";
+import { TEXTS, className, defaultLanguage } from "./texts.js";
+
+const sketch = document.getElementById("sketch");
+const pen = sketch.getContext("2d", { willReadFrequently: true });
+const reading = document.getElementById("reading");
+const seen = document.getElementById("seen");
+const bars = document.getElementById("probabilities");
+const modelChoice = document.getElementById("model");
+const languageChoice = document.getElementById("language");
+
+const state = {
+  brushRadius: 10, // site.json replaces these with mnistdemo.strokes' values
+  strokes: [], // each a list of [x, y] canvas pixels
+  drawing: null, // {pointerId, points} while a pen is down
+  models: [],
+  model: null,
+  lang: "en",
+  last: null, // {probabilities, strokes} of the reading shown
+  timings: [], // ms from pen-up to the reading, for bench/web_page.py
+};
+window.mnistdemo = state;
+
+// Drawing: every stroke is kept and the canvas repainted from them, so that anti-aliased edges of
+// one stroke's segments never pile up (the app's canvas and strokes.render_strokes draw this way too).
+function paint() {
+  const r = state.brushRadius;
+  pen.fillStyle = "#fff";
+  pen.fillRect(0, 0, sketch.width, sketch.height);
+  pen.fillStyle = pen.strokeStyle = "#000";
+  pen.lineWidth = 2 * r;
+  pen.lineCap = pen.lineJoin = "round";
+  for (const points of state.strokes) {
+    pen.beginPath();
+    if (points.length === 1) {
+      pen.arc(points[0][0], points[0][1], r, 0, 2 * Math.PI);
+      pen.fill();
+      continue;
+    }
+    pen.moveTo(...points[0]);
+    for (const point of points.slice(1)) pen.lineTo(...point);
+    pen.stroke();
+  }
+}
+
+function canvasPoint(event) {
+  const box = sketch.getBoundingClientRect();
+  return [((event.clientX - box.left) * sketch.width) / box.width, ((event.clientY - box.top) * sketch.height) / box.height];
+}
+
+sketch.addEventListener("pointerdown", (event) => {
+  if (state.drawing || event.button !== 0) return; // one pen or finger at a time
+  event.preventDefault();
+  sketch.setPointerCapture(event.pointerId);
+  state.drawing = { pointerId: event.pointerId, points: [canvasPoint(event)] };
+  state.strokes.push(state.drawing.points);
+  paint();
+});
+sketch.addEventListener("pointermove", (event) => {
+  if (state.drawing?.pointerId !== event.pointerId) return;
+  const events = event.getCoalescedEvents?.() ?? [];
+  for (const e of events.length ? events : [event]) state.drawing.points.push(canvasPoint(e));
+  paint();
+});
+const penUp = (event) => {
+  if (state.drawing?.pointerId !== event.pointerId) return;
+  state.drawing = null;
+  requestReading(performance.now());
+};
+sketch.addEventListener("pointerup", penUp);
+sketch.addEventListener("pointercancel", penUp);
+
+document.getElementById("clear").addEventListener("click", () => {
+  state.strokes = [];
+  state.drawing = null;
+  paint();
+  requestReading(performance.now());
+});
+
+// Readings run one at a time; strokes that end meanwhile are read together once it is done.
+let busy = false;
+let queued = null;
+async function requestReading(since) {
+  queued = since;
+  if (busy) return;
+  busy = true;
+  try {
+    while (queued !== null) {
+      const start = queued;
+      queued = null;
+      await read(start);
+    }
+  } catch (error) {
+    showText(TEXTS[state.lang].failed + error.message, "error");
+  } finally {
+    busy = false;
+  }
+}
+
+async function read(start) {
+  await siteLoaded;
+  const model = state.model;
+  const session = await sessionOf(model); // loads it on first use
+  const strokes = state.strokes.length;
+  const { width, height } = sketch;
+  const image = strokes ? preprocess(pen.getImageData(0, 0, width, height).data, width, height, model.spec) : null;
+  showSeen(image, model.spec.size);
+  if (!image) {
+    state.last = null;
+    showEmpty(strokes);
+    return;
+  }
+  const input = new ort.Tensor("float32", image, [1, model.spec.size, model.spec.size, 1]);
+  const output = await session.run({ [model.input]: input });
+  state.last = { model, probabilities: Array.from(output[model.output].data), strokes };
+  showReading();
+  const ms = performance.now() - start;
+  state.timings.push(ms);
+  reading.dataset.ms = ms.toFixed(2);
+}
+
+function showSeen(image, size) {
+  const pixels = new ImageData(size, size);
+  for (let i = 0; i < size * size; i++) {
+    const v = image ? Math.round(image[i] * 255) : 0;
+    pixels.data.set([v, v, v, 255], 4 * i);
+  }
+  seen.width = seen.height = size;
+  seen.getContext("2d").putImageData(pixels, 0, 0);
+}
+
+function showText(text, kind) {
+  reading.textContent = text;
+  reading.className = kind;
+}
+
+function showEmpty(strokes) {
+  showText(TEXTS[state.lang].draw[state.model.dataset], "empty");
+  reading.dataset.strokes = strokes;
+  bars.replaceChildren();
+}
+
+function showReading() {
+  const { model, probabilities, strokes } = state.last;
+  const top = probabilities.indexOf(Math.max(...probabilities));
+  const percent = (p) => `${(100 * p).toFixed(p >= 0.995 || p < 0.005 ? 0 : 1)}%`;
+  const name = document.createElement("span");
+  name.className = "top";
+  name.textContent = className(model.classNames[top], state.lang);
+  const share = document.createElement("span");
+  share.className = "share";
+  share.textContent = percent(probabilities[top]);
+  reading.replaceChildren(name, " ", share);
+  reading.className = "answer";
+  reading.dataset.strokes = strokes;
+  bars.replaceChildren(...probabilities.map((p, i) => {
+    const row = document.createElement("li");
+    row.className = i === top ? "top" : "";
+    const label = document.createElement("span");
+    label.textContent = className(model.classNames[i], state.lang);
+    const bar = document.createElement("span");
+    bar.className = "bar";
+    bar.style.setProperty("--share", p.toFixed(4));
+    const value = document.createElement("span");
+    value.textContent = percent(p);
+    row.append(label, bar, value);
+    return row;
+  }));
+}
+
+// Languages: the browser's by default; the choice re-words everything shown, the reading included.
+function applyLanguage(lang) {
+  state.lang = lang;
+  languageChoice.value = lang;
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  const texts = TEXTS[lang];
+  for (const element of document.querySelectorAll("[data-text]")) {
+    const text = texts[element.dataset.text];
+    if (typeof text === "string") element.textContent = text;
+  }
+  document.title = `mnistdemo: ${texts.title}`;
+  for (const option of modelChoice.options) {
+    const model = state.models[Number(option.value)];
+    option.textContent = `${texts.datasets[model.dataset]} · ${model.name}`;
+  }
+  if (!state.model) return;
+  if (state.last) showReading();
+  else if (reading.className !== "error") showEmpty(state.strokes.length);
+}
+
+function sessionOf(model) {
+  model.session ??= runtimeLoaded.then(() => ort.InferenceSession.create(model.file, { executionProviders: ["wasm"] }));
+  return model.session;
+}
+
+// ONNX Runtime's WebAssembly binary ships gzipped (14 MB -> 3.7 MB); the browser unzips it.
+async function loadRuntime() {
+  ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which plain static hosts do not give
+  const response = await fetch("ort/ort-wasm-simd-threaded.wasm.gz");
+  if (!response.ok) throw new Error(`ort-wasm-simd-threaded.wasm.gz: HTTP ${response.status}`);
+  let bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) { // unless the server already unzipped it
+    const unzipped = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    bytes = new Uint8Array(await new Response(unzipped).arrayBuffer());
+  }
+  ort.env.wasm.wasmBinary = bytes;
+}
+
+// site.json (written by export-web): the models, the brush and canvas of the app, the full app's address.
+async function loadSite() {
+  const response = await fetch("site.json");
+  if (!response.ok) throw new Error(`site.json: HTTP ${response.status}`);
+  const site = await response.json();
+  state.brushRadius = site.brush_radius;
+  sketch.width = sketch.height = site.canvas_size;
+  document.getElementById("full-app").href = site.app_url;
+  state.models = site.models.map((m) => ({ ...m, classNames: m.class_names }));
+  modelChoice.replaceChildren(...state.models.map((_, i) => new Option("", String(i))));
+  state.model = state.models[0];
+  applyLanguage(state.lang);
+  paint();
+}
+
+function savedLanguage() {
+  try { return localStorage.getItem("mnistdemo-language"); } catch { return null; } // storage may be off
+}
+
+languageChoice.addEventListener("change", () => {
+  try { localStorage.setItem("mnistdemo-language", languageChoice.value); } catch { /* storage may be off */ }
+  applyLanguage(languageChoice.value);
+});
+modelChoice.addEventListener("change", () => {
+  state.model = state.models[Number(modelChoice.value)];
+  state.last = null;
+  requestReading(performance.now());
+});
+
+// Ready to draw at once; the model loads meanwhile.
+applyLanguage(savedLanguage() in TEXTS ? savedLanguage() : defaultLanguage([navigator.language ?? "en"]));
+paint();
+reading.textContent = TEXTS[state.lang].loading;
+const siteLoaded = loadSite();
+const runtimeLoaded = loadRuntime();
+requestReading(performance.now()); // says 'Draw a digit' once the model is loaded, or why it is not

@@ -1,0 +1,88 @@
+"""export-web: the static site's files, what site.json tells the page, the Space front matter, bad requests."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from mnistdemo.__main__ import main
+from mnistdemo.config import CLASS_NAMES
+from mnistdemo.export import read_sidecar
+from mnistdemo.preprocess import BBOX_MIN_INK, MIN_CONTRAST, MNIST_STROKE_WIDTH
+from mnistdemo.static_site import DEFAULT_MODELS, PAGE_DIR, PAGE_FILES, export_site, page_spec
+from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
+
+SITE_FILES = {*PAGE_FILES, "site.json", "README.md", "ort/ort.wasm.bundle.min.js", "ort/ort-wasm-simd-threaded.wasm.gz",
+              *(f"models/{name}.onnx{end}" for name in DEFAULT_MODELS for end in ("", ".json"))}
+
+
+def test_the_site_holds_the_page_the_runtime_and_the_default_models(static_site):
+    files = {str(p.relative_to(static_site)) for p in static_site.rglob("*") if p.is_file()}
+    assert files == SITE_FILES
+    assert all((static_site / name).stat().st_size < 10_000_000 for name in files)  # a Space takes them without LFS
+    html = (static_site / "index.html").read_text()
+    assert '<canvas id="sketch"' in html and 'id="reading"' in html and ">Clear</button>" in html
+
+
+def test_site_json_gives_the_page_the_apps_canvas_and_each_models_preprocessing(static_site):
+    site = json.loads((static_site / "site.json").read_text())
+    assert (site["canvas_size"], site["brush_radius"]) == (CANVAS_SIZE, BRUSH_RADIUS)
+    assert [m["name"] for m in site["models"]] == list(DEFAULT_MODELS)
+    digits, fashion = site["models"]
+    assert digits["spec"] == {"kind": "mnist_box", "box": 20, "size": 28, "centre_of_mass": [14.0, 14.0],
+                              "stroke_width": MNIST_STROKE_WIDTH, "whole_pixel_shift": True,
+                              "bbox_min_ink": BBOX_MIN_INK, "min_contrast": MIN_CONTRAST}
+    assert fashion["spec"]["kind"] == "fashion_fit" and fashion["class_names"][9] == "Ankle boot"
+    for model in site["models"]:
+        assert (static_site / model["file"]).is_file()
+        assert model["spec"] == page_spec(read_sidecar(static_site / model["file"]))
+
+
+def test_the_page_fetches_nothing_from_another_host(static_site):
+    for name in PAGE_FILES:
+        text = (static_site / name).read_text()
+        assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", text), f"{name} names another host"
+    assert json.loads((static_site / "site.json").read_text())["app_url"] == "http://127.0.0.1:7860/"  # only a link
+
+
+def test_the_readme_makes_the_folder_a_static_space(static_site):
+    readme = (static_site / "README.md").read_text()
+    front = dict(line.split(": ", 1) for line in readme.split("---\n")[1].strip().splitlines())
+    assert front["sdk"] == "static" and front["app_file"] == "index.html"
+    assert {"title", "emoji", "colorFrom", "colorTo", "short_description"} <= front.keys()
+    assert len(front["short_description"]) <= 60
+
+
+def test_the_chinese_class_names_are_the_apps():
+    from mnistdemo.ui.texts import ZH  # the page words Fashion-MNIST's classes as the app does
+
+    texts = (PAGE_DIR / "texts.js").read_text()
+    for name in CLASS_NAMES["fashion_mnist"]:
+        assert re.search(rf'"?{re.escape(name)}"?: "{re.escape(ZH[name])}"', texts), name
+
+
+@pytest.mark.parametrize("models, message", [
+    (["nope-mnist"], "unknown model 'nope-mnist'"),
+    (["best_mnist-mnist", "best_mnist-mnist"], "a model twice"),
+    ([], "no models"),
+])
+def test_bad_model_lists_get_a_clear_message(tmp_path, models, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        export_site(tmp_path, models)
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_the_cli_says_what_is_wrong(tmp_path, capsys):
+    target = tmp_path / "a-file"
+    target.write_text("")
+    with pytest.raises(SystemExit, match="is a file"):
+        main(["export-web", str(target)])
+    with pytest.raises(SystemExit, match="unknown model 'nope'"):
+        main(["export-web", str(tmp_path / "site"), "--models", "nope"])
+
+
+def test_importing_the_site_module_loads_no_tensorflow_and_no_gradio():
+    code = "import sys, mnistdemo.static_site; print(sorted({'tensorflow', 'gradio'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
