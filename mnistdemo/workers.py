@@ -299,9 +299,9 @@ class TrainingPool:
             shutil.rmtree(self._folder, ignore_errors=True)
 
     def busy(self) -> bool:
-        """True if a run started now would wait: no warm worker is free, or others are waiting already."""
+        """True if a run started now would wait behind others: every worker is training, or runs are queued."""
         with self._lock:
-            return bool(self._queue) or not any(w.ready and w.job is None for w in self._workers)
+            return bool(self._queue) or (len(self._workers) == self.size and all(w.job for w in self._workers))
 
     def worker_pids(self) -> list[int]:
         """The serving workers' process ids."""

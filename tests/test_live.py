@@ -63,9 +63,8 @@ def test_a_visitor_who_leaves_mid_run_frees_the_worker(app_server):
     for _, data in stream:
         if isinstance(data, list) and "batch " in str(data[0]):
             break
-    workers = _workers(proc.pid)
+    assert len(_workers(proc.pid)) == 1
     stream.close()  # the visitor closes the tab: the server sees the stream end, and nobody else is on the run
-    # The long run (many minutes) is dropped: the next run gets the same warm worker and finishes.
+    # The long run (many minutes) is dropped: the next run gets the worker and finishes.
     following = TrainingRun(url, {**TINY_RUN, "Seed": 104}, "live-after-leaving").start()
     assert following.wait(180) == "complete", following.error
-    assert training_children(proc.pid) == workers
