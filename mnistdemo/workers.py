@@ -95,6 +95,7 @@ class _Job:
     worker: "_Worker | None" = None
     started: float = 0.0  # monotonic time a worker took it
     first_batch: float = 0.0  # seconds from `started` to the first batch
+    last_batch: tuple[BatchEvent, float] | None = None  # the newest batch and when it came (monotonic)
     stopping: bool = False  # asked to stop early: its model is not the run its settings describe
     outcome: Finished | Failed | Dropped | None = None
     batches: np.ndarray | None = None  # (N, 3) epoch, loss, accuracy, once done
@@ -362,6 +363,8 @@ class TrainingPool:
         elif isinstance(message, (BatchEvent, EpochEvent)):
             if not job.events:
                 job.first_batch = time.monotonic() - job.started
+            if isinstance(message, BatchEvent):
+                job.last_batch = message, time.monotonic()
             job.events.append(message)
         elif message == EVALUATING:
             job.state = "evaluating"
@@ -504,13 +507,12 @@ class TrainingPool:
 
     def _remaining(self, job: _Job) -> float:
         """Seconds until `job` (training) is done, from its batches' pace once they come."""
-        elapsed = time.monotonic() - job.started
-        batches = [e for e in job.events[-1:] if isinstance(e, BatchEvent)]
-        if batches and batches[0].step > 1:
-            event = batches[0]
-            pace = (elapsed - job.first_batch) / (event.step - 1)
-            return pace * (event.total_steps - event.step) + self._fixed / 2
-        return max(job.estimate - elapsed, 1.0)
+        now = time.monotonic()
+        if job.last_batch is not None and job.last_batch[0].step > 1:
+            event, at = job.last_batch
+            pace = (at - job.started - job.first_batch) / (event.step - 1)  # seconds per batch since the first
+            return max(pace * (event.total_steps - event.step) - (now - at), 0.0) + self._fixed / 2
+        return max(job.estimate - (now - job.started), 1.0)
 
     def _place(self, job: _Job) -> int:
         with self._lock:
