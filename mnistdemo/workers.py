@@ -150,7 +150,7 @@ class RunHandle:
     @property
     def others(self) -> int:
         """Other visitors on the same run (following it now, or who got its model)."""
-        return max(0, self._job.takers - 1)
+        return max(0, self._job.takers - (0 if self.left else 1))
 
     @property
     def place(self) -> int:

@@ -131,7 +131,7 @@ def _live_plots(batches: list, history: dict) -> tuple:
 
 
 async def _follow(handle: RunHandle, title: str, epochs: int, batches: list, history: dict):
-    """Take a run's events into `batches` and `history` until it is done; yield its queue place or progress."""
+    """Take a run's events into `batches` and `history` until it is done; yield (status, whether the curves grew)."""
     last, said_evaluating = 0.0, False
     while True:
         state, newest = handle.state, None  # the state first: once done, every event is there to take
@@ -147,13 +147,13 @@ async def _follow(handle: RunHandle, title: str, epochs: int, batches: list, his
         now = time.monotonic()
         if state == "queued" and now - last >= QUEUE_EVERY:
             last = now
-            yield _queued(handle)
+            yield _queued(handle), False
         elif state == "evaluating" and not said_evaluating:
             said_evaluating = True
-            yield _status(say("Evaluating on the test set…", f" <b>{title}</b>"))
+            yield _status(say("Evaluating on the test set…", f" <b>{title}</b>")), True
         elif state == "training" and newest and now - last >= UPDATE_EVERY:
             last = now
-            yield _progress(title, newest, handle, epochs)
+            yield _progress(title, newest, handle, epochs), True
         await asyncio.sleep(POLL)
 
 
@@ -187,8 +187,9 @@ async def stream_runs(pool: TrainingPool, session: TrainSession, session_models:
         batches, history = [], {}
         try:
             session.live = handle = pool.submit(config, name)  # queued, or joined to the same run
-            async for progress in _follow(handle, title, config.recipe.epochs, batches, history):
-                yield progress, *await asyncio.to_thread(_live_plots, batches, history), *unchanged
+            async for progress, grew in _follow(handle, title, config.recipe.epochs, batches, history):
+                curves = await asyncio.to_thread(_live_plots, batches, history) if grew else [gr.skip()] * 3
+                yield progress, *curves, *unchanged
             if handle.left:  # Stop while queued, or on a run others go on with
                 yield _stopped(handle.how_left, handle.others), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
                 return
