@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_api import english, start_app, stop_app  # noqa: E402
 from load import is_loopback  # noqa: E402
+from long_use import training_children  # noqa: E402
 
 # The fast preset (mnistdemo.experiments.FAST) by the Train tab's control labels.
 FAST_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 3, "Kernel size": 3,
@@ -236,7 +237,7 @@ def press_together(button: StartButton, visitors: list[Visitor], timeout: float)
     return time.monotonic() - t0_box[0]
 
 
-def summary(case: str, visitors: list[Visitor], peak: PeakMemory, workers: int) -> dict:
+def summary(case: str, visitors: list[Visitor], peak: PeakMemory, workers: int, solo: "Visitor | None" = None) -> dict:
     """One case's figures: first loss and finish (median, max), errors, peak memory, and the seeds' bound."""
     done = [v for v in visitors if not v.error]
     firsts, finishes = [v.first_loss for v in done], [v.finished for v in done]
@@ -249,21 +250,27 @@ def summary(case: str, visitors: list[Visitor], peak: PeakMemory, workers: int) 
            "peak_rss_mb": peak.rss, "peak_pss_mb": peak.pss, "workers": workers,
            "errors_seen": sorted({v.error for v in visitors if v.error})[:5]}
     if len({v.settings["Seed"] for v in visitors}) > 1 and len(train) == len(done) and done:
-        # The bound: every run's own training time, spread over the workers.
+        # The bound: every run's own training time (Keras fit), spread over the workers.
         row["train_sum"] = sum(train)
         row["bound_ratio"] = row["finish_max"] / (sum(train) / workers)
+    if solo is not None and solo.finished is not None:
+        # The same bound with each run's whole time alone on an idle server (press to model, evaluation included).
+        row["solo"] = solo.finished
+        row["solo_ratio"] = row["finish_max"] / (len(visitors) * solo.finished / workers)
     return row
 
 
 def markdown(rows: list[dict]) -> str:
     lines = ["| case | visitors | errors | first loss median / max (s) | finished median / max (s) | "
-             "last ÷ (Σ training ÷ workers) | peak RSS / PSS, server + workers (MB) |",
-             "|---|---:|---:|---|---|---|---|"]
+             "last ÷ (Σ fit time ÷ workers) | last ÷ (N × one run alone ÷ workers) | "
+             "peak RSS / PSS, server + workers (MB) |",
+             "|---|---:|---:|---|---|---|---|---|"]
     for r in rows:
-        ratio = f"{r['bound_ratio']:.2f} (Σ {r['train_sum']:.0f} s, {r['workers']} workers)" if "bound_ratio" in r \
+        fit = f"{r['bound_ratio']:.2f} (Σ {r['train_sum']:.0f} s, {r['workers']} workers)" if "bound_ratio" in r \
             else "-"
+        solo = f"{r['solo_ratio']:.2f} (alone {r['solo']:.1f} s)" if "solo_ratio" in r else "-"
         lines.append(f"| {r['case']} | {r['visitors']} | {r['errors']} | {r['first_loss_median']:.1f} / "
-                     f"{r['first_loss_max']:.1f} | {r['finish_median']:.1f} / {r['finish_max']:.1f} | {ratio} | "
+                     f"{r['first_loss_max']:.1f} | {r['finish_median']:.1f} / {r['finish_max']:.1f} | {fit} | {solo} | "
                      f"{r['peak_rss_mb']:.0f} / {r['peak_pss_mb']:.0f} |")
     return "\n".join(lines)
 
@@ -322,7 +329,7 @@ def run(args: argparse.Namespace) -> dict:
     results: dict = {"rows": []}
     try:
         button = StartButton.read(url)
-        time.sleep(args.warm_up)  # an idle server: its workers have started
+        wait_for_workers(pid, args.warm_up)
         if args.runs:
             results["soak"] = row = soak(button, args, pid)
             print(f"Soak: {row['runs']} runs by {row['sessions']} sessions in {row['seconds']:.0f} s, "
@@ -333,15 +340,19 @@ def run(args: argparse.Namespace) -> dict:
         cases = []
         if args.only in ("same", "both"):
             same = {**FAST_RUN, "Training images": args.images, "Epochs": args.epochs, "Seed": args.seed}
-            cases.append(("same settings", [Visitor(same) for _ in range(args.visitors)]))
+            cases.append(("same settings", [Visitor(same) for _ in range(args.visitors)], None))
         if args.only in ("seeds", "both"):
             small = {**FAST_RUN, "Training images": args.seed_images, "Epochs": args.epochs}
+            solo = Visitor({**small, "Seed": args.seed + 10_000})  # one run alone first, on the idle server
             cases.append(("different seeds", [Visitor({**small, "Seed": args.seed + 1 + i})
-                                              for i in range(args.visitors)]))
-        for case, visitors in cases:
+                                              for i in range(args.visitors)], solo))
+        for case, visitors, solo in cases:
+            if solo is not None:
+                solo.press_start(button, time.monotonic(), args.timeout)
+                print(f"{case}: one run alone took {solo.finished or float('nan'):.1f} s {solo.error}", flush=True)
             with PeakMemory(pid) as peak:
                 press_together(button, visitors, args.timeout)
-            results["rows"].append(summary(case, visitors, peak, workers))
+            results["rows"].append(summary(case, visitors, peak, workers, solo))
             print(per_visitor(case, visitors), flush=True)
             for error in results["rows"][-1]["errors_seen"]:
                 print(f"error: {error}", file=sys.stderr)
@@ -350,6 +361,14 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         if proc is not None:
             stop_app(proc)
+
+
+def wait_for_workers(pid: int | None, timeout: float) -> None:
+    """Wait (up to `timeout` s) until the server's training workers are forked, then 2 s more: an idle server."""
+    deadline = time.monotonic() + timeout
+    while pid and not training_children(pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(2)
 
 
 def _default_workers() -> int:
@@ -376,9 +395,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=0,
                         help="training workers: sets MNISTDEMO_TRAIN_WORKERS for the started app, and is the "
                              "divisor of the seeds' bound (default: the app's default, one per two cores)")
-    parser.add_argument("--warm-up", type=float, default=20.0,
-                        help="seconds between the app answering and the first press, so its workers are warm "
-                             "(default 20)")
+    parser.add_argument("--warm-up", type=float, default=120.0,
+                        help="seconds at most to wait, after the app answers, for its training workers to start "
+                             "(default 120)")
     parser.add_argument("--url", help="a running server on loopback; default: start python app.py on a free port")
     parser.add_argument("--pid", type=int, help="process id of the --url server, to report its memory")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per visitor (default 1800)")
