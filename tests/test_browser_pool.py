@@ -43,7 +43,8 @@ def test_two_browsers_on_the_same_settings_share_the_run_and_each_keep_their_own
         statuses.append(status.inner_text())
         expect(page.locator("#train-runs")).to_contain_text("run01-custom", timeout=20_000)
         expect(page.locator("#train-summary")).to_contain_text(re.compile(r"Test accuracy .*: \d+\.\d+%"))
-    pages[1].screenshot(path="/tmp/mnistdemo-browser-shared-run.png", full_page=False)
+    pages[1].locator("#train-status").scroll_into_view_if_needed()
+    pages[1].screenshot(path="/tmp/mnistdemo-browser-shared-run.png")
     # Trained once: at least the second to press is told it is the same run as another visitor's.
     assert any("the same run as others" in s for s in statuses), statuses
     accuracies = [re.search(r"(\d+\.\d+)%", s)[1] for s in statuses]
