@@ -349,7 +349,8 @@ def run(args: argparse.Namespace) -> dict:
         for case, visitors, solo in cases:
             if solo is not None:
                 solo.press_start(button, time.monotonic(), args.timeout)
-                print(f"{case}: one run alone took {solo.finished or float('nan'):.1f} s {solo.error}", flush=True)
+                print(f"{case}: one run alone on the idle server: first loss {solo.first_loss or float('nan'):.1f} s, "
+                      f"finished {solo.finished or float('nan'):.1f} s {solo.error}", flush=True)
             with PeakMemory(pid) as peak:
                 press_together(button, visitors, args.timeout)
             results["rows"].append(summary(case, visitors, peak, workers, solo))

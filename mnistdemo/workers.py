@@ -371,7 +371,7 @@ class TrainingPool:
         else:
             worker.job, worker.runs = None, worker.runs + 1
             if isinstance(message, Finished):
-                self._learn_pace(job.config, message.seconds)
+                self._learn_pace(job.config, message.meta["train_seconds"], message.seconds)
             self._end(job, message)
             memory = rss_mb(worker.pid)
             worker.base_mb = worker.base_mb or memory
@@ -499,11 +499,12 @@ class TrainingPool:
                                                      else PACE_GUESS)
         return self._fixed + _images(config) * float(pace)
 
-    def _learn_pace(self, config: TrainConfig, seconds: float) -> None:
-        images = max(_images(config), 1)
-        pace = max(seconds - self._fixed, 0.1) / images
+    def _learn_pace(self, config: TrainConfig, fit_seconds: float, seconds: float) -> None:
+        """Learn from a finished run: its network's seconds per image, and every run's fixed cost (the rest)."""
+        pace = max(fit_seconds, 0.01) / max(_images(config), 1)
         old = self._pace.get(_network(config))
         self._pace[_network(config)] = pace if old is None else (old + pace) / 2
+        self._fixed = (self._fixed + max(seconds - fit_seconds, 0.0)) / 2
 
     def _remaining(self, job: _Job) -> float:
         """Seconds until `job` (training) is done, from its batches' pace once they come."""
