@@ -6,7 +6,7 @@
 
 Drives the Train tab's own events over HTTP in one visitor session (Start = `prepare` then
 `train_one`, Stop = `request_stop`) and prints the server's RSS before and after each run, and the
-peak RSS of the process each run trained in, as a Markdown table. Then it stops a larger run half
+peak RSS of the training worker each run trained in, as a Markdown table. Then it stops a larger run half
 way and checks that the next run starts at once (nothing left locked). Exits 1 if any run fails.
 """
 
@@ -29,7 +29,7 @@ TINY_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks":
             "Optimiser": "adam", "Learning-rate schedule": "constant", "Learning rate": 1e-3, "Batch size": 128,
             "Epochs": 1, "Validation split": 0.0, "ReduceLROnPlateau": False, "EarlyStopping": False,
             "Augmentation": False, "Seed": 0}
-BUSY = "Another run is training"  # what Start says while the server's one training slot is taken
+BUSY = "Every training worker on this server is busy"  # what Start says while no worker is free
 
 
 def rss_mb(pid: int | None) -> float:
@@ -42,20 +42,26 @@ def rss_mb(pid: int | None) -> float:
     return float("nan")
 
 
-def training_children(pid: int | None) -> list[int]:
-    """Process ids of the training processes the server `pid` has spawned and not yet reaped."""
+def _children(pid: int) -> list[tuple[int, bytes]]:
+    """(pid, command line) of the live processes whose parent is `pid`."""
     found = []
-    for entry in Path("/proc").iterdir() if pid else ():
+    for entry in Path("/proc").iterdir():
         try:
-            if not entry.name.isdigit() or b"spawn_main" not in (entry / "cmdline").read_bytes():
+            if not entry.name.isdigit():
                 continue
             status = dict(line.split(":\t", 1) for line in (entry / "status").read_text().splitlines()
                           if ":\t" in line)
             if int(status["PPid"]) == pid and not status["State"].startswith("Z"):
-                found.append(int(entry.name))
+                found.append((int(entry.name), (entry / "cmdline").read_bytes()))
         except (OSError, KeyError, ValueError):  # it ended while we looked
             continue
     return found
+
+
+def training_children(pid: int | None) -> list[int]:
+    """Process ids of the training workers of server `pid` (forked by its fork server, a child of the server)."""
+    servers = [child for child, cmdline in _children(pid) if b"forkserver" in cmdline] if pid else []
+    return sorted(worker for server in servers for worker, _ in _children(server))
 
 
 class ChildPeak:
@@ -108,7 +114,7 @@ def finished(run: TrainingRun, timeout: float) -> str:
 
 def sequential_runs(url: str, pid: int | None, args: argparse.Namespace, session: str) -> None:
     """`args.runs` tiny runs in one session, printing RSS around each."""
-    print("| run | seconds | RSS before (MB) | RSS after (MB) | change (MB) | training process peak (MB) | result |"
+    print("| run | seconds | RSS before (MB) | RSS after (MB) | change (MB) | training worker peak (MB) | result |"
           "\n|---|---|---|---|---|---|---|")
     first = rss_mb(pid)
     for number in range(1, args.runs + 1):
@@ -120,7 +126,7 @@ def sequential_runs(url: str, pid: int | None, args: argparse.Namespace, session
         print(f"| {number} | {time.perf_counter() - start:.1f} | {before:.0f} | {after:.0f} | "
               f"{after - before:+.0f} | {child.peak_mb:.0f} | {result[:90]} |", flush=True)
     print(f"\nRSS over {args.runs} runs: {first:.0f} MB -> {rss_mb(pid):.0f} MB; "
-          f"training processes still alive: {len(training_children(pid))}")
+          f"training workers: {len(training_children(pid))}")
 
 
 def stopped_then_next(url: str, args: argparse.Namespace, session: str) -> None:

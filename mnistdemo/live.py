@@ -1,62 +1,93 @@
-"""Live runs: each training run in its own spawned process, streaming batch/epoch events back; no UI.
+"""A warm training worker: a process forked with TensorFlow and the data sets already in memory
+(mnistdemo/warm.py) that trains one run at a time for the pool (mnistdemo/workers.py), streaming its
+events back; no UI.
 
-TensorFlow keeps a few MB of state per trained model in the process that trained it (even
-after `keras.backend.clear_session()`), so a long-lived server that trained in a thread
-grew with every run. A child process gives all of it back when it exits. The child loads
-the data set from the cache itself, trains, evaluates on the test set and saves the model
-into a private temp folder; the parent streams its events, then loads the saved model.
+The worker and the server talk over one pipe. The server sends a `Job` (or None: exit); the worker
+answers with `Ready` once warm, then for each job its BatchEvents and EpochEvents, EVALUATING, and
+one last message: `Finished` (the model is saved in the job's folder), `Failed` or `Dropped`.
+TensorFlow keeps a few MB of state per trained model in the process that trained it, so the pool
+retires a worker after some runs or above a memory bound and starts a fresh one.
 """
 
-import multiprocessing
+import gc
 import os
-import shutil
 import signal
 import sys
-import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.synchronize import Event
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import NoReturn
 
-import numpy as np
-
-from mnistdemo import configure_threads
-from mnistdemo.checkpoints import load, outputs_logits, save
-from mnistdemo.data import load_dataset
+from mnistdemo.checkpoints import save
+from mnistdemo.config import DATASETS
 from mnistdemo.evaluate import Evaluation
-from mnistdemo.experiments import BatchEvent, CompletedRun, EpochEvent, EventReporter, finish_run, train_size
-from mnistdemo.inference import LoadedModel
+from mnistdemo.experiments import EventReporter, finish_run, train_size
 from mnistdemo.train import TrainConfig, train
 
-EVALUATING = "evaluating"  # the child's message once training is over and it measures the test set
-EXIT_WAIT = 30.0  # seconds a finished child may take to exit before it is killed
+EVALUATING = "evaluating"  # the worker's message once training is over and it measures the test set
 
 
 class RunFailed(RuntimeError):
-    """A run ended without a model: its process died or training raised something other than ValueError."""
+    """A run ended without a model: its worker died or training raised something other than ValueError."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run for a worker: train `config`, save the model as `<name>.keras` into `folder`."""
+
+    number: int  # the pool's job number; the stop/drop flags name the job they are meant for
+    config: TrainConfig
+    name: str
+    folder: Path
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The worker is warm: TensorFlow imported and the data sets in memory."""
+
+    seconds: float  # how long warming up took
 
 
 @dataclass(frozen=True)
 class Finished:
-    """The child's last message on success: the sidecar and test-set evaluation (the model is on disk)."""
+    """The last message of a run that has a model: its sidecar and test-set evaluation (the model is on disk)."""
 
     meta: dict
     evaluation: Evaluation
+    seconds: float  # from taking the job to the saved model
 
 
 @dataclass(frozen=True)
 class Failed:
-    """The child's last message when training raised: the message, and whether the settings were at fault."""
+    """The last message when training raised: the message, and whether the settings were at fault."""
 
     message: str
-    bad_settings: bool  # a ValueError: the parent re-raises it as one
+    bad_settings: bool  # a ValueError: the server re-raises it as one
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """The last message of a run nobody wanted any more: training ended early and nothing was saved."""
+
+
+class _JobFlag:
+    """Set when the server asks job `number` to stop (keep the model) or to be dropped (keep nothing)."""
+
+    def __init__(self, number: int, stop_job: Synchronized, drop_job: Synchronized):
+        self.number, self.stop_job, self.drop_job = number, stop_job, drop_job
+
+    @property
+    def dropped(self) -> bool:
+        return self.drop_job.value == self.number
+
+    def is_set(self) -> bool:
+        return self.stop_job.value == self.number or self.dropped
 
 
 class _PipeSink:
-    """The child's end of the pipe, with the `put` that EventReporter calls."""
+    """The worker's end of the pipe, with the `put` that EventReporter calls."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -65,23 +96,54 @@ class _PipeSink:
         self.conn.send(item)
 
 
-def _train_in_child(config: TrainConfig, name: str, folder: Path, conn: Connection, stop: Event) -> NoReturn:
-    """The child process: train, evaluate, save `<name>.keras` into `folder`; report through `conn`."""
-    configure_threads()
+def _train_job(job: Job, datasets: dict, missing: dict, conn: Connection, flag: _JobFlag) -> None:
+    """Train, evaluate and save one job, reporting through `conn`; every outcome ends in one last message."""
+    started = time.perf_counter()
     try:
-        data = load_dataset(config.dataset)
+        config = job.config
+        if config.dataset in missing:
+            raise RunFailed(missing[config.dataset])
+        if config.dataset not in datasets:
+            raise ValueError(f"Unknown data set {config.dataset!r}; choose one of {', '.join(DATASETS)}.")
+        data = datasets[config.dataset]
         reporter = EventReporter(_PipeSink(conn), train_size(config, data), config.recipe.batch_size)
-        result = train(config, data, [reporter], stop)
+        result = train(config, data, [reporter], flag)
+        if flag.dropped:
+            conn.send(Dropped())
+            return
         conn.send(EVALUATING)
-        run = finish_run(result, data, name)
-        save(run.model.model, run.meta, folder)
-        conn.send(Finished(run.meta, run.evaluation))
-    except Exception as error:  # handed to the parent, which raises it where the run is streamed
-        conn.send(Failed(f"{error}" if isinstance(error, ValueError) else f"{type(error).__name__}: {error}",
-                         isinstance(error, ValueError)))
+        run = finish_run(result, data, job.name)
+        save(run.model.model, run.meta, job.folder)
+        conn.send(Finished(run.meta, run.evaluation, time.perf_counter() - started))
+    except (ConnectionError, EOFError):
+        raise  # the pipe is gone: the server ended; the worker exits
+    except Exception as error:  # handed to the server, which raises it where the run is streamed
+        conn.send(Failed(f"{error}" if isinstance(error, (ValueError, RunFailed))
+                         else f"{type(error).__name__}: {error}", isinstance(error, ValueError)))
+
+
+def serve(conn: Connection, stop_job: Synchronized, drop_job: Synchronized, threads: int) -> NoReturn:
+    """The worker process: train the jobs the server sends until it sends None or goes away."""
+    started = time.perf_counter()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in `make run` ends the server, which ends us
+    from mnistdemo import configure_threads
+
+    configure_threads(threads=threads)  # before TensorFlow runs anything in this process
+    import keras
+
+    from mnistdemo import warm  # already in memory when forked from the fork server that preloaded it
+
+    try:
+        conn.send(Ready(time.perf_counter() - started))
+        while (job := conn.recv()) is not None:
+            _train_job(job, warm.DATASETS, warm.MISSING, conn, _JobFlag(job.number, stop_job, drop_job))
+            keras.backend.clear_session()  # frees what it can of the run's graphs; the pool recycles the rest
+            gc.collect()
+    except (ConnectionError, EOFError):
+        pass  # the server is gone
     finally:
         conn.close()
-    # All is sent and saved: skip the interpreter's teardown, which TensorFlow drags out to ~0.9 s.
+    # Skip the interpreter's teardown, which TensorFlow drags out to ~0.9 s.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
@@ -98,108 +160,3 @@ def death_message(exitcode: int | None) -> str:
     else:
         how = "ended without a result"
     return f"The training process {how}. Nothing was kept from this run; you can start a new one."
-
-
-class LiveRun:
-    """One training run in a spawned child process; its events wait here for whoever streams them.
-
-    `stop` is anything with is_set() (the session's Stop flag); it is passed on to the child, which
-    ends training at the next batch and keeps the model trained so far.
-    """
-
-    def __init__(self, config: TrainConfig, name: str, stop: threading.Event):
-        self.config, self.name, self.stop = config, name, stop
-        self.started = time.monotonic()
-        self.evaluating = False  # training is over; the child measures the test set
-        self._pending: list[BatchEvent | EpochEvent] = []
-        self._batches: list[tuple[float, float, float]] = []  # epoch, loss, accuracy of every batch
-        self._outcome: Finished | Failed | None = None
-        self._ended = False  # the last message came, or the pipe closed because the child died
-        self._lock = threading.Lock()
-        self._closed = False
-        self.exitcode: int | None = None  # the child's, once close() has reaped it
-        self.folder = Path(tempfile.mkdtemp(prefix="mnistdemo-run-"))  # private (0700), removed by close()
-        context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of the server's TF state
-        self._child_stop = context.Event()
-        self._conn, child_end = context.Pipe(duplex=False)
-        self._process = context.Process(target=_train_in_child, name=f"mnistdemo-train-{name}", daemon=True,
-                                        args=(config, name, self.folder, child_end, self._child_stop))
-        try:
-            self._process.start()
-        except OSError as error:  # no memory or process slots left for another interpreter
-            self.close()
-            raise RunFailed(f"Could not start a training process ({error}). Try again in a moment.") from None
-        finally:
-            child_end.close()  # the child holds the only writing end, so its death reads as end of file
-        self.pid: int = self._process.pid  # the child that trains
-
-    @property
-    def done(self) -> bool:
-        """The child has sent its last message (or died) and every event has been drained."""
-        return self._ended and not self._pending
-
-    def _receive(self, timeout: float) -> None:
-        """Pass on a Stop request; take one message from the child if one comes within `timeout` s."""
-        if self.stop.is_set():
-            self._child_stop.set()
-        try:
-            if not self._conn.poll(timeout):
-                return
-            message = self._conn.recv()
-        except (EOFError, OSError):  # the child died (or the run was closed under us)
-            self._ended = True
-            return
-        if isinstance(message, BatchEvent):
-            self._batches.append((message.epoch, message.loss, message.accuracy))
-        if isinstance(message, (BatchEvent, EpochEvent)):
-            self._pending.append(message)
-        elif message == EVALUATING:
-            self.evaluating = True
-        else:
-            self._outcome, self._ended = message, True
-
-    def drain(self, wait: float) -> list[BatchEvent | EpochEvent]:
-        """Every event that arrives within `wait` seconds (returns early once the run has ended)."""
-        deadline = time.monotonic() + wait
-        while not self._ended and time.monotonic() < deadline:
-            self._receive(max(0.0, min(0.05, deadline - time.monotonic())))
-        out, self._pending = self._pending, []
-        return out
-
-    def wait(self) -> CompletedRun:
-        """Block until the run ends; the finished run with its model loaded, or ValueError / RunFailed."""
-        try:
-            while not self._ended:
-                self._receive(0.1)
-            if isinstance(self._outcome, Failed):
-                raise (ValueError if self._outcome.bad_settings else RunFailed)(self._outcome.message)
-            if not isinstance(self._outcome, Finished):
-                self.close(grace=EXIT_WAIT)  # reaps the dead child, so its exit code is known
-                raise RunFailed(death_message(self.exitcode))
-            model, _ = load(self.folder / f"{self.name}.keras")
-            meta = self._outcome.meta
-            return CompletedRun(self.name, meta, self._outcome.evaluation,
-                                LoadedModel(self.name, model, meta, outputs_logits(meta)),
-                                np.array(self._batches, dtype=np.float64).reshape(-1, 3))
-        finally:
-            self.close(grace=EXIT_WAIT)  # a child that has sent its last message exits by itself
-
-    def close(self, grace: float = 0.0) -> None:
-        """End the child (after `grace` s to exit by itself) and remove its temp folder; safe to call twice."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._child_stop.set()
-            if self._process.is_alive():
-                self._process.join(grace)
-            if self._process.is_alive():
-                self._process.terminate()
-                self._process.join(5)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join()
-            self.exitcode = self._process.exitcode
-            self._process.close()
-            self._conn.close()
-            shutil.rmtree(self.folder, ignore_errors=True)

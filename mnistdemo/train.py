@@ -122,7 +122,10 @@ def _pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, augment: bool, seed
         one_hot = tf.one_hot(tf.cast(labels, tf.int32), 10)  # label smoothing needs one-hot targets
         return (augment_batch(images, SPECS[dataset]) if augment else images), one_hot
 
-    return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    # Random augmentation in parallel map calls draws its numbers in whatever order the calls run: one batch
+    # at a time keeps "same settings and seed, same weights" true (the prefetch still overlaps it with training).
+    parallel = None if augment else tf.data.AUTOTUNE
+    return ds.map(prepare, num_parallel_calls=parallel).prefetch(tf.data.AUTOTUNE)
 
 
 def split_data(data: Dataset, config: TrainConfig, rng: np.random.Generator):

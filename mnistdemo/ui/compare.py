@@ -14,7 +14,7 @@ from mnistdemo.checkpoints import save
 from mnistdemo.config import CLASS_NAMES
 from mnistdemo.experiments import CompletedRun, cached_dataset
 from mnistdemo.export import export_onnx, sidecar_path
-from mnistdemo.live import LiveRun
+from mnistdemo.workers import RunHandle
 from mnistdemo.ui.texts import both, say, t
 
 _log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class TrainSession:
     def __init__(self):
         self.runs: list[CompletedRun] = []
         self.stop = threading.Event()
-        self.live: LiveRun | None = None  # the run training now, in its own process
+        self.live: RunHandle | None = None  # this visitor's place on the run queued or training now
         self.counter = 0
         self.overlay_key = "accuracy"  # the per-epoch curve the comparison overlays
         self._dir: Path | None = None
@@ -76,7 +76,8 @@ class TrainSession:
         return next((r for r in self.runs if r.name == name), None)
 
     def close(self) -> None:
-        """End any run's process and delete the download folder (Gradio calls this when the session ends)."""
+        """Leave any run (nobody else on it: it is dropped) and delete the download folder (Gradio calls
+        this when the session ends)."""
         self.stop.set()
         live = self.live  # read once: the training thread clears it when its run ends
         if live is not None:

@@ -188,18 +188,34 @@ ZH: dict[str, str] = {
     "epoch": "轮次",
     "loss": "损失",
     "accuracy": "准确率",
-    "Another run is training on this server (one at a time, so drawing stays fast). Yours is queued and "
-    "starts as soon as it ends; your place in the queue shows here.":
-        "服务器上正在进行另一次训练（一次只训练一个，以保证手写识别流畅）。你的训练已排队，它结束后立即开始；"
-        "排队位置显示在这里。",
-    "Starting: a fresh training process loads TensorFlow and the data, then builds the network…":
-        "正在启动：新的训练进程正在加载 TensorFlow 和数据，然后搭建网络……",
+    "Every training worker on this server is busy. Your place in the queue and an estimate of the wait "
+    "show here in a moment.":
+        "服务器上的所有训练进程都在忙。你的排队位置和预计等待时间马上显示在这里。",
+    "Starting: a warm training worker builds the network…": "正在启动：已就绪的训练进程正在搭建网络……",
+    "Queued (place in line · starts in about)": "排队中（排队位置 · 大约多久后开始）",
     "Training (epoch · batch · time · left)": "训练中（轮次 · 批次 · 用时 · 剩余）",
+    "Training the same run as others on this server, once for all of you (others · epoch · batch · time · left)":
+        "正在训练与服务器上其他人完全相同的一次训练，只为你们训练一次（其他人数 · 轮次 · 批次 · 用时 · 剩余）",
+    "Stopped: you left the queue; nothing was trained for you.": "已停止：你已离开队列，没有为你训练任何模型。",
+    "Stopped: you left this run. Others on this server are on the same run, so it goes on for them; nothing "
+    "was kept for you. Start the same settings again to rejoin it, or to get it at once when it has "
+    "finished. Others on it:":
+        "已停止：你已离开这次训练。服务器上还有其他人在同一次训练上，所以它会继续为他们训练；没有为你保留任何模型。"
+        "用相同的设置再次开始即可重新加入，或在它完成后立即得到结果。仍在这次训练上的人数：",
     "Evaluating on the test set…": "正在测试集上评估……",
     "Stopped.": "已停止。",
     "Stopping at the next batch; the model trained so far is kept.": "将在下一批停止；保留目前训练好的模型。",
     "Done (test accuracy, training time). The model is now in the Draw tab's model list: ":
         "完成（测试准确率、训练用时）。该模型已加入“手写”页的模型列表：",
+    "Done: the same run as others on this server, trained once for all of you (test accuracy, training time, "
+    "others). The model is now in the Draw tab's model list: ":
+        "完成：与服务器上其他人完全相同的一次训练，只为你们训练了一次（测试准确率、训练用时、其他人数）。"
+        "该模型已加入“手写”页的模型列表：",
+    "This exact run (same settings, seed and code) had already finished on this server, so it is yours at "
+    "once: the same run as others (test accuracy, training time, others). The model is now in the Draw "
+    "tab's model list: ":
+        "完全相同的一次训练（相同的设置、随机种子和代码）已在这台服务器上完成，所以你立即得到了它："
+        "与其他人是同一次训练（测试准确率、训练用时、其他人数）。该模型已加入“手写”页的模型列表：",
     "Stopped early, model kept (test accuracy, training time). It is now in the Draw tab's model list: ":
         "已提前停止，模型已保留（测试准确率、训练用时）。它已加入“手写”页的模型列表：",
     "Training failed: ": "训练失败：",

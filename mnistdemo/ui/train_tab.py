@@ -1,8 +1,8 @@
 """Train & compare tab: set up a CNN, watch it train live, read its results, compare the session's runs."""
 
+import asyncio
 import html
 import math
-import threading
 import time
 from dataclasses import fields, replace
 from typing import Any
@@ -14,8 +14,9 @@ from mnistdemo import plots
 from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe
 from mnistdemo.config import DATASET_TITLES, DATASETS
 from mnistdemo.experiments import FAST, SWEEPS, BatchEvent, sweep_configs, time_left
-from mnistdemo.live import LiveRun, RunFailed
+from mnistdemo.live import RunFailed
 from mnistdemo.train import TrainConfig, report_recipe
+from mnistdemo.workers import RunHandle, TrainingPool
 from mnistdemo.ui import TRAIN_CONCURRENCY_ID
 from mnistdemo.ui.compare import (PLOT_HEIGHT, TrainSession, build_comparison, build_results,
                                   comparison_outputs, misclassified, run_outputs, wire_onnx_download)
@@ -23,6 +24,8 @@ from mnistdemo.ui.draw_tab import model_choices
 from mnistdemo.ui.texts import both, say, t
 
 UPDATE_EVERY = 0.5  # seconds between streamed plot updates (LinePlot stays responsive at <= 2/s)
+QUEUE_EVERY = 1.0  # seconds between updates of a waiting visitor's place and countdown
+POLL = 0.1  # seconds between looks at a run's new events
 DEFAULT_ARCH = "tf2_cnn"
 RECIPE_FIELDS = [f.name for f in fields(Recipe)]
 CUSTOM_FIELDS = [f.name for f in fields(CustomCNN)]
@@ -30,7 +33,6 @@ CUSTOM_FIELDS = [f.name for f in fields(CustomCNN)]
 STREAM_SLOTS = ("status", "batch", "epoch_accuracy", "epoch_loss", "run", "model_choice",
                 "table", "csv", "overlay_loss", "overlay_epochs", "legend")
 LIVE_COLORS = {"per batch": "#9ecae9", "smoothed": "#1f5fa8", "train": "#1f5fa8", "validation": "#f58518"}
-_TRAINING_NOW = threading.Event()  # server-wide: is some visitor's run using the trainer?
 
 
 def _arch_info(arch: str) -> str:
@@ -88,22 +90,39 @@ def _status(html: str) -> str:
     return f'<div class="train-status">{html}</div>'
 
 
-def _queued_status() -> str:
-    """Shown at once on Start; the training event itself may wait in the queue behind another run."""
-    if _TRAINING_NOW.is_set():
-        return _status("⏳ " + say("Another run is training on this server (one at a time, so drawing stays "
-                                   "fast). Yours is queued and starts as soon as it ends; your place in the "
-                                   "queue shows here."))
-    return _status(say("Starting: a fresh training process loads TensorFlow and the data, then builds the network…"))
+def _start_status(pool: TrainingPool) -> str:
+    """Shown at once on Start, before the run reaches the pool."""
+    if pool.busy():
+        return _status("⏳ " + say("Every training worker on this server is busy. Your place in the queue and "
+                                   "an estimate of the wait show here in a moment."))
+    return _status(say("Starting: a warm training worker builds the network…"))
 
 
-def _progress(title: str, event: BatchEvent, elapsed: float, first_at: float, epochs: int) -> str:
-    left = time_left(event, elapsed, first_at)
-    return _status(say("Training (epoch · batch · time · left)",
-                       f": <b>{title}</b> · {min(math.ceil(event.epoch), epochs)}/{epochs} · "
-                       f"{event.step}/{event.total_steps} · {elapsed:.0f} s · ~{left:.0f} s")
-                   + f'<br><progress value="{event.step / event.total_steps:.3f}" max="1" style="width:100%">'
-                   "</progress>")
+def _queued(handle: RunHandle) -> str:
+    return _status("⏳ " + say("Queued (place in line · starts in about)",
+                               f": <b>{handle.place}</b> · ~{math.ceil(handle.starts_in)} s"))
+
+
+def _progress(title: str, event: BatchEvent, handle: RunHandle, epochs: int) -> str:
+    left = time_left(event, handle.elapsed, handle.first_batch)
+    numbers = (f"<b>{title}</b> · {min(math.ceil(event.epoch), epochs)}/{epochs} · {event.step}/{event.total_steps}"
+               f" · {handle.elapsed:.0f} s · ~{left:.0f} s")
+    line = (say("Training (epoch · batch · time · left)", f": {numbers}") if not handle.others else
+            say("Training the same run as others on this server, once for all of you "
+                "(others · epoch · batch · time · left)", f": <b>{handle.others}</b> · {numbers}"))
+    return _status(line + f'<br><progress value="{event.step / event.total_steps:.3f}" max="1" '
+                          'style="width:100%"></progress>')
+
+
+def _stopped(what: str, others: int = 0) -> str:
+    """The status after Stop, by what it did to this visitor's run (RunHandle.stop's answer)."""
+    if what == "left queue":
+        return _status(say("Stopped: you left the queue; nothing was trained for you."))
+    if what == "left shared":
+        return _status(say("Stopped: you left this run. Others on this server are on the same run, so it goes on "
+                           "for them; nothing was kept for you. Start the same settings again to rejoin it, or to "
+                           "get it at once when it has finished. Others on it:", f" {others}"))
+    return _status(say("Stopping at the next batch; the model trained so far is kept."))
 
 
 def _live_plots(batches: list, history: dict) -> tuple:
@@ -111,64 +130,83 @@ def _live_plots(batches: list, history: dict) -> tuple:
             plots.epoch_frame(history, "loss"))
 
 
-def _follow(live: LiveRun, title: str, epochs: int, batches: list, history: dict):
-    """Drain a run's events into `batches` and `history`; yield a progress line at most every UPDATE_EVERY s."""
-    last, first_at, said_evaluating = 0.0, None, False
-    while not live.done:
-        newest = None
-        for event in live.drain(0.1):
+async def _follow(handle: RunHandle, title: str, epochs: int, batches: list, history: dict):
+    """Take a run's events into `batches` and `history` until it is done; yield (status, whether the curves grew)."""
+    last, said_evaluating = 0.0, False
+    while True:
+        state, newest = handle.state, None  # the state first: once done, every event is there to take
+        for event in handle.events():
             if isinstance(event, BatchEvent):
                 batches.append((event.epoch, event.loss, event.accuracy))
-                newest, first_at = event, first_at or time.monotonic() - live.started
+                newest = event
             else:
                 for key, value in event.logs.items():
                     history.setdefault(key, []).append(value)
-        if live.evaluating and not said_evaluating:
+        if state == "done":
+            return
+        now = time.monotonic()
+        if state == "queued" and now - last >= QUEUE_EVERY:
+            last = now
+            yield _queued(handle), False
+        elif state == "evaluating" and not said_evaluating:
             said_evaluating = True
-            yield _status(say("Evaluating on the test set…", f" <b>{title}</b>"))
-        elif newest and not live.evaluating and time.monotonic() - last >= UPDATE_EVERY:
-            last = time.monotonic()
-            yield _progress(title, newest, last - live.started, first_at, epochs)
+            yield _status(say("Evaluating on the test set…", f" <b>{title}</b>")), True
+        elif state == "training" and newest and now - last >= UPDATE_EVERY:
+            last = now
+            yield _progress(title, newest, handle, epochs), True
+        await asyncio.sleep(POLL)
 
 
-def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[str, TrainConfig]],
-                experiment: str = ""):
-    """Train each job in turn, yielding live updates <= 2/s, then add the model to this session."""
+def _done_status(run, handle: RunHandle) -> str:
+    figures = f"<b>{run.name}</b> · {run.meta['test_accuracy']:.2%} · {run.meta['train_seconds']:.1f} s"
+    if run.meta["stopped_early"]:
+        return _status(say("Stopped early, model kept (test accuracy, training time). It is now in the Draw tab's "
+                           "model list: ", figures))
+    if handle.joined_finished:
+        return _status(say("This exact run (same settings, seed and code) had already finished on this server, so "
+                           "it is yours at once: the same run as others (test accuracy, training time, others). "
+                           "The model is now in the Draw tab's model list: ", f"{figures} · {handle.others}"))
+    if handle.others:
+        return _status(say("Done: the same run as others on this server, trained once for all of you (test accuracy, "
+                           "training time, others). The model is now in the Draw tab's model list: ",
+                           f"{figures} · {handle.others}"))
+    return _status(say("Done (test accuracy, training time). The model is now in the Draw tab's model list: ",
+                       figures))
+
+
+async def stream_runs(pool: TrainingPool, session: TrainSession, session_models: dict,
+                      jobs: list[tuple[str, TrainConfig]], experiment: str = ""):
+    """Train each job in turn on the pool, yielding live updates <= 2/s, then add the model to this session."""
     unchanged = [gr.skip()] * (len(STREAM_SLOTS) - 4)  # everything after the status and the live plots
-    _TRAINING_NOW.set()
-    try:
-        for number, (label, config) in enumerate(jobs, 1):
-            if session.stop.is_set():
-                yield _status(say("Stopped.")), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
+    for number, (label, config) in enumerate(jobs, 1):
+        if session.stop.is_set():
+            yield _status(say("Stopped.")), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
+            return
+        name = session.next_name(config.arch, label)
+        title = f"{name} ({number} of {len(jobs)})" if len(jobs) > 1 else name
+        batches, history = [], {}
+        try:
+            session.live = handle = pool.submit(config, name)  # queued, or joined to the same run
+            async for progress, grew in _follow(handle, title, config.recipe.epochs, batches, history):
+                curves = await asyncio.to_thread(_live_plots, batches, history) if grew else [gr.skip()] * 3
+                yield progress, *curves, *unchanged
+            if handle.left:  # Stop while queued, or on a run others go on with
+                yield _stopped(handle.how_left, handle.others), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
                 return
-            name = session.next_name(config.arch, label)
-            title = f"{name} ({number} of {len(jobs)})" if len(jobs) > 1 else name
-            batches, history = [], {}
-            try:
-                session.live = LiveRun(config, name, session.stop)  # trains in its own process
-                for progress in _follow(session.live, title, config.recipe.epochs, batches, history):
-                    yield progress, *_live_plots(batches, history), *unchanged
-                run = replace(session.live.wait(), experiment=experiment)
-            except (ValueError, RunFailed) as error:  # a recipe train() refuses, or the process died
-                yield (_status("✖ " + say("Training failed: ", html.escape(str(error)))),
-                       *[gr.skip()] * (len(STREAM_SLOTS) - 1))
-                raise gr.Error(both(str(error))) from None
-            finally:  # ends the process if the visitor left (generator closed) and removes its files
-                if session.live is not None:
-                    session.live.close()
-                session.live = None
-            session.add(run, session_models)
-            done = ("Stopped early, model kept (test accuracy, training time). It is now in the Draw tab's "
-                    "model list: " if run.meta["stopped_early"] else
-                    "Done (test accuracy, training time). The model is now in the Draw tab's model list: ")
-            yield (_status(say(done, f"<b>{run.name}</b> · {run.meta['test_accuracy']:.2%} · "
-                                     f"{run.meta['train_seconds']:.1f} s")),
-                   *_live_plots(batches, history),
-                   gr.update(choices=[r.name for r in session.runs], value=run.name),
-                   gr.update(choices=model_choices(session_models)),
-                   *comparison_outputs(session))
-    finally:
-        _TRAINING_NOW.clear()
+            run = replace(await asyncio.to_thread(handle.wait), experiment=experiment)
+        except (ValueError, RunFailed) as error:  # a recipe train() refuses, or the worker died
+            yield (_status("✖ " + say("Training failed: ", html.escape(str(error)))),
+                   *[gr.skip()] * (len(STREAM_SLOTS) - 1))
+            raise gr.Error(both(str(error))) from None
+        finally:  # the visitor may have left (generator closed): a run nobody follows is dropped
+            if session.live is not None:
+                session.live.close()
+            session.live = None
+        session.add(run, session_models)
+        comparison = await asyncio.to_thread(comparison_outputs, session)
+        yield (_done_status(run, handle), *_live_plots(run.batches.tolist(), run.meta["history"]),
+               gr.update(choices=[r.name for r in session.runs], value=run.name),
+               gr.update(choices=model_choices(session_models)), *comparison)
 
 
 def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.components.Component]]:
@@ -244,8 +282,11 @@ def _live_column() -> dict[str, gr.components.Component]:
     return live
 
 
-def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown) -> None:
-    """The Train & compare tab; finished runs go into `session_models` and `model_choice`'s list."""
+def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown, pool: TrainingPool | None = None) -> None:
+    """The Train & compare tab; finished runs go into `session_models` and `model_choice`'s list.
+
+    Runs train on `pool` (default: a new pool of warm workers, started now in the background)."""
+    pool = (pool or TrainingPool()).start()
     session = gr.State(TrainSession, delete_callback=TrainSession.close)
     gr.Markdown(t("Train a convolutional network on MNIST or Fashion-MNIST here and now. Pick an architecture "
                   "(its report's recipe fills in) or build your own, start, and watch it learn. Every run of "
@@ -258,16 +299,18 @@ def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown) -> None
     results = build_results()
     comparison = build_comparison()
     slots = {**live, "run": results["run"], "model_choice": model_choice, **comparison}
-    _wire(session, session_models, controls, widgets, results, comparison, [slots[k] for k in STREAM_SLOTS])
+    _wire(pool, session, session_models, controls, widgets, results, comparison, [slots[k] for k in STREAM_SLOTS])
 
 
-def _wire(session, session_models, controls, widgets, results, comparison, stream_outputs) -> None:
+def _wire(pool, session, session_models, controls, widgets, results, comparison, stream_outputs) -> None:
     names = list(controls)
     values = lambda args: dict(zip(names, args))  # noqa: E731
     result_outputs = [results[k] for k in ("summary", "bars", "confusion", "layers", "download", "gallery",
                                            "gallery_caption")]
     quiet = {"api_visibility": "undocumented"}
-    trainer = {"concurrency_id": TRAIN_CONCURRENCY_ID, "concurrency_limit": 1, "show_progress": "minimal",
+    # The pool keeps the queue (and tells each visitor their place), so every run's event may wait on it at
+    # once; waiting costs no thread (the handlers are coroutines).
+    trainer = {"concurrency_id": TRAIN_CONCURRENCY_ID, "concurrency_limit": None, "show_progress": "minimal",
                "show_progress_on": [stream_outputs[0]], **quiet}
     status = stream_outputs[0]
 
@@ -284,14 +327,16 @@ def _wire(session, session_models, controls, widgets, results, comparison, strea
     def prepare(session: TrainSession, *args) -> str:
         config_from_values(values(args))  # refuse bad settings before queueing
         session.stop.clear()
-        return _queued_status()
+        return _start_status(pool)
 
-    def train_one(session: TrainSession, models: dict, *args):
-        yield from stream_runs(session, models, [("", config_from_values(values(args)))])
+    async def train_one(session: TrainSession, models: dict, *args):
+        async for update in stream_runs(pool, session, models, [("", config_from_values(values(args)))]):
+            yield update
 
-    def train_sweep(session: TrainSession, models: dict, kind: str, *args):
+    async def train_sweep(session: TrainSession, models: dict, kind: str, *args):
         base = config_from_values(values(args), arch="custom")
-        yield from stream_runs(session, models, sweep_configs(kind, base), experiment=SWEEPS[kind][0])
+        async for update in stream_runs(pool, session, models, sweep_configs(kind, base), experiment=SWEEPS[kind][0]):
+            yield update
 
     inputs = [session, *controls.values()]
     show_run = (run_outputs, [session, results["run"]], result_outputs)
@@ -303,7 +348,8 @@ def _wire(session, session_models, controls, widgets, results, comparison, strea
 
     def request_stop(session: TrainSession) -> str:
         session.stop.set()
-        return _status(say("Stopping at the next batch; the model trained so far is kept."))
+        live = session.live  # read once: the run's stream clears it when the run ends
+        return _stopped(live.stop() if live is not None else "stopping", live.others if live is not None else 0)
 
     widgets["stop"].click(request_stop, session, status, queue=False, **quiet)
     results["run"].input(*show_run, **quiet)
