@@ -5,10 +5,11 @@ import os
 import gradio as gr
 
 from mnistdemo import configure_threads
-from mnistdemo.ui.texts import I18N, t
+from mnistdemo.ui.texts import I18N, LANGUAGE_JS, t, text
 
 MAX_FILE_SIZE = "10mb"  # uploads above this get HTTP 413 before any work is done
 TRAIN_CONCURRENCY_ID = "training"  # one training run at a time on the whole server
+TAB_TITLES = ("Draw", "Whole numbers", "Train & compare")
 
 
 def build_demo() -> gr.Blocks:
@@ -23,18 +24,26 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(t("Draw a digit and watch convolutional networks read it; train and compare networks live. "
                       "Language: Settings (at the foot of the page) → Language."))
         session_models = gr.State({})  # name -> LoadedModel trained in this browser session
+        # The page's language (a browser locale such as "zh-CN"), kept up to date by LANGUAGE_JS.
+        lang = gr.Textbox(visible="hidden", elem_id="ui-lang")
         with gr.Tabs():
-            with gr.Tab(t("Draw"), id="draw"):
-                model_choice = build_draw_tab(session_models)
-            with gr.Tab(t("Whole numbers"), id="numbers"):
-                build_number_tab()
-            with gr.Tab(t("Train & compare"), id="train"):
-                build_train_tab(session_models, model_choice)
+            with gr.Tab(t("Draw"), id="draw") as draw:
+                model_choice = build_draw_tab(session_models, lang)
+            with gr.Tab(t("Whole numbers"), id="numbers") as numbers:
+                build_number_tab(lang)
+            with gr.Tab(t("Train & compare"), id="train") as train:
+                build_train_tab(session_models, model_choice, lang)
+        # Gradio retitles a tab that is not showing only when it is opened: retitle all of them here.
+        lang.change(retitle_tabs, lang, [draw, numbers, train], show_progress="hidden", api_visibility="private")
     demo.queue(max_size=256, default_concurrency_limit=8)
     return demo
 
 
+def retitle_tabs(lang: str) -> list[gr.Tab]:
+    return [gr.Tab(label=text(title, lang)) for title in TAB_TITLES]
+
+
 def launch_options() -> dict:
     """Keyword arguments for `demo.launch()`; server name/port come from GRADIO_SERVER_* if set."""
-    return {"max_file_size": MAX_FILE_SIZE, "theme": gr.themes.Soft(), "i18n": I18N,
+    return {"max_file_size": MAX_FILE_SIZE, "theme": gr.themes.Soft(), "i18n": I18N, "js": LANGUAGE_JS,
             "server_port": int(os.environ.get("GRADIO_SERVER_PORT", 7860))}

@@ -13,7 +13,7 @@ from mnistdemo.checkpoints import save
 from mnistdemo.config import CLASS_NAMES
 from mnistdemo.experiments import CompletedRun, cached_dataset
 from mnistdemo.live import LiveRun
-from mnistdemo.ui.texts import both, say, t
+from mnistdemo.ui.texts import say, t, text
 
 PLOT_HEIGHT = 300  # fixed: a streamed plot without one froze the page (NOTES.md)
 MAX_RUNS = 12  # per session; the oldest run (and its model) goes when a 13th finishes
@@ -35,7 +35,6 @@ class TrainSession:
         self.stop = threading.Event()
         self.live: LiveRun | None = None  # the run training now, in its own process
         self.counter = 0
-        self.overlay_key = "accuracy"  # the per-epoch curve the comparison overlays
         self._dir: Path | None = None
 
     def __deepcopy__(self, memo):  # gr.State deep-copies its value; a session is never shared
@@ -80,12 +79,12 @@ class TrainSession:
             shutil.rmtree(self._dir, ignore_errors=True)
 
 
-def run_summary(run: CompletedRun) -> str:
+def run_summary(run: CompletedRun, lang: str = "") -> str:
     """Markdown: test accuracy and loss, training time, epochs, and the batch-norm caveat when it bites."""
     m = run.meta
     history = m["history"]
     train_acc = history.get("accuracy", [float("nan")])[-1]
-    stopped = " · **" + both("stopped early") + "**" if m.get("stopped_early") else ""
+    stopped = " · **" + text("stopped early", lang) + "**" if m.get("stopped_early") else ""
     lines = [f"### {run.name}",
              say("Test accuracy · test loss · training accuracy (last epoch) · parameters · epochs · seconds: ",
                  f"**{m['test_accuracy']:.2%}** · {m['test_loss']:.4f} · {train_acc:.2%} · {m['params']:,} · "
@@ -97,19 +96,25 @@ def run_summary(run: CompletedRun) -> str:
     return "\n\n".join(lines)
 
 
-def run_outputs(session: TrainSession, name: str | None) -> tuple:
-    """Results of one run: summary, per-class bars, confusion table, layer table, model download."""
+def _class_names(run: CompletedRun, lang: str) -> list[str]:
+    return [text(name, lang) for name in run.model.class_names]
+
+
+def run_outputs(session: TrainSession, name: str | None, lang: str = "") -> tuple:
+    """Results of one run in language `lang`: summary, per-class bars, confusion table, layer table, download."""
     run = session.get(name)
     if run is None:
-        return (say("Train a model to see its results here."), None, None, None, None, [],
+        empty_confusion = plots.confusion_frame(np.zeros((10, 10)), CLASS_NAMES["mnist"]).iloc[:0]
+        return (say("Train a model to see its results here."), None,
+                empty_confusion.rename(columns=lambda h: text(h, lang)), None, None, [],
                 say("Choose a cell of the confusion matrix to see those test images."))
-    names = run.model.class_names
-    lowest = float(run.evaluation.per_class.min())
-    bars = gr.BarPlot(plots.per_class_frame(run.evaluation.per_class, names), sort=list(names),
-                      y_lim=[max(0.0, np.floor(lowest * 10) / 10 - 0.1), 1.0])
-    confusion = plots.confusion_frame(run.evaluation.confusion, names).rename(columns=both)
-    confusion = plots.confusion_styler(confusion)
-    return (run_summary(run), bars, confusion, plots.model_summary_frame(run.model.model),
+    names = _class_names(run, lang)
+    # From 0: a bar chart that starts higher makes small differences between classes look large.
+    bars = gr.BarPlot(plots.per_class_frame(run.evaluation.per_class, names), sort=names, y_lim=[0.0, 1.0])
+    confusion = plots.confusion_frame(run.evaluation.confusion, names)
+    confusion = plots.confusion_styler(confusion.rename(columns={confusion.columns[0]: text(confusion.columns[0], lang)}))
+    layers = plots.model_summary_frame(run.model.model)
+    return (run_summary(run, lang), bars, confusion, layers.rename(columns=lambda h: text(h, lang)),
             model_file(session, run), [], say("Choose a cell of the confusion matrix to see those test images."))
 
 
@@ -121,13 +126,13 @@ def model_file(session: TrainSession, run: CompletedRun) -> str:
     return run.files["keras"]
 
 
-def misclassified(session: TrainSession, name: str | None, evt: gr.SelectData) -> tuple[list, str]:
+def misclassified(session: TrainSession, name: str | None, lang: str, evt: gr.SelectData) -> tuple[list, str]:
     """Gallery of test images behind a confusion-matrix cell (a diagonal cell: that class's errors)."""
     run = session.get(name)
     if run is None or not isinstance(evt.index, (list, tuple)):
         return [], say("Train a model first.")
     true, column = evt.index
-    names = run.model.class_names
+    names = _class_names(run, lang)
     pred = None if column == 0 or column - 1 == true else column - 1
     data = cached_dataset(run.meta["dataset"])
     picked = run.evaluation.misclassified(data.y_test, true=true, pred=pred)
@@ -147,21 +152,19 @@ def _legend(colors: dict[str, str]) -> str:
     return f"<div style='font-size:0.9em'>{items}</div>"
 
 
-def comparison_outputs(session: TrainSession, key: str | None = None) -> tuple:
-    """Comparison table, its CSV download, loss overlay, per-epoch overlay and their legend."""
-    session.overlay_key = key or session.overlay_key
+def comparison_outputs(session: TrainSession, lang: str = "") -> tuple:
+    """Comparison table (in language `lang`), its CSV download, loss and accuracy overlays and their legend."""
     metas = [r.meta for r in session.runs]
-    table = plots.comparison_frame(metas, [r.experiment for r in session.runs])
+    table = plots.comparison_frame(metas, [r.experiment for r in session.runs], words=lambda w: text(w, lang))
     csv = None
     if len(table):
         csv = session.dir / "runs.csv"
-        table.to_csv(csv, index=False)
+        plots.comparison_frame(metas, [r.experiment for r in session.runs]).to_csv(csv, index=False)
     colors = plots.run_colors([r.name for r in session.runs])
-    loss = plots.overlay_loss_frame({r.name: r.batches for r in session.runs})
-    epochs = plots.overlay_epoch_frame({r.name: r.meta["history"] for r in session.runs}, session.overlay_key)
-    return (table.rename(columns=both), (str(csv) if csv else None), gr.LinePlot(loss, color_map=colors),
-            gr.ScatterPlot(epochs, color_map=colors, y_title=say(plots.EPOCH_KEYS[session.overlay_key])),
-            _legend(colors))
+    curves = {r.name: r.batches for r in session.runs}
+    return (table.rename(columns=lambda h: text(h, lang)), (str(csv) if csv else None),
+            gr.LinePlot(plots.overlay_frame(curves, "loss"), color_map=colors),
+            gr.LinePlot(plots.overlay_frame(curves, "accuracy"), color_map=colors), _legend(colors))
 
 
 def build_results() -> dict[str, gr.components.Component]:
@@ -172,9 +175,10 @@ def build_results() -> dict[str, gr.components.Component]:
     r["summary"] = gr.Markdown(say("Train a model to see its results here."), elem_id="train-summary")
     with gr.Row():
         r["bars"] = gr.BarPlot(x="class", y="accuracy", height=PLOT_HEIGHT, label=t("Test accuracy per class"),
-                               scale=2)
+                               x_title=t("class"), y_title=t("test accuracy"), y_lim=[0.0, 1.0], scale=2,
+                               elem_id="train-bars")
         r["confusion"] = gr.Dataframe(
-            headers=[both("true \\ predicted"), *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
+            headers=["true \\ predicted", *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
             label=t("Confusion matrix (rows: true class; choose a cell)"), column_widths=["14%"] + ["8.6%"] * 10,
             elem_id="train-confusion")
     r["gallery_caption"] = gr.Markdown(say("Choose a cell of the confusion matrix to see those test images."))
@@ -191,18 +195,16 @@ def build_comparison() -> dict[str, gr.components.Component]:
     """Layout of the session's comparison; returns its components by name."""
     c: dict[str, gr.components.Component] = {}
     gr.Markdown(t("### Compare this session's runs"))
-    c["table"] = gr.Dataframe(headers=[both(h) for h in plots.COMPARISON_COLUMNS], interactive=False, max_height=360,
+    c["table"] = gr.Dataframe(headers=plots.COMPARISON_COLUMNS, interactive=False, max_height=360,
                               elem_id="train-runs")
     c["csv"] = gr.DownloadButton(t("Download the table (CSV)"), size="sm")
     with gr.Row():
-        c["overlay_loss"] = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT,
-                                        label=t("Training loss, smoothed"), x_title=t("epoch"),
-                                        y_title=t("loss"))
-        with gr.Column():
-            c["metric"] = gr.Radio([(t(title), key) for key, title in plots.EPOCH_KEYS.items()], value="accuracy",
-                                   label=t("Per-epoch curve"), container=False)
-            c["overlay_epochs"] = gr.ScatterPlot(x="epoch", y="value", color="run", height=PLOT_HEIGHT - 40,
-                                                 label=t("Per epoch"), x_title=t("epoch"),
-                                                 y_title=t("training accuracy"))
+        # Over fractional epochs, smoothed per batch: a one-epoch run draws a curve, not a dot.
+        c["overlay_loss"] = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT, x_lim=[0, None],
+                                        label=t("Training loss, smoothed"), x_title=t("epoch"), y_title=t("loss"),
+                                        colors_in_legend=[])
+        c["overlay_accuracy"] = gr.LinePlot(x="epoch", y="accuracy", color="run", height=PLOT_HEIGHT,
+                                            x_lim=[0, None], y_lim=[0.0, 1.0], label=t("Training accuracy, smoothed"),
+                                            x_title=t("epoch"), y_title=t("accuracy"), colors_in_legend=[])
     c["legend"] = gr.HTML("")
     return c

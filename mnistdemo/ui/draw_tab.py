@@ -12,7 +12,7 @@ from mnistdemo.inference import SHIPPED, LoadedModel
 from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
-from mnistdemo.ui.texts import both, error_text, say, t
+from mnistdemo.ui.texts import error_text, say, t, text
 from mnistdemo.unsure import ENSEMBLE, Assessment, assess_probabilities
 
 UNSURE_BELOW = 0.6  # the chosen model's best probability under this reads as "not sure"
@@ -21,6 +21,7 @@ READS_TEXT = "Reads"
 NOT_SURE_TEXT = "**Not sure.** Try drawing it larger or clearer. Best guess:"
 NOT_A_DIGIT_TEXT = "**Not a digit?** To the digit models this looks like none of the ten digits. Best guess:"
 EMPTY_TEXT = "Draw a digit (or upload an image) to see what the model reads."
+UPLOAD_HINT = "Drop an image here, or click to upload"
 SAMPLES_DIR = REPO_DIR / "data" / "samples"
 PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
 
@@ -32,14 +33,14 @@ def model_choices(session_models: dict) -> list[tuple[str, str]]:
     return shipped + trained
 
 
-def resolve_model(name: str | None, session_models: dict) -> LoadedModel:
+def resolve_model(name: str | None, session_models: dict, lang: str = "") -> LoadedModel:
     """A session model or a shipped one; gr.Error with the reason if there is none."""
     if name in (session_models or {}):
         return session_models[name]
     try:
         return SHIPPED.get(name)
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise gr.Error(text(str(error), lang)) from None
 
 
 def sketch_image(value: dict | None) -> np.ndarray | None:
@@ -81,9 +82,9 @@ def _verdict(label: dict[str, float], assessment: Assessment | None = None) -> s
     return say(READS_TEXT, answer)
 
 
-def _in_both(label: dict[str, float]) -> dict[str, float]:
-    """Class names in both languages (a Label's classes are not translated by Gradio); digits stay digits."""
-    return {both(name): p for name, p in label.items()}
+def _in_language(label: dict[str, float], lang: str) -> dict[str, float]:
+    """Class names in the visitor's language (Gradio does not translate a Label's classes); digits stay digits."""
+    return {text(name, lang): p for name, p in label.items()}
 
 
 def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> list[tuple[str, LoadedModel, np.ndarray]]:
@@ -96,11 +97,11 @@ def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> l
     return rows
 
 
-def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> pd.DataFrame:
+def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]], lang: str) -> pd.DataFrame:
     """Every model's answer for the same image."""
-    return pd.DataFrame([{both("model"): name, both("data set"): m.dataset,
-                          both("answer"): both(m.class_names[int(probs.argmax())]),
-                          both("confidence"): f"{probs.max():.1%}"} for name, m, probs in rows])
+    model, data_set, answer, confidence = (text(h, lang) for h in TABLE_HEADERS)
+    return pd.DataFrame([{model: name, data_set: m.dataset, answer: text(m.class_names[int(probs.argmax())], lang),
+                          confidence: f"{probs.max():.1%}"} for name, m, probs in rows])
 
 
 def _assessment(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> Assessment | None:
@@ -111,13 +112,19 @@ def _assessment(rows: list[tuple[str, LoadedModel, np.ndarray]]) -> Assessment |
 
 
 EMPTY = ({}, say(EMPTY_TEXT), None, [], None)
+TABLE_HEADERS = ("model", "data set", "answer", "confidence")
 
 
-def analyse(image, model_name: str | None, session_models: dict):
-    """Image -> (label, verdict, 28x28 preview, preprocessing steps, all-models table)."""
+def _empty(lang: str) -> tuple:
+    """What the outputs show before anything is drawn: the table keeps its headers, in `lang`."""
+    return (*EMPTY[:-1], pd.DataFrame(columns=[text(h, lang) for h in TABLE_HEADERS]))
+
+
+def analyse(image, model_name: str | None, session_models: dict, lang: str = ""):
+    """Image -> (label, verdict, 28x28 preview, preprocessing steps, all-models table), in language `lang`."""
     if image is None:
-        return EMPTY
-    model = resolve_model(model_name, session_models)
+        return _empty(lang)
+    model = resolve_model(model_name, session_models, lang)
     try:
         steps = preprocess_steps(image, model.dataset)
     except ValueError as error:
@@ -128,25 +135,30 @@ def analyse(image, model_name: str | None, session_models: dict):
     probs = next((p for _, m, p in rows if m is model), None)
     if probs is None:
         probs = model.probabilities(seen[None])[0]
-    label = _in_both(model.label(probs))
+    label = _in_language(model.label(probs), lang)
     # Only MNIST models read digits, so only their verdict asks "is it a digit at all?".
     verdict = _verdict(label, _assessment(rows) if model.dataset == "mnist" else None)
-    gallery = [(_to_uint8(img), both(name)) for name, img in steps.items()]
-    return label, verdict, enlarge(seen), gallery, _all_models_table(rows)
+    gallery = [(_to_uint8(img), text(name, lang)) for name, img in steps.items()]
+    return label, verdict, enlarge(seen), gallery, _all_models_table(rows, lang)
 
 
-def on_sketch(value: dict | None, model_name: str, session_models: dict):
-    return analyse(sketch_image(value), model_name, session_models)
+def on_sketch(value: dict | None, model_name: str, session_models: dict, lang: str = ""):
+    return analyse(sketch_image(value), model_name, session_models, lang)
 
 
-def on_upload(value, model_name: str, session_models: dict):
+def on_upload(value, model_name: str, session_models: dict, lang: str = ""):
     path = _upload_path(value)
-    return analyse(path, model_name, session_models) if path else EMPTY
+    return analyse(path, model_name, session_models, lang) if path else _empty(lang)
 
 
-def on_predict(sketch: dict | None, upload, model_name: str, session_models: dict):
+def on_predict(sketch: dict | None, upload, model_name: str, session_models: dict, lang: str = ""):
     image = sketch_image(sketch)
-    return analyse(image if image is not None else _upload_path(upload), model_name, session_models)
+    return analyse(image if image is not None else _upload_path(upload), model_name, session_models, lang)
+
+
+def upload_hint(lang: str) -> gr.Image:
+    """The upload area's hint in the visitor's language (Gradio's own is not redrawn after a switch)."""
+    return gr.Image(placeholder=text(UPLOAD_HINT, lang))
 
 
 def predict_api(image, model_name: str | None, session_models: dict) -> dict[str, float]:
@@ -165,20 +177,20 @@ def _samples() -> list[tuple[str, str]]:
     return [(str(p), p.stem) for p in sorted(SAMPLES_DIR.glob("*/*.png"))]
 
 
-def on_sample(model_name: str, session_models: dict, evt: gr.SelectData):
+def on_sample(model_name: str, session_models: dict, lang: str, evt: gr.SelectData):
     """A clicked test-set image: switch to a model of its data set if needed, then predict."""
     path = _samples()[evt.index][0]
     dataset = Path(path).parent.name
-    model = resolve_model(model_name, session_models)
+    model = resolve_model(model_name, session_models, lang)
     if model.dataset != dataset:
         candidates = [n for n, m in SHIPPED.models.items() if m.dataset == dataset]
         preferred = [n for n in candidates if n.startswith("best_")]
         model_name = (preferred or candidates or [model_name])[0]
-    return (gr.update(value=model_name), *analyse(path, model_name, session_models))
+    return (gr.update(value=model_name), *analyse(path, model_name, session_models, lang))
 
 
-def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
-    """Lay out the Draw tab and wire its events; returns the model dropdown."""
+def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
+    """Lay out the Draw tab and wire its events (`lang`: the page's language); returns the model dropdown."""
     SHIPPED.load_all()
     with gr.Row():
         with gr.Column(scale=1):
@@ -202,20 +214,23 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
             with gr.Accordion(t("Preprocessing, step by step"), open=False):
                 steps = gr.Gallery(columns=6, height=160, object_fit="contain", label=t("Steps"))
             with gr.Accordion(t("Every model on this drawing"), open=False):
-                table = gr.Dataframe(headers=[both(h) for h in ("model", "data set", "answer", "confidence")], interactive=False)
+                table = gr.Dataframe(headers=list(TABLE_HEADERS), interactive=False)
     inside = build_inside_panel()
     with gr.Accordion(t("Samples from the test sets: click one"), open=False):
         samples = gr.Gallery(_samples(), columns=10, height=140, allow_preview=False, label=t("Test images"))
 
     outputs = [label, verdict, seen, steps, table]
     common = dict(show_progress="hidden", api_visibility="private")
-    drawn = sketch.change(on_sketch, [sketch, choice, session_models], outputs, **common)
+    drawn = sketch.change(on_sketch, [sketch, choice, session_models, lang], outputs, **common)
     uploaded = upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
                              preprocess=False, show_progress="hidden").then(
-        on_upload, [upload, choice, session_models], outputs, preprocess=False, **common)
-    clicked = predict_button.click(on_predict, [sketch, upload, choice, session_models], outputs, **common)
-    chosen = choice.change(on_predict, [sketch, upload, choice, session_models], outputs, **common)
-    sampled = samples.select(on_sample, [choice, session_models], [choice, *outputs], **common)
+        on_upload, [upload, choice, session_models, lang], outputs, preprocess=False, **common)
+    clicked = predict_button.click(on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
+    chosen = choice.change(on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
+    sampled = samples.select(on_sample, [choice, session_models, lang], [choice, *outputs], **common)
+    # A switch of language redraws what the server wrote in the old one.
+    lang.change(upload_hint, lang, upload, **common).then(
+        on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
     # The panel runs after each prediction has answered, never before it.
     inside.wire(seen, choice, session_models, after=[drawn, uploaded, clicked, chosen, sampled])
     return choice
