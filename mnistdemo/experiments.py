@@ -53,6 +53,18 @@ def small_run_figures() -> dict[str, dict[int, float]]:
     return figures
 
 
+def measured_small_runs(config: TrainConfig) -> dict[int, float]:
+    """{training images: test accuracy} measured for 1 epoch of this network and recipe (any epochs, subset,
+    seed), or {} if it was not measured: a report architecture with its report's recipe, or the quick preset."""
+    if config.dataset != "mnist":
+        return {}
+    if config.arch in ARCHITECTURES:
+        measured = replace(config.recipe, epochs=1) == replace(ARCHITECTURES[config.arch].recipe, epochs=1)
+    else:
+        measured = config.custom == QUICK.custom and replace(config.recipe, epochs=1) == QUICK.recipe
+    return small_run_figures().get(config.arch, {}) if measured else {}
+
+
 def run_batches(config: TrainConfig, available: int = 60_000) -> int:
     """How many batches `config` trains for, given `available` training images."""
     n = min(config.train_subset or available, available)

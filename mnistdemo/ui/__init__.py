@@ -10,6 +10,13 @@ from mnistdemo.ui.texts import I18N, LANGUAGE_JS, t, text
 MAX_FILE_SIZE = "10mb"  # uploads above this get HTTP 413 before any work is done
 TRAIN_CONCURRENCY_ID = "training"  # one training run at a time on the whole server
 TAB_TITLES = ("Draw", "Whole numbers", "Train & compare")
+# A plot's chart takes its block's full height below the label, which Gradio's own sizing ignores:
+# with the Soft theme's label the x axis and its title were cut off.
+CSS = """
+.block:has(> .vega-embed) { display: flex; flex-direction: column; }
+.block:has(> .vega-embed) > [data-testid=block-info] { align-self: flex-start; }
+.block > .vega-embed { flex: 1 1 0; min-height: 0; }
+"""
 
 
 def build_demo() -> gr.Blocks:
@@ -45,5 +52,5 @@ def retitle_tabs(lang: str) -> list[gr.Tab]:
 
 def launch_options() -> dict:
     """Keyword arguments for `demo.launch()`; server name/port come from GRADIO_SERVER_* if set."""
-    return {"max_file_size": MAX_FILE_SIZE, "theme": gr.themes.Soft(), "i18n": I18N, "js": LANGUAGE_JS,
+    return {"max_file_size": MAX_FILE_SIZE, "theme": gr.themes.Soft(), "i18n": I18N, "js": LANGUAGE_JS, "css": CSS,
             "server_port": int(os.environ.get("GRADIO_SERVER_PORT", 7860))}

@@ -85,14 +85,15 @@ def run_summary(run: CompletedRun, lang: str = "") -> str:
     history = m["history"]
     train_acc = history.get("accuracy", [float("nan")])[-1]
     stopped = " · **" + text("stopped early", lang) + "**" if m.get("stopped_early") else ""
+    # Rendered here in `lang`: Gradio translates only the first text of a Markdown value.
     lines = [f"### {run.name}",
-             say("Test accuracy · test loss · training accuracy (last epoch) · parameters · epochs · seconds: ",
-                 f"**{m['test_accuracy']:.2%}** · {m['test_loss']:.4f} · {train_acc:.2%} · {m['params']:,} · "
-                 f"{m['epochs']} · {m['train_seconds']:.1f} s{stopped}")]
+             text("Test accuracy · test loss · training accuracy (last epoch) · parameters · epochs · seconds: ", lang)
+             + f"**{m['test_accuracy']:.2%}** · {m['test_loss']:.4f} · {train_acc:.2%} · {m['params']:,} · "
+               f"{m['epochs']} · {m['train_seconds']:.1f} s{stopped}"]
     uses_bn = any(type(layer).__name__ == "BatchNormalization" for layer in run.model.model.layers)
     if uses_bn and train_acc - m["test_accuracy"] > 0.03:
-        lines.append("⚠️ " + say("This net uses batch normalisation and its test accuracy trails its training "
-                                 "accuracy: see the note below."))
+        lines.append("⚠️ " + text("This net uses batch normalisation and its test accuracy trails its training "
+                                  "accuracy: see the note below.", lang))
     return "\n\n".join(lines)
 
 
@@ -202,9 +203,10 @@ def build_comparison() -> dict[str, gr.components.Component]:
         # Over fractional epochs, smoothed per batch: a one-epoch run draws a curve, not a dot.
         c["overlay_loss"] = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT, x_lim=[0, None],
                                         label=t("Training loss, smoothed"), x_title=t("epoch"), y_title=t("loss"),
-                                        colors_in_legend=[])
+                                        colors_in_legend=[], elem_id="train-overlay-loss")
         c["overlay_accuracy"] = gr.LinePlot(x="epoch", y="accuracy", color="run", height=PLOT_HEIGHT,
                                             x_lim=[0, None], y_lim=[0.0, 1.0], label=t("Training accuracy, smoothed"),
-                                            x_title=t("epoch"), y_title=t("accuracy"), colors_in_legend=[])
+                                            x_title=t("epoch"), y_title=t("accuracy"), colors_in_legend=[],
+                                            elem_id="train-overlay-accuracy")
     c["legend"] = gr.HTML("")
     return c

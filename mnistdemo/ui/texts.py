@@ -175,8 +175,10 @@ ZH: dict[str, str] = {
     # Train & compare: live
     "### Live": "### 实时",
     "Press Start training.": "请点击“开始训练”。",
-    "Training loss per batch": "每批的训练损失",
-    "Training accuracy per batch": "每批的训练准确率",
+    "Training loss per batch (light: each batch; dark: smoothed; orange: validation)":
+        "每批的训练损失（浅色：每批；深色：平滑后；橙色：验证）",
+    "Training accuracy per batch (light: each batch; dark: smoothed; orange: validation)":
+        "每批的训练准确率（浅色：每批；深色：平滑后；橙色：验证）",
     "per batch": "每批",
     "smoothed": "平滑后",
     "validation": "验证",

@@ -13,8 +13,8 @@ import numpy as np
 from mnistdemo import plots
 from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe
 from mnistdemo.config import DATASET_TITLES, DATASETS
-from mnistdemo.experiments import (FAST, QUICK, SWEEPS, BatchEvent, is_small_run, run_batches, small_run_figures,
-                                   sweep_configs, time_left)
+from mnistdemo.experiments import (FAST, QUICK, SWEEPS, BatchEvent, is_small_run, measured_small_runs, run_batches,
+                                   small_run_figures, sweep_configs, time_left)
 from mnistdemo.live import LiveRun, RunFailed
 from mnistdemo.train import TrainConfig, report_recipe
 from mnistdemo.ui import TRAIN_CONCURRENCY_ID
@@ -119,12 +119,10 @@ def limits_note(values: dict[str, Any], lang: str = "") -> str:
     if not is_small_run(config):
         return ""
     note = f"⚠️ {text('**A small run:**', lang)} {run_batches(config):,} {text('batches of training.', lang)}"
-    figures = small_run_figures()
-    if config.dataset == "mnist" and config.arch in figures:
-        measured = " · ".join(f"{n:,} {text('images', lang)} → {accuracy:.1%}"
-                              for n, accuracy in sorted(figures[config.arch].items()))
+    if figures := measured_small_runs(config):
+        measured = " · ".join(f"{n:,} {text('images', lang)} → {accuracy:.1%}" for n, accuracy in sorted(figures.items()))
         note += f" {text('Measured on MNIST after 1 epoch with this network and its recipe:', lang)} {measured}."
-    quick = figures.get("custom", {}).get(QUICK.train_subset)
+    quick = small_run_figures().get("custom", {}).get(QUICK.train_subset)
     if quick:
         note += f" {text('The Quick preset (the defaults) reaches in seconds:', lang)} {quick:.1%}."
     return note
@@ -269,11 +267,14 @@ def _live_column() -> dict[str, gr.components.Component]:
     live = {"status": gr.HTML(_status(say("Press Start training.")), elem_id="train-status")}
     # Over fractional epochs: a one-epoch run draws its curve batch by batch.
     with gr.Row():
-        for metric, title in (("loss", "Training loss per batch"), ("accuracy", "Training accuracy per batch")):
+        for metric, title in (("loss", "Training loss per batch (light: each batch; dark: smoothed; orange: validation)"),
+                              ("accuracy", "Training accuracy per batch (light: each batch; dark: smoothed; "
+                                           "orange: validation)")):
+            # The label names the colours: a legend below the chart did not fit its fixed height.
             live[f"{metric}_plot"] = gr.LinePlot(
-                x="epoch", y=metric, color="series", color_map=LIVE_COLORS, height=PLOT_HEIGHT, label=t(title),
-                x_title=t("epoch"), y_title=t(metric), x_lim=[0, 1], y_lim=[0.0, 1.0] if metric == "accuracy" else None,
-                color_title="", min_width=280, elem_id=f"train-{metric}-plot")
+                x="epoch", y=metric, color="series", color_map=LIVE_COLORS, colors_in_legend=[], height=PLOT_HEIGHT,
+                label=t(title), x_title=t("epoch"), y_title=t(metric), x_lim=[0, 1],
+                y_lim=[0.0, 1.0] if metric == "accuracy" else None, min_width=280, elem_id=f"train-{metric}-plot")
     return live
 
 
@@ -352,11 +353,12 @@ def _wire(session, session_models, lang, controls, widgets, results, comparison,
     def redraw(session: TrainSession, name: str | None, lang: str, *args) -> tuple:
         """After a switch of language: what the server drew in the old one, in the new one."""
         latest = session.get(None)
-        curves = [gr.skip()] * len(LIVE_PLOTS)
-        if latest is not None:
-            curves = _live_plots(latest.batches, latest.meta["history"], lang, latest.meta["config"]["recipe"]["epochs"])
-        return (limits_note(values(args), lang), *curves, *run_outputs(session, name, lang),
-                *comparison_outputs(session, lang))
+        comparison = comparison_outputs(session, lang)
+        if latest is None:  # only the empty tables' headers: a plot's first data must not be empty (it stays blank)
+            return (limits_note(values(args), lang), *[gr.skip()] * len(LIVE_PLOTS), *run_outputs(session, name, lang),
+                    comparison[0], *[gr.skip()] * (len(comparison) - 1))
+        curves = _live_plots(latest.batches, latest.meta["history"], lang, latest.meta["config"]["recipe"]["epochs"])
+        return (limits_note(values(args), lang), *curves, *run_outputs(session, name, lang), *comparison)
 
     comparison_slots = stream_outputs[STREAM_SLOTS.index("table"):]
     lang.change(redraw, [session, results["run"], lang, *controls.values()],
