@@ -82,7 +82,7 @@ def test_train_a_tiny_net_live_then_draw_with_it(page, app_url, tmp_path):
         assert len(set(ticks)) >= 6 and all(re.fullmatch(r"\d+(\.\d)?", tick) for tick in ticks), ticks
     assert {"0.0", "1.0"} <= set(_plot_ticks(page, "train-bars"))
     # The comparison's test accuracy is on screen, on a laptop and on a phone.
-    accuracy = page.locator("#train-runs td").nth(1)
+    accuracy = page.locator("#train-runs [data-testid=cell-0-1]")
     assert re.fullmatch(r"0\.\d+", accuracy.inner_text().strip())
     for width, height in ((1280, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
