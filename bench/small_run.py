@@ -10,7 +10,7 @@ a few seeds, two ways:
   loaded MNIST and trained once (what a warm worker costs per run).
 
     python bench/small_run.py                  # quick preset, 3 seeds, fresh and warm
-    python bench/small_run.py --seeds 5 --out /tmp/small.json
+    python bench/small_run.py --seeds 5 --with-fast --out /tmp/small.json   # + the fast preset, for a ratio
     python bench/small_run.py --grid           # 1-epoch runs on 2,000 / 10,000 images -> data/small_runs.json
 
 --grid trains every MNIST architecture with its report's recipe for one epoch on 2,000 and on 10,000
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.architectures import ARCHITECTURES  # noqa: E402
 from mnistdemo.data import load_dataset  # noqa: E402
-from mnistdemo.experiments import QUICK, SMALL_RUN_SUBSETS, SMALL_RUNS_PATH, finish_run  # noqa: E402
+from mnistdemo.experiments import FAST, QUICK, SMALL_RUN_SUBSETS, SMALL_RUNS_PATH, finish_run  # noqa: E402
 from mnistdemo.live import LiveRun  # noqa: E402
 from mnistdemo.train import TrainConfig, train, with_recipe  # noqa: E402
 
@@ -67,7 +67,7 @@ def _summary(kind: str, runs: list[dict]) -> str:
             f"(min {min(accuracy):.2%}) over {len(runs)} seeds")
 
 
-def measure_quick(seeds: int) -> dict:
+def measure_quick(seeds: int, with_fast: bool = False) -> dict:
     print(f"quick preset: {QUICK.custom}\n{QUICK.recipe}\ntraining images: {QUICK.train_subset}\n", flush=True)
     fresh = []
     for seed in range(seeds):
@@ -81,7 +81,13 @@ def measure_quick(seeds: int) -> dict:
         warm.append(warm_run(replace(QUICK, seed=seed), data))
         print("warm", warm[-1], flush=True)
     print("\n" + _summary("fresh process", fresh) + "\n" + _summary("warm process", warm))
-    return {"config": QUICK.to_dict(), "fresh": fresh, "warm": warm}
+    results = {"config": QUICK.to_dict(), "fresh": fresh, "warm": warm}
+    if with_fast:  # a yardstick on a busy machine: the fast preset's time is known on an idle one
+        fast = warm_run(FAST, data)
+        ratio = statistics.median(r["seconds"] for r in warm) / fast["seconds"]
+        print(f"fast preset, warm: {fast['seconds']:.1f} s, {fast['test_accuracy']:.2%}; quick/fast = {ratio:.2f}")
+        results["fast_warm"] = fast
+    return results
 
 
 def grid_configs() -> list[TrainConfig]:
@@ -109,13 +115,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=3, help="seeds (0, 1, ...) of the quick preset to time")
     parser.add_argument("--grid", action="store_true", help=f"measure small 1-epoch runs into {SMALL_RUNS_PATH}")
+    parser.add_argument("--with-fast", action="store_true",
+                        help="also time the fast preset (all 60,000 images) warm, for a ratio on a busy machine")
     parser.add_argument("--out", type=Path, help="also write the quick preset's results as JSON here")
     args = parser.parse_args()
     if args.grid:
         SMALL_RUNS_PATH.write_text(json.dumps(measure_grid(), indent=1) + "\n")
         print(f"wrote {SMALL_RUNS_PATH}")
         return
-    results = measure_quick(args.seeds)
+    results = measure_quick(args.seeds, args.with_fast)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1) + "\n")
 

@@ -180,7 +180,7 @@ def build_results() -> dict[str, gr.components.Component]:
                                elem_id="train-bars")
         r["confusion"] = gr.Dataframe(
             headers=["true \\ predicted", *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
-            label=t("Confusion matrix (rows: true class; choose a cell)"), column_widths=["14%"] + ["8.6%"] * 10,
+            label=t("Confusion matrix (rows: true class; choose a cell)"), column_widths=["20%"] + ["8%"] * 10,
             elem_id="train-confusion")
     r["gallery_caption"] = gr.Markdown(say("Choose a cell of the confusion matrix to see those test images."))
     r["gallery"] = gr.Gallery(label=t("Misclassified test images"), columns=12, height=260, allow_preview=False,
