@@ -37,7 +37,8 @@ def _plot_ticks(page, elem_id: str) -> list[str]:
 def _longest_line(page, elem_id: str) -> int:
     """Points in the longest line a plot drew and coloured (its SVG path's segments)."""
     paths = page.locator(f"#{elem_id} svg path[aria-roledescription='line mark']").evaluate_all(
-        "paths => paths.filter(p => p.getAttribute('stroke')).map(p => (p.getAttribute('d').match(/[LM]/g) || []).length)")
+        "paths => paths.filter(p => p.getAttribute('stroke'))"
+        ".map(p => (p.getAttribute('d').match(/[LM]/g) || []).length)")
     return max(paths, default=0)
 
 

@@ -113,7 +113,8 @@ def run_outputs(session: TrainSession, name: str | None, lang: str = "") -> tupl
     # From 0: a bar chart that starts higher makes small differences between classes look large.
     bars = gr.BarPlot(plots.per_class_frame(run.evaluation.per_class, names), sort=names, y_lim=[0.0, 1.0])
     confusion = plots.confusion_frame(run.evaluation.confusion, names)
-    confusion = plots.confusion_styler(confusion.rename(columns={confusion.columns[0]: text(confusion.columns[0], lang)}))
+    corner = confusion.columns[0]  # "true \\ predicted"
+    confusion = plots.confusion_styler(confusion.rename(columns={corner: text(corner, lang)}))
     layers = plots.model_summary_frame(run.model.model)
     return (run_summary(run, lang), bars, confusion, layers.rename(columns=lambda h: text(h, lang)),
             model_file(session, run), [], say("Choose a cell of the confusion matrix to see those test images."))

@@ -120,7 +120,8 @@ def limits_note(values: dict[str, Any], lang: str = "") -> str:
         return ""
     note = f"⚠️ {text('**A small run:**', lang)} {run_batches(config):,} {text('batches of training.', lang)}"
     if figures := measured_small_runs(config):
-        measured = " · ".join(f"{n:,} {text('images', lang)} → {accuracy:.1%}" for n, accuracy in sorted(figures.items()))
+        measured = " · ".join(f"{n:,} {text('images', lang)} → {accuracy:.1%}"
+                              for n, accuracy in sorted(figures.items()))
         note += f" {text('Measured on MNIST after 1 epoch with this network and its recipe:', lang)} {measured}."
     quick = small_run_figures().get("custom", {}).get(QUICK.train_subset)
     if quick:
@@ -201,7 +202,7 @@ def stream_runs(session: TrainSession, session_models: dict, jobs: list[tuple[st
 
 
 def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.components.Component]]:
-    """The set-up controls (keyed by TrainConfig/Recipe/CustomCNN field), set to the quick preset, and the other widgets."""
+    """The set-up controls (keyed by TrainConfig/Recipe/CustomCNN field), set to the quick preset; the other widgets."""
     c: dict[str, gr.components.Component] = {}
     w: dict[str, gr.components.Component] = {}
     recipe, spec = QUICK.recipe, QUICK.custom
@@ -267,7 +268,8 @@ def _live_column() -> dict[str, gr.components.Component]:
     live = {"status": gr.HTML(_status(say("Press Start training.")), elem_id="train-status")}
     # Over fractional epochs: a one-epoch run draws its curve batch by batch.
     with gr.Row():
-        for metric, title in (("loss", "Training loss per batch (light: each batch; dark: smoothed; orange: validation)"),
+        for metric, title in (("loss", "Training loss per batch (light: each batch; dark: smoothed; "
+                                       "orange: validation)"),
                               ("accuracy", "Training accuracy per batch (light: each batch; dark: smoothed; "
                                            "orange: validation)")):
             # The label names the colours: a legend below the chart did not fit its fixed height.
