@@ -5,6 +5,8 @@ Train tab, then `finish_run` measures the model on the test set and wraps it as 
 """
 
 import functools
+import json
+import math
 import shlex
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -14,6 +16,7 @@ import numpy as np
 
 from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe, build_model
 from mnistdemo.checkpoints import sidecar
+from mnistdemo.config import REPO_DIR
 from mnistdemo.data import Dataset, load_dataset
 from mnistdemo.evaluate import Evaluation, evaluate_model
 from mnistdemo.inference import LoadedModel
@@ -28,6 +31,50 @@ FAST = TrainConfig(
                   label_smoothing=0.1),
     train_subset=0,
 )
+
+# The Train tab's defaults: the fast preset's net and recipe on a third of the images, so a first run
+# reaches 97% within seconds of Start (bench/small_run.py measures it).
+QUICK = replace(FAST, train_subset=20_000)
+
+# What one epoch on a few images reaches, measured by `python bench/small_run.py --grid`.
+SMALL_RUNS_PATH = REPO_DIR / "data" / "small_runs.json"
+SMALL_RUN_SUBSETS = (2_000, 10_000)
+FEW_BATCHES = 150  # a run of fewer batches than this (the quick preset has 157) gets a note in the Train tab
+
+
+@functools.lru_cache(maxsize=1)
+def small_run_figures() -> dict[str, dict[int, float]]:
+    """arch ("custom": the quick preset's net) -> {training images: MNIST test accuracy after 1 epoch}."""
+    if not SMALL_RUNS_PATH.is_file():
+        return {}
+    figures: dict[str, dict[int, float]] = {}
+    for run in json.loads(SMALL_RUNS_PATH.read_text())["runs"]:
+        figures.setdefault(run["arch"], {})[run["train_subset"]] = run["test_accuracy"]
+    return figures
+
+
+def measured_small_runs(config: TrainConfig) -> dict[int, float]:
+    """{training images: test accuracy} measured for 1 epoch of this network and recipe (any epochs, subset,
+    seed), or {} if it was not measured: a report architecture with its report's recipe, or the quick preset."""
+    if config.dataset != "mnist":
+        return {}
+    if config.arch in ARCHITECTURES:
+        measured = replace(config.recipe, epochs=1) == replace(ARCHITECTURES[config.arch].recipe, epochs=1)
+    else:
+        measured = config.custom == QUICK.custom and replace(config.recipe, epochs=1) == QUICK.recipe
+    return small_run_figures().get(config.arch, {}) if measured else {}
+
+
+def run_batches(config: TrainConfig, available: int = 60_000) -> int:
+    """How many batches `config` trains for, given `available` training images."""
+    n = min(config.train_subset or available, available)
+    n -= int(round(n * config.recipe.validation_split))
+    return math.ceil(n / config.recipe.batch_size) * config.recipe.epochs
+
+
+def is_small_run(config: TrainConfig) -> bool:
+    """Will this run be too short to show what its network can do (few batches, or one epoch of a report recipe)?"""
+    return run_batches(config) < FEW_BATCHES or (config.arch in ARCHITECTURES and config.recipe.epochs == 1)
 
 # Sweeps vary one setting of the custom CNN; everything else (recipe, subset, seed) stays the same.
 SWEEPS: dict[str, tuple[str, str, tuple[int, ...]]] = {  # key -> (title, CustomCNN field, values)

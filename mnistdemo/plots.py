@@ -1,6 +1,6 @@
 """Data frames behind the Train tab's plots and tables: curves, bars, confusion matrix, comparison."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -10,7 +10,6 @@ from mnistdemo.architectures import ARCHITECTURES
 from mnistdemo.config import DATASET_TITLES
 
 MAX_CURVE_POINTS = 600  # per run; the browser gets slow drawing more, and the eye sees no more
-_SPLITS = {"": "train", "val_": "validation"}
 _METRICS = ("loss", "accuracy")
 
 
@@ -28,29 +27,25 @@ def _bin_means(x: np.ndarray, ys: list[np.ndarray], max_points: int) -> tuple[np
     return pick(x), [pick(y) for y in ys]
 
 
-def batch_frame(batches: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> pd.DataFrame:
-    """(N, 3) rows of (epoch, loss, accuracy) -> long frame: epoch, loss, series ("per batch", "smoothed")."""
-    batches = np.asarray(batches, dtype=float).reshape(-1, 3)
-    epoch, loss = batches[:, 0], batches[:, 1]
-    x, (raw, smoothed) = _bin_means(epoch, [loss, smooth(loss)], max_points)
-    return pd.DataFrame({
-        "epoch": np.concatenate([x, x]),
-        "loss": np.concatenate([raw, smoothed]),
-        "series": pd.Series(["per batch"] * len(x) + ["smoothed"] * len(x), dtype=str),
-    })
+def curve_frame(batches: np.ndarray, history: dict[str, Sequence[float]], metric: str = "loss",
+                max_points: int = MAX_CURVE_POINTS) -> pd.DataFrame:
+    """A run's curve of `metric` over fractional epochs, so one epoch already draws a line.
 
-
-def epoch_frame(history: dict[str, Sequence[float]], metric: str) -> pd.DataFrame:
-    """Keras history -> long frame: epoch, `metric`, split ("train"/"validation") for each epoch logged."""
+    (N, 3) batch rows of (epoch, loss, accuracy) and the Keras history -> long frame: epoch, `metric`,
+    series ("per batch", "smoothed", and "validation" at the end of each epoch if the run has one).
+    """
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {', '.join(_METRICS)}")
-    rows = [(i + 1, float(v), split)
-            for prefix, split in _SPLITS.items()
-            for i, v in enumerate(history.get(prefix + metric, []))]
-    epochs, values, splits = zip(*rows) if rows else ((), (), ())
-    # Typed columns even when empty: the browser keeps the axis type (numbers vs names) of the first frame.
-    return pd.DataFrame({"epoch": np.array(epochs, dtype=float), metric: np.array(values, dtype=float),
-                         "split": pd.Series(splits, dtype=str)})
+    batches = np.asarray(batches, dtype=float).reshape(-1, 3)
+    epoch, values = batches[:, 0], batches[:, 1 + _METRICS.index(metric)]
+    x, (raw, smoothed) = _bin_means(epoch, [values, smooth(values)], max_points)
+    validation = np.asarray(history.get("val_" + metric, []), dtype=float)
+    return pd.DataFrame({
+        "epoch": np.concatenate([x, x, np.arange(1, len(validation) + 1)]),
+        metric: np.concatenate([raw, smoothed, validation]),
+        "series": pd.Series(["per batch"] * len(x) + ["smoothed"] * len(x) + ["validation"] * len(validation),
+                            dtype=str),
+    })
 
 
 def per_class_frame(per_class: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
@@ -98,53 +93,44 @@ def model_summary_frame(model: keras.Model) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["layer", "type", "output shape", "params"])
 
 
-COMPARISON_COLUMNS = ["run", "experiment", "architecture", "data set", "params", "epochs", "train time (s)",
-                      "test accuracy", "test loss", "stopped early"]
+# Test accuracy next to the run's name: a narrow screen scrolls the table sideways, never hiding it.
+COMPARISON_COLUMNS = ["run", "test accuracy", "train time (s)", "epochs", "params", "architecture", "data set",
+                      "test loss", "experiment", "stopped early"]
 
 
-def _arch_title(meta: dict) -> str:
+def arch_title(meta: dict, words: Callable[[str], str] = str) -> str:
+    """A run's architecture in words; `words` puts each English word or title into the reader's language."""
     if meta["arch"] in ARCHITECTURES:
-        return ARCHITECTURES[meta["arch"]].title
+        return words(ARCHITECTURES[meta["arch"]].title)
     c = meta["config"].get("custom") or {}
     extras = [f"Dense({c['dense_units']})" if c.get("dense_units") else "", "BN" if c.get("batch_norm") else ""]
-    return " ".join(["custom", f"{c.get('blocks')}x conv{c.get('kernel_size')}", f"{c.get('filters')} filters",
-                     *filter(None, extras)])
+    return " ".join([words("Custom CNN"), f"{c.get('blocks')}x conv{c.get('kernel_size')}",
+                     f"{c.get('filters')} {words('filters')}", *filter(None, extras)])
 
 
-def comparison_frame(metas: Sequence[dict], experiments: Sequence[str] = ()) -> pd.DataFrame:
-    """Sidecars of a session's runs -> one row each (the table a class compares)."""
+def comparison_frame(metas: Sequence[dict], experiments: Sequence[str] = (),
+                     words: Callable[[str], str] = str) -> pd.DataFrame:
+    """Sidecars of a session's runs -> one row each (the table a class compares); `words` as in `arch_title`."""
     experiments = list(experiments) + [""] * (len(metas) - len(experiments))
-    rows = [(m["name"], exp, _arch_title(m), DATASET_TITLES.get(m["dataset"], m["dataset"]), m["params"],
-             m["epochs"], m["train_seconds"], round(m["test_accuracy"], 4), round(m["test_loss"], 4),
-             "yes" if m.get("stopped_early") else "")
+    rows = [(m["name"], round(m["test_accuracy"], 4), m["train_seconds"], m["epochs"], m["params"],
+             arch_title(m, words), DATASET_TITLES.get(m["dataset"], m["dataset"]), round(m["test_loss"], 4),
+             words(exp) if exp else "", words("yes") if m.get("stopped_early") else "")
             for m, exp in zip(metas, experiments)]
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
-def overlay_loss_frame(curves: dict[str, np.ndarray], max_points: int = 300) -> pd.DataFrame:
-    """run -> (N, 3) batch rows => long frame: epoch, loss (smoothed), run; one curve per run."""
+def overlay_frame(curves: dict[str, np.ndarray], metric: str = "loss", max_points: int = 300) -> pd.DataFrame:
+    """run -> (N, 3) batch rows => long frame: epoch, `metric` (smoothed), run; one curve per run."""
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {', '.join(_METRICS)}")
     parts = []
     for run, batches in curves.items():
         batches = np.asarray(batches, dtype=float).reshape(-1, 3)
-        x, (loss,) = _bin_means(batches[:, 0], [smooth(batches[:, 1])], max_points)
-        parts.append(pd.DataFrame({"epoch": x, "loss": loss, "run": run}))
+        x, (values,) = _bin_means(batches[:, 0], [smooth(batches[:, 1 + _METRICS.index(metric)])], max_points)
+        parts.append(pd.DataFrame({"epoch": x, metric: values, "run": run}))
     if not parts:
-        return pd.DataFrame({"epoch": np.zeros(0), "loss": np.zeros(0), "run": pd.Series([], dtype=str)})
+        return pd.DataFrame({"epoch": np.zeros(0), metric: np.zeros(0), "run": pd.Series([], dtype=str)})
     return pd.concat(parts, ignore_index=True)
-
-
-EPOCH_KEYS = {"accuracy": "training accuracy", "val_accuracy": "validation accuracy",
-              "loss": "training loss", "val_loss": "validation loss"}  # Keras history key -> title
-
-
-def overlay_epoch_frame(histories: dict[str, dict], key: str = "accuracy") -> pd.DataFrame:
-    """run -> Keras history => long frame: epoch, value, run, for one history key (e.g. "val_accuracy")."""
-    if key not in EPOCH_KEYS:
-        raise ValueError(f"key must be one of {', '.join(EPOCH_KEYS)}")
-    rows = [(i + 1, float(v), run) for run, history in histories.items() for i, v in enumerate(history.get(key, []))]
-    epochs, values, runs = zip(*rows) if rows else ((), (), ())
-    return pd.DataFrame({"epoch": np.array(epochs, dtype=float), "value": np.array(values, dtype=float),
-                         "run": pd.Series(runs, dtype=str)})
 
 
 # Colours of runs in the comparison (Tableau 10 and two more): fixed, so a legend can name them.

@@ -269,10 +269,10 @@ def test_a_visitor_never_sees_another_visitors_runs(app_url):
     event, error = predict_http(app_url, "seven.png", png(seven()), name, theirs)
     assert event == "error" and error["error"].startswith(f"Unknown model {name!r}")
     assert name not in error["error"].split("available:")[1]
-    assert english(call(app_url, "run_outputs", [None], theirs)[1][0]) == "Train a model to see its results here."
-    event, error = call(app_url, "run_outputs", [name], theirs)  # their run list is still empty
+    assert english(call(app_url, "run_outputs", [None, ""], theirs)[1][0]) == "Train a model to see its results here."
+    event, error = call(app_url, "run_outputs", [name, ""], theirs)  # their run list is still empty
     assert event == "error" and error["error"] == f"Value: {name} is not in the list of choices: []"
-    summary, *_, download, _gallery, _caption = call(app_url, "run_outputs", [name], mine)[1]
+    summary, *_, download, _gallery, _caption = call(app_url, "run_outputs", [name, ""], mine)[1]
     assert summary.startswith(f"### {name}") and download["orig_name"] == f"{name}.keras"
 
 

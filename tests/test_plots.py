@@ -19,17 +19,30 @@ def _batches(n: int, steps_per_epoch: int = 50) -> np.ndarray:
     return np.column_stack([step / steps_per_epoch, 2.3 * np.exp(-step / 40), np.linspace(0.1, 0.95, n)])
 
 
-def test_batch_frame_has_raw_and_smoothed_curves():
-    frame = plots.batch_frame(_batches(120))
+def test_curve_frame_has_raw_smoothed_and_validation_curves():
+    frame = plots.curve_frame(_batches(120), HISTORY, "loss")
     assert list(frame.columns) == ["epoch", "loss", "series"]
-    assert frame["series"].value_counts().to_dict() == {"per batch": 120, "smoothed": 120}
+    assert frame["series"].value_counts().to_dict() == {"per batch": 120, "smoothed": 120, "validation": 3}
     raw = frame[frame.series == "per batch"]
     np.testing.assert_allclose(raw["loss"], _batches(120)[:, 1])
     assert raw["epoch"].iloc[-1] == pytest.approx(120 / 50)
+    validation = frame[frame.series == "validation"]
+    assert list(validation["epoch"]) == [1, 2, 3] and list(validation["loss"]) == HISTORY["val_loss"]
+    accuracy = plots.curve_frame(_batches(120), {}, "accuracy")
+    np.testing.assert_allclose(accuracy[accuracy.series == "per batch"]["accuracy"], _batches(120)[:, 2])
+    with pytest.raises(ValueError, match="metric"):
+        plots.curve_frame(_batches(10), HISTORY, "val_accuracy")
+
+
+def test_one_epoch_draws_a_curve_not_a_dot():
+    # 32 batches of a single epoch: points spread over (0, 1], not one point at epoch 1.
+    frame = plots.curve_frame(_batches(32, steps_per_epoch=32), {"loss": [0.4], "accuracy": [0.9]}, "accuracy")
+    smoothed = frame[frame.series == "smoothed"]
+    assert len(smoothed) == 32 and smoothed["epoch"].min() < 0.1 and smoothed["epoch"].max() == 1.0
 
 
 def test_long_curves_are_binned_to_a_few_hundred_points():
-    frame = plots.batch_frame(_batches(14_000), max_points=600)
+    frame = plots.curve_frame(_batches(14_000), {}, max_points=600)
     assert len(frame) == 1200
     assert frame["epoch"].is_monotonic_increasing is False  # two series, each increasing
     for _, part in frame.groupby("series"):  # each bin is a mean: the last ends within half a bin of epoch 280
@@ -42,24 +55,11 @@ def test_smoothing_keeps_a_constant_and_lags_a_step():
     assert 0 < step[55] < 1 and step[-1] > 0.99
 
 
-def test_epoch_frame_lists_train_and_validation_per_epoch():
-    frame = plots.epoch_frame(HISTORY, "accuracy")
-    assert list(frame.columns) == ["epoch", "accuracy", "split"]
-    assert list(frame["split"]) == ["train"] * 3 + ["validation"] * 3
-    assert list(frame["epoch"]) == [1, 2, 3, 1, 2, 3]
-    assert list(frame["accuracy"]) == HISTORY["accuracy"] + HISTORY["val_accuracy"]
-    no_val = plots.epoch_frame({"loss": [1.0, 0.5]}, "loss")
-    assert len(no_val) == 2 and set(no_val["split"]) == {"train"}
-    with pytest.raises(ValueError, match="metric"):
-        plots.epoch_frame(HISTORY, "val_accuracy")
-
-
 def test_empty_frames_keep_numeric_columns():
     # The browser keeps the axis type of the first frame it sees: an empty frame must already be numeric.
-    for frame, numeric in [(plots.epoch_frame({}, "loss"), ["epoch", "loss"]),
-                           (plots.batch_frame(np.zeros((0, 3))), ["epoch", "loss"]),
-                           (plots.overlay_loss_frame({}), ["epoch", "loss"]),
-                           (plots.overlay_epoch_frame({}), ["epoch", "value"])]:
+    for frame, numeric in [(plots.curve_frame(np.zeros((0, 3)), {}, "loss"), ["epoch", "loss"]),
+                           (plots.overlay_frame({}, "loss"), ["epoch", "loss"]),
+                           (plots.overlay_frame({}, "accuracy"), ["epoch", "accuracy"])]:
         assert len(frame) == 0
         assert all(pd.api.types.is_numeric_dtype(frame[c]) for c in numeric)
 
@@ -115,18 +115,20 @@ def test_comparison_frame_one_row_per_run():
     assert frame.loc[0, "architecture"] == "LeNet-5 + batch norm"
     assert "conv5" in frame.loc[1, "architecture"] and "Dense(1024)" in frame.loc[1, "architecture"]
     assert list(frame["test accuracy"]) == [0.98, 0.97] and frame.loc[1, "experiment"].startswith("Kernel")
+    assert list(frame.columns[:2]) == ["run", "test accuracy"]  # what a narrow screen shows first
     assert plots.comparison_frame([]).empty
+    shouting = plots.comparison_frame(metas, ["", "Kernel size 3 / 5 / 7"], words=str.upper)
+    assert shouting.loc[0, "architecture"] == "LENET-5 + BATCH NORM" and shouting.loc[1, "experiment"].isupper()
 
 
 def test_overlays_have_one_curve_per_run():
-    loss = plots.overlay_loss_frame({"a": _batches(80), "b": _batches(1000)}, max_points=300)
+    loss = plots.overlay_frame({"a": _batches(80), "b": _batches(1000)}, "loss", max_points=300)
     assert list(loss.columns) == ["epoch", "loss", "run"]
     assert loss["run"].value_counts().to_dict() == {"a": 80, "b": 300}
-    acc = plots.overlay_epoch_frame({"a": HISTORY, "b": {"accuracy": [0.5]}}, "val_accuracy")
-    assert list(acc.columns) == ["epoch", "value", "run"]
-    assert list(acc["run"]) == ["a"] * 3 and list(acc["value"]) == HISTORY["val_accuracy"]
-    assert len(plots.overlay_epoch_frame({"a": HISTORY, "b": {"accuracy": [0.5]}}, "accuracy")) == 4
-    with pytest.raises(ValueError, match="key"):
-        plots.overlay_epoch_frame({"a": HISTORY}, "val_acc")
+    accuracy = plots.overlay_frame({"a": _batches(80)}, "accuracy")
+    assert list(accuracy.columns) == ["epoch", "accuracy", "run"]
+    np.testing.assert_allclose(accuracy["accuracy"], plots.smooth(_batches(80)[:, 2]))
+    with pytest.raises(ValueError, match="metric"):
+        plots.overlay_frame({"a": _batches(80)}, "val_accuracy")
     colors = plots.run_colors([f"run{i:02d}" for i in range(14)])
     assert len(set(colors.values())) == 12 and colors["run00"] == colors["run12"]

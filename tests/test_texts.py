@@ -52,4 +52,11 @@ def test_a_handlers_text_is_marked_once_for_the_browser_to_translate():
 
 def test_text_without_translation_falls_back_to_english():
     assert texts.t("No such text here") == "No such text here"
-    assert texts.both("Stopped.") == "Stopped. · 已停止。"
+    assert texts.text("No such text here", "zh-CN") == "No such text here"
+
+
+@pytest.mark.parametrize("lang,expected", [("zh-CN", "已停止。"), ("zh", "已停止。"), ("zh-TW", "已停止。"),
+                                           ("en", "Stopped."), ("en-US", "Stopped."), ("fr", "Stopped."),
+                                           ("", "Stopped."), (None, "Stopped.")])
+def test_the_server_renders_one_language_by_the_browsers_locale(lang, expected):
+    assert texts.text("Stopped.", lang) == expected

@@ -6,7 +6,7 @@ from pathlib import Path
 import gradio as gr
 
 from mnistdemo import configure_threads
-from mnistdemo.ui.texts import I18N, t
+from mnistdemo.ui.texts import I18N, LANGUAGE_JS, t, text
 
 MAX_FILE_SIZE = "10mb"  # uploads above this get HTTP 413 before any work is done
 # Gradio's queue rebuilds a pandas summary of its last 10,000 events after every event (for its
@@ -22,6 +22,14 @@ PAGE_JS = Path(__file__).with_name("page.js")  # canvases ready to draw; whole n
 PAGE_CSS = Path(__file__).with_name("page.css")  # phones: the answer under the canvas, every tab in view
 # Gradio scopes `css` to inside the app; the page's own margins need a plain style sheet.
 PAGE_HEAD = "<style>@media (max-width: 640px) { .gradio-container .main.app { padding: 8px 6px !important; } }</style>"
+TAB_TITLES = ("Draw", "Whole numbers", "Train & compare")
+# A plot's chart takes its block's full height below the label, which Gradio's own sizing ignores:
+# with the Soft theme's label the x axis and its title were cut off.
+CSS = """
+.block:has(> .vega-embed) { display: flex; flex-direction: column; }
+.block:has(> .vega-embed) > [data-testid=block-info] { align-self: flex-start; }
+.block > .vega-embed { flex: 1 1 0; min-height: 0; }
+"""
 
 
 def build_demo() -> gr.Blocks:
@@ -36,13 +44,17 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(t("Draw a digit and watch convolutional networks read it; train and compare networks live. "
                       "Language: Settings (at the foot of the page) → Language."), elem_id="intro")
         session_models = gr.State({})  # name -> LoadedModel trained in this browser session
+        # The page's language (a browser locale such as "zh-CN"), kept up to date by LANGUAGE_JS.
+        lang = gr.Textbox(visible="hidden", elem_id="ui-lang")
         with gr.Tabs(overflow_behavior="wrap"):  # on a phone every tab stays one tap away
-            with gr.Tab(t("Draw"), id="draw"):
-                model_choice = build_draw_tab(session_models)
-            with gr.Tab(t("Whole numbers"), id="numbers"):
-                build_number_tab()
-            with gr.Tab(t("Train & compare"), id="train"):
-                build_train_tab(session_models, model_choice)
+            with gr.Tab(t("Draw"), id="draw") as draw:
+                model_choice = build_draw_tab(session_models, lang)
+            with gr.Tab(t("Whole numbers"), id="numbers") as numbers:
+                build_number_tab(lang)
+            with gr.Tab(t("Train & compare"), id="train") as train:
+                build_train_tab(session_models, model_choice, lang)
+        # Gradio retitles a tab that is not showing only when it is opened: retitle all of them here.
+        lang.change(retitle_tabs, lang, [draw, numbers, train], show_progress="hidden", api_visibility="private")
     demo.queue(max_size=256, default_concurrency_limit=8)
     # No public settings for these (tests/test_draw_tab.py checks that Gradio still reads them).
     demo._queue.sleep_when_free = QUEUE_POLL_SECONDS
@@ -50,8 +62,13 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
+def retitle_tabs(lang: str) -> list[gr.Tab]:
+    return [gr.Tab(label=text(title, lang)) for title in TAB_TITLES]
+
+
 def launch_options() -> dict:
     """Keyword arguments for `demo.launch()`; server name/port come from GRADIO_SERVER_* if set."""
     return {"max_file_size": MAX_FILE_SIZE, "theme": gr.themes.Soft(), "i18n": I18N,
-            "js": PAGE_JS.read_text(), "css_paths": [PAGE_CSS], "head": PAGE_HEAD,
+            "js": f"() => {{\n{PAGE_JS.read_text()}\n({LANGUAGE_JS.strip()})();\n}}",
+            "css": CSS, "css_paths": [PAGE_CSS], "head": PAGE_HEAD,
             "server_port": int(os.environ.get("GRADIO_SERVER_PORT", 7860))}

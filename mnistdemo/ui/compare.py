@@ -15,7 +15,7 @@ from mnistdemo.config import CLASS_NAMES
 from mnistdemo.experiments import CompletedRun, cached_dataset
 from mnistdemo.export import export_onnx, sidecar_path
 from mnistdemo.workers import RunHandle
-from mnistdemo.ui.texts import both, say, t
+from mnistdemo.ui.texts import say, t, text
 
 _log = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ class TrainSession:
         self.stop = threading.Event()
         self.live: RunHandle | None = None  # this visitor's place on the run queued or training now
         self.counter = 0
-        self.overlay_key = "accuracy"  # the per-epoch curve the comparison overlays
         self._dir: Path | None = None
 
     def __deepcopy__(self, memo):  # gr.State deep-copies its value; a session is never shared
@@ -86,36 +85,44 @@ class TrainSession:
             shutil.rmtree(self._dir, ignore_errors=True)
 
 
-def run_summary(run: CompletedRun) -> str:
+def run_summary(run: CompletedRun, lang: str = "") -> str:
     """Markdown: test accuracy and loss, training time, epochs, and the batch-norm caveat when it bites."""
     m = run.meta
     history = m["history"]
     train_acc = history.get("accuracy", [float("nan")])[-1]
-    stopped = " · **" + both("stopped early") + "**" if m.get("stopped_early") else ""
+    stopped = " · **" + text("stopped early", lang) + "**" if m.get("stopped_early") else ""
+    # Rendered here in `lang`: Gradio translates only the first text of a Markdown value.
     lines = [f"### {run.name}",
-             say("Test accuracy · test loss · training accuracy (last epoch) · parameters · epochs · seconds: ",
-                 f"**{m['test_accuracy']:.2%}** · {m['test_loss']:.4f} · {train_acc:.2%} · {m['params']:,} · "
-                 f"{m['epochs']} · {m['train_seconds']:.1f} s{stopped}")]
+             text("Test accuracy · test loss · training accuracy (last epoch) · parameters · epochs · seconds: ", lang)
+             + f"**{m['test_accuracy']:.2%}** · {m['test_loss']:.4f} · {train_acc:.2%} · {m['params']:,} · "
+               f"{m['epochs']} · {m['train_seconds']:.1f} s{stopped}"]
     uses_bn = any(type(layer).__name__ == "BatchNormalization" for layer in run.model.model.layers)
     if uses_bn and train_acc - m["test_accuracy"] > 0.03:
-        lines.append("⚠️ " + say("This net uses batch normalisation and its test accuracy trails its training "
-                                 "accuracy: see the note below."))
+        lines.append("⚠️ " + text("This net uses batch normalisation and its test accuracy trails its training "
+                                  "accuracy: see the note below.", lang))
     return "\n\n".join(lines)
 
 
-def run_outputs(session: TrainSession, name: str | None) -> tuple:
-    """Results of one run: summary, per-class bars, confusion table, layer table, model download."""
+def _class_names(run: CompletedRun, lang: str) -> list[str]:
+    return [text(name, lang) for name in run.model.class_names]
+
+
+def run_outputs(session: TrainSession, name: str | None, lang: str = "") -> tuple:
+    """Results of one run in language `lang`: summary, per-class bars, confusion table, layer table, download."""
     run = session.get(name)
     if run is None:
-        return (say("Train a model to see its results here."), None, None, None, None, [],
+        empty_confusion = plots.confusion_frame(np.zeros((10, 10)), CLASS_NAMES["mnist"]).iloc[:0]
+        return (say("Train a model to see its results here."), None,
+                empty_confusion.rename(columns=lambda h: text(h, lang)), None, None, [],
                 say("Choose a cell of the confusion matrix to see those test images."))
-    names = run.model.class_names
-    lowest = float(run.evaluation.per_class.min())
-    bars = gr.BarPlot(plots.per_class_frame(run.evaluation.per_class, names), sort=list(names),
-                      y_lim=[max(0.0, np.floor(lowest * 10) / 10 - 0.1), 1.0])
-    confusion = plots.confusion_frame(run.evaluation.confusion, names).rename(columns=both)
-    confusion = plots.confusion_styler(confusion)
-    return (run_summary(run), bars, confusion, plots.model_summary_frame(run.model.model),
+    names = _class_names(run, lang)
+    # From 0: a bar chart that starts higher makes small differences between classes look large.
+    bars = gr.BarPlot(plots.per_class_frame(run.evaluation.per_class, names), sort=names, y_lim=[0.0, 1.0])
+    confusion = plots.confusion_frame(run.evaluation.confusion, names)
+    corner = confusion.columns[0]  # "true \\ predicted"
+    confusion = plots.confusion_styler(confusion.rename(columns={corner: text(corner, lang)}))
+    layers = plots.model_summary_frame(run.model.model)
+    return (run_summary(run, lang), bars, confusion, layers.rename(columns=lambda h: text(h, lang)),
             model_file(session, run), [], say("Choose a cell of the confusion matrix to see those test images."))
 
 
@@ -127,36 +134,37 @@ def model_file(session: TrainSession, run: CompletedRun) -> str:
     return run.files["keras"]
 
 
-def onnx_file(session: TrainSession, name: str | None) -> str:
+def onnx_file(session: TrainSession, name: str | None, lang: str) -> str:
     """Convert the run's model to ONNX in the session folder once (on request: it takes a second or more)."""
     run = session.get(name)
     if run is None:
-        raise gr.Error(both("Train a model first."))
+        raise gr.Error(text("Train a model first.", lang))
     if not Path(run.files.get("onnx", "")).is_file():
         try:
             path = export_onnx(run.model, session.dir, source=Path(model_file(session, run)))
         except Exception as error:  # a converter failure: say so, keep serving (the .keras download still works)
             _log.exception("ONNX export of %s failed", run.name)
-            raise gr.Error(both("The ONNX export failed; the .keras download still works.")) from error
+            raise gr.Error(text("The ONNX export failed; the .keras download still works.", lang)) from error
         run.files |= {"onnx": str(path), "onnx_json": str(sidecar_path(path))}
     return run.files["onnx"]
 
 
-def wire_onnx_download(session: gr.State, results: dict) -> None:
+def wire_onnx_download(session: gr.State, results: dict, lang: gr.Textbox) -> None:
     """The ONNX button converts, fills the hidden download button, then clicks it: one click for the visitor."""
-    results["onnx"].click(onnx_file, [session, results["run"]], results["onnx_file"],
+    results["onnx"].click(onnx_file, [session, results["run"], lang], results["onnx_file"],
                           concurrency_id=EXPORT_CONCURRENCY_ID, concurrency_limit=1,
                           api_visibility="undocumented").success(
         None, None, None, js="() => document.querySelector('#train-onnx-file')?.click()")
 
 
-def misclassified(session: TrainSession, name: str | None, evt: gr.SelectData) -> tuple[list, str]:
+def misclassified(session: TrainSession, name: str | None, lang: str, evt: gr.SelectData) -> tuple[list, str]:
+
     """Gallery of test images behind a confusion-matrix cell (a diagonal cell: that class's errors)."""
     run = session.get(name)
     if run is None or not isinstance(evt.index, (list, tuple)):
         return [], say("Train a model first.")
     true, column = evt.index
-    names = run.model.class_names
+    names = _class_names(run, lang)
     pred = None if column == 0 or column - 1 == true else column - 1
     data = cached_dataset(run.meta["dataset"])
     picked = run.evaluation.misclassified(data.y_test, true=true, pred=pred)
@@ -176,21 +184,19 @@ def _legend(colors: dict[str, str]) -> str:
     return f"<div style='font-size:0.9em'>{items}</div>"
 
 
-def comparison_outputs(session: TrainSession, key: str | None = None) -> tuple:
-    """Comparison table, its CSV download, loss overlay, per-epoch overlay and their legend."""
-    session.overlay_key = key or session.overlay_key
+def comparison_outputs(session: TrainSession, lang: str = "") -> tuple:
+    """Comparison table (in language `lang`), its CSV download, loss and accuracy overlays and their legend."""
     metas = [r.meta for r in session.runs]
-    table = plots.comparison_frame(metas, [r.experiment for r in session.runs])
+    table = plots.comparison_frame(metas, [r.experiment for r in session.runs], words=lambda w: text(w, lang))
     csv = None
     if len(table):
         csv = session.dir / "runs.csv"
-        table.to_csv(csv, index=False)
+        plots.comparison_frame(metas, [r.experiment for r in session.runs]).to_csv(csv, index=False)
     colors = plots.run_colors([r.name for r in session.runs])
-    loss = plots.overlay_loss_frame({r.name: r.batches for r in session.runs})
-    epochs = plots.overlay_epoch_frame({r.name: r.meta["history"] for r in session.runs}, session.overlay_key)
-    return (table.rename(columns=both), (str(csv) if csv else None), gr.LinePlot(loss, color_map=colors),
-            gr.ScatterPlot(epochs, color_map=colors, y_title=say(plots.EPOCH_KEYS[session.overlay_key])),
-            _legend(colors))
+    curves = {r.name: r.batches for r in session.runs}
+    return (table.rename(columns=lambda h: text(h, lang)), (str(csv) if csv else None),
+            gr.LinePlot(plots.overlay_frame(curves, "loss"), color_map=colors),
+            gr.LinePlot(plots.overlay_frame(curves, "accuracy"), color_map=colors), _legend(colors))
 
 
 def build_results() -> dict[str, gr.components.Component]:
@@ -201,10 +207,11 @@ def build_results() -> dict[str, gr.components.Component]:
     r["summary"] = gr.Markdown(say("Train a model to see its results here."), elem_id="train-summary")
     with gr.Row():
         r["bars"] = gr.BarPlot(x="class", y="accuracy", height=PLOT_HEIGHT, label=t("Test accuracy per class"),
-                               scale=2)
+                               x_title=t("class"), y_title=t("test accuracy"), y_lim=[0.0, 1.0], scale=2,
+                               elem_id="train-bars")
         r["confusion"] = gr.Dataframe(
-            headers=[both("true \\ predicted"), *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
-            label=t("Confusion matrix (rows: true class; choose a cell)"), column_widths=["14%"] + ["8.6%"] * 10,
+            headers=["true \\ predicted", *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
+            label=t("Confusion matrix (rows: true class; choose a cell)"), column_widths=["20%"] + ["8%"] * 10,
             elem_id="train-confusion")
     r["gallery_caption"] = gr.Markdown(say("Choose a cell of the confusion matrix to see those test images."))
     r["gallery"] = gr.Gallery(label=t("Misclassified test images"), columns=12, height=260, allow_preview=False,
@@ -224,18 +231,17 @@ def build_comparison() -> dict[str, gr.components.Component]:
     """Layout of the session's comparison; returns its components by name."""
     c: dict[str, gr.components.Component] = {}
     gr.Markdown(t("### Compare this session's runs"))
-    c["table"] = gr.Dataframe(headers=[both(h) for h in plots.COMPARISON_COLUMNS], interactive=False, max_height=360,
+    c["table"] = gr.Dataframe(headers=plots.COMPARISON_COLUMNS, interactive=False, max_height=360,
                               elem_id="train-runs")
     c["csv"] = gr.DownloadButton(t("Download the table (CSV)"), size="sm")
     with gr.Row():
-        c["overlay_loss"] = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT,
-                                        label=t("Training loss, smoothed"), x_title=t("epoch"),
-                                        y_title=t("loss"))
-        with gr.Column():
-            c["metric"] = gr.Radio([(t(title), key) for key, title in plots.EPOCH_KEYS.items()], value="accuracy",
-                                   label=t("Per-epoch curve"), container=False)
-            c["overlay_epochs"] = gr.ScatterPlot(x="epoch", y="value", color="run", height=PLOT_HEIGHT - 40,
-                                                 label=t("Per epoch"), x_title=t("epoch"),
-                                                 y_title=t("training accuracy"))
+        # Over fractional epochs, smoothed per batch: a one-epoch run draws a curve, not a dot.
+        c["overlay_loss"] = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT, x_lim=[0, None],
+                                        label=t("Training loss, smoothed"), x_title=t("epoch"), y_title=t("loss"),
+                                        colors_in_legend=[], elem_id="train-overlay-loss")
+        c["overlay_accuracy"] = gr.LinePlot(x="epoch", y="accuracy", color="run", height=PLOT_HEIGHT,
+                                            x_lim=[0, None], y_lim=[0.0, 1.0], label=t("Training accuracy, smoothed"),
+                                            x_title=t("epoch"), y_title=t("accuracy"), colors_in_legend=[],
+                                            elem_id="train-overlay-accuracy")
     c["legend"] = gr.HTML("")
     return c

@@ -11,7 +11,7 @@ from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
 from mnistdemo.ui.details import compute_while_open
 from mnistdemo.ui.inside_panel import build_inside_panel
-from mnistdemo.ui.texts import both, error_text, say, t
+from mnistdemo.ui.texts import error_text, say, t, text
 
 # Each verdict is one translated text, then names and figures that read the same in any language.
 # A clear digit (or a Fashion-MNIST model's answer): the answer and its probability follow.
@@ -55,14 +55,14 @@ def model_choices(session_models: dict) -> list[tuple[str, str]]:
     return shipped + trained
 
 
-def resolve_model(name: str | None, session_models: dict) -> LoadedModel:
+def resolve_model(name: str | None, session_models: dict, lang: str = "") -> LoadedModel:
     """A session model or a shipped one; gr.Error with the reason if there is none."""
     if name in (session_models or {}):
         return session_models[name]
     try:
         return SHIPPED.get(name)
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise gr.Error(text(str(error), lang)) from None
 
 
 def sketch_image(value: dict | None) -> np.ndarray | None:
@@ -98,24 +98,24 @@ def _votes(answer: Answer) -> str:
     return " " + " · ".join(f"**{digit}** {n}/{answer.networks}" for digit, n in answer.votes.items())
 
 
-def _verdict(answer: Answer) -> str:
+def _verdict(answer: Answer, lang: str = "") -> str:
     """Markdown verdict from the core answer: the reading of a clear digit, else why it is not one."""
     if answer.kind in ("digit", "item"):
         best = answer.answer
-        return say(READS_TEXT, f" **{both(best)}** ({answer.probabilities[best]:.0%})")
+        return say(READS_TEXT, f" **{text(best, lang)}** ({answer.probabilities[best]:.0%})")
     texts = NOT_SURE_TEXTS if answer.kind == "unsure" else NOT_A_DIGIT_TEXTS
     counted = answer.reason in ("disagree", "unsure_together")
     return say(texts[answer.reason], _votes(answer) if counted else "")
 
 
-def _label(answer: Answer):
+def _label(answer: Answer, lang: str = ""):
     """The Label: the chosen model's top classes; no big headline for what may be no digit at all."""
-    return gr.update(value=_in_both(answer.probabilities), show_heading=answer.kind != "not_a_digit")
+    return gr.update(value=_in_language(answer.probabilities, lang), show_heading=answer.kind != "not_a_digit")
 
 
-def _in_both(label: dict[str, float]) -> dict[str, float]:
-    """Class names in both languages (a Label's classes are not translated by Gradio); digits stay digits."""
-    return {both(name): p for name, p in label.items()}
+def _in_language(label: dict[str, float], lang: str) -> dict[str, float]:
+    """Class names in the visitor's language (Gradio does not translate a Label's classes); digits stay digits."""
+    return {text(name, lang): p for name, p in label.items()}
 
 
 def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> list[tuple[str, LoadedModel, np.ndarray]]:
@@ -128,33 +128,36 @@ def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> l
     return rows
 
 
-def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]], dataset: str) -> pd.DataFrame:
-    """Every model of `dataset` (the drawing's) on the same image."""
-    return pd.DataFrame([{both("model"): name.removesuffix(f"-{m.dataset}"),
-                          both("answer"): both(m.class_names[int(probs.argmax())]),
-                          both("confidence"): f"{probs.max():.1%}"}
-                         for name, m, probs in rows if m.dataset == dataset])
+def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]], dataset: str, lang: str) -> pd.DataFrame:
+    """Every model of `dataset` (the drawing's) on the same image, headers and class names in `lang`."""
+    model, answer, confidence = (text(h, lang) for h in TABLE_HEADERS)
+    return pd.DataFrame([{model: name.removesuffix(f"-{m.dataset}"),
+                          answer: text(m.class_names[int(probs.argmax())], lang),
+                          confidence: f"{probs.max():.1%}"}
+                         for name, m, probs in rows if m.dataset == dataset],
+                        columns=[model, answer, confidence])
 
 
 EMPTY = (gr.update(value={}, show_heading=True), say(EMPTY_TEXT), None, None, None)
+TABLE_HEADERS = ("model", "answer", "confidence")
 
 
-def analyse(image, model_name: str | None, session_models: dict):
+def analyse(image, model_name: str | None, session_models: dict, lang: str = ""):
     """Image -> (label, verdict, 28x28 preview, the image, the model that read it): the answer alone.
 
     The digit networks that judge "is it a clear digit?" read it in one call (`assess_steps`)."""
     if image is None:
         return EMPTY
-    model = resolve_model(model_name, session_models)
+    model = resolve_model(model_name, session_models, lang)
     try:
         steps = preprocess_steps(image, model.dataset)
     except ValueError as error:
         return EMPTY[0], error_text(error), None, None, None
     answer = assess_steps(steps, model)
-    return _label(answer), _verdict(answer), enlarge(list(steps.values())[-1]), image, model.name
+    return _label(answer, lang), _verdict(answer, lang), enlarge(list(steps.values())[-1]), image, model.name
 
 
-def steps_gallery(image, model_name: str | None, session_models: dict) -> list[tuple[np.ndarray, str]]:
+def steps_gallery(image, model_name: str | None, session_models: dict, lang: str = "") -> list[tuple[np.ndarray, str]]:
     """The drawing's preprocessing for the model that read it, step by step ([] for none or no ink)."""
     if image is None or model_name is None:
         return []
@@ -162,32 +165,37 @@ def steps_gallery(image, model_name: str | None, session_models: dict) -> list[t
         steps = preprocess_steps(image, resolve_model(model_name, session_models).dataset)
     except ValueError:
         return []  # the verdict already says why
-    return [(_to_uint8(img), both(name)) for name, img in steps.items()]
+    return [(_to_uint8(img), text(name, lang)) for name, img in steps.items()]
 
 
-def every_model_table(image, model_name: str | None, session_models: dict) -> pd.DataFrame | None:
-    """Every model of the drawing's data set on it (None for none or no ink)."""
+def every_model_table(image, model_name: str | None, session_models: dict, lang: str = "") -> pd.DataFrame:
+    """Every model of the drawing's data set on it (no rows for none or no ink), in `lang`."""
     if image is None or model_name is None:
-        return None
+        return _all_models_table([], "", lang)
     try:
         dataset = resolve_model(model_name, session_models).dataset
-        return _all_models_table(_all_probabilities(image, session_models, {}), dataset)
+        return _all_models_table(_all_probabilities(image, session_models, {}), dataset, lang)
     except ValueError:
-        return None
+        return _all_models_table([], "", lang)
 
 
-def on_sketch(value: dict | None, model_name: str, session_models: dict):
-    return analyse(sketch_image(value), model_name, session_models)
+def on_sketch(value: dict | None, model_name: str, session_models: dict, lang: str = ""):
+    return analyse(sketch_image(value), model_name, session_models, lang)
 
 
-def on_upload(value, model_name: str, session_models: dict):
+def on_upload(value, model_name: str, session_models: dict, lang: str = ""):
     path = _upload_path(value)
-    return analyse(path, model_name, session_models) if path else EMPTY
+    return analyse(path, model_name, session_models, lang) if path else EMPTY
 
 
-def on_predict(sketch: dict | None, upload, model_name: str, session_models: dict):
+def on_predict(sketch: dict | None, upload, model_name: str, session_models: dict, lang: str = ""):
     image = sketch_image(sketch)
-    return analyse(image if image is not None else _upload_path(upload), model_name, session_models)
+    return analyse(image if image is not None else _upload_path(upload), model_name, session_models, lang)
+
+
+def upload_hint(lang: str) -> gr.Image:
+    """The upload area's hint in the visitor's language (Gradio's own is not redrawn after a switch)."""
+    return gr.Image(placeholder=text(UPLOAD_HINT, lang))
 
 
 def predict_api(image, model_name: str | None, session_models: dict) -> dict[str, float]:
@@ -214,10 +222,15 @@ def assess_api(image, model_name: str | None, session_models: dict) -> dict:
         raise gr.Error(str(error)) from None
 
 
-def _samples(dataset: str) -> list[tuple[str, str]]:
-    """(path, caption) of the sample test images of `dataset`, in class order."""
+def _samples(dataset: str, lang: str = "") -> list[tuple[str, str]]:
+    """(path, caption in `lang`) of the sample test images of `dataset`, in class order."""
     paths = sorted((SAMPLES_DIR / dataset).glob("*.png"), key=lambda p: int(p.stem.split("-")[0]))
-    return [(str(p), both(CLASS_NAMES[dataset][int(p.stem.split("-")[0])])) for p in paths]
+    return [(str(p), text(CLASS_NAMES[dataset][int(p.stem.split("-")[0])], lang)) for p in paths]
+
+
+def sample_galleries(lang: str) -> list[gr.Gallery]:
+    """The sample galleries with captions in `lang` (Gradio does not translate captions)."""
+    return [gr.Gallery(_samples(dataset, lang)) for dataset in DATASETS]
 
 
 def _sample_model(dataset: str, model_name: str, session_models: dict) -> str:
@@ -230,21 +243,21 @@ def _sample_model(dataset: str, model_name: str, session_models: dict) -> str:
     return next((name for name in names if name.startswith("best_")), names[0])
 
 
-def on_sample(dataset: str, model_name: str, session_models: dict, evt: gr.SelectData):
+def on_sample(dataset: str, model_name: str, session_models: dict, lang: str, evt: gr.SelectData):
     """A clicked test image, read at once; one of the other data set by that data set's model, said in words.
 
     The dropdown keeps the visitor's choice, so the next drawing or upload is read as before."""
     path = _samples(dataset)[evt.index][0]
     reader = _sample_model(dataset, model_name, session_models)
-    label, verdict, *rest = analyse(path, reader, session_models)
+    label, verdict, *rest = analyse(path, reader, session_models, lang)
     if reader != model_name:
         reading = max(label["value"], key=label["value"].get)
         verdict = say(OTHER_DATASET_TEXTS[dataset], f" **{reader}** → **{reading}** ({label['value'][reading]:.0%})")
     return label, verdict, *rest
 
 
-def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
-    """Lay out the Draw tab and wire its events; returns the model dropdown."""
+def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
+    """Lay out the Draw tab and wire its events (`lang`: the page's language); returns the model dropdown."""
     SHIPPED.load_all()
     # The canvas and the answer side by side; on a phone the answer comes right under the canvas.
     with gr.Row(equal_height=False):
@@ -275,7 +288,7 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
                                    allow_preview=False, elem_id="steps-gallery")
             with gr.Accordion(t("Every model of this data set on this drawing"), open=False,
                               elem_id="every-model") as table_box:
-                table = gr.Dataframe(headers=[both(h) for h in ("model", "answer", "confidence")],
+                table = gr.Dataframe(headers=list(TABLE_HEADERS),
                                      interactive=False, wrap=True, elem_id="every-model-table")
     inside = build_inside_panel()
     with gr.Accordion(t("Samples from the test sets: click one"), open=False, elem_id="samples"):
@@ -289,21 +302,25 @@ def build_draw_tab(session_models: gr.State) -> gr.Dropdown:
     outputs = [label, verdict, seen, drawing, reader]
     common = dict(show_progress="hidden", api_visibility="private", concurrency_id="answer",
                   concurrency_limit=ANSWER_CONCURRENCY)
-    drawn = sketch.change(on_sketch, [sketch, choice, session_models], outputs, **common)
+    drawn = sketch.change(on_sketch, [sketch, choice, session_models, lang], outputs, **common)
     uploaded = upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
                              preprocess=False, show_progress="hidden").then(
-        on_upload, [upload, choice, session_models], outputs, preprocess=False, **common)
+        on_upload, [upload, choice, session_models, lang], outputs, preprocess=False, **common)
     # The `assess` endpoint, for API clients only (a hidden trigger): the same answer the verdict shows.
     assess_trigger, assessed = gr.Button(visible=False), gr.JSON(visible=False)
     assess_trigger.click(assess_api, [upload, choice, session_models], assessed, api_name="assess",
                          preprocess=False, show_progress="hidden")
-    clicked = predict_button.click(on_predict, [sketch, upload, choice, session_models], outputs, **common)
-    chosen = choice.change(on_predict, [sketch, upload, choice, session_models], outputs, **common)
-    sampled = [gallery.select(on_sample, [gr.State(dataset), choice, session_models], outputs, **common)
+    clicked = predict_button.click(on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
+    chosen = choice.change(on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
+    sampled = [gallery.select(on_sample, [gr.State(dataset), choice, session_models, lang], outputs, **common)
                for dataset, gallery in galleries.items()]
+    # A switch of language redraws what the server wrote in the old one.
+    relabeled = lang.change(upload_hint, lang, upload, **common).then(
+        sample_galleries, lang, list(galleries.values()), **common).then(
+        on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
     details = dict(concurrency_id="details", concurrency_limit=DETAILS_CONCURRENCY,
-                   after=[drawn, uploaded, clicked, chosen, *sampled])
-    compute_while_open(steps_box, steps_gallery, [drawing, reader, session_models], [steps], **details)
-    compute_while_open(table_box, every_model_table, [drawing, reader, session_models], [table], **details)
+                   after=[drawn, uploaded, clicked, chosen, *sampled, relabeled])
+    compute_while_open(steps_box, steps_gallery, [drawing, reader, session_models, lang], [steps], **details)
+    compute_while_open(table_box, every_model_table, [drawing, reader, session_models, lang], [table], **details)
     inside.wire(seen, reader, session_models, **details)
     return choice

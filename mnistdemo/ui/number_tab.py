@@ -7,7 +7,7 @@ from mnistdemo.inference import SHIPPED, assess_images
 from mnistdemo.numbers import read_number
 from mnistdemo.strokes import BRUSH_RADIUS, NUMBER_CANVAS_SIZE
 from mnistdemo.ui.draw_tab import enlarge, sketch_image
-from mnistdemo.ui.texts import both, error_text, say, t
+from mnistdemo.ui.texts import error_text, say, t, text
 
 SKETCH_LABEL = "Draw a number (several digits in a row)"
 MODEL_LABEL = "Model"
@@ -33,16 +33,16 @@ def default_number_model() -> str | None:
     return SHIPPED.default_name if SHIPPED.default_name in names else next(iter(names), None)
 
 
-def read_drawing(image: np.ndarray | None, model_name: str | None):
+def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = ""):
     """Sketch composite -> (reading as Markdown, gallery of (28x28 enlarged, "answer - probability"))."""
     if image is None:
         return say(HINT), []
     try:
         model = SHIPPED.get(model_name or default_number_model())
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise gr.Error(text(str(error), lang)) from None
     if model.dataset != "mnist":
-        raise gr.Error(both(NOT_DIGITS_MESSAGE) + f" ({model.name})")
+        raise gr.Error(text(NOT_DIGITS_MESSAGE, lang) + f" ({model.name})")
     try:
         _, digits = read_number(image, model)
     except ValueError as error:  # a drawing with no ink left after Undo, say
@@ -57,12 +57,12 @@ def read_drawing(image: np.ndarray | None, model_name: str | None):
     return say(heading, f"\n\n# {number}"), gallery
 
 
-def on_number_sketch(value: dict | None, model_name: str | None):
-    return read_drawing(sketch_image(value), model_name)
+def on_number_sketch(value: dict | None, model_name: str | None, lang: str = ""):
+    return read_drawing(sketch_image(value), model_name, lang)
 
 
-def build_number_tab() -> None:
-    """Lay out the Whole numbers tab and wire its events."""
+def build_number_tab(lang: gr.Textbox) -> None:
+    """Lay out the Whole numbers tab and wire its events (`lang`: the page's language, for error pop-ups)."""
     choices = number_models()
     with gr.Column():
         sketch = gr.Sketchpad(
@@ -82,5 +82,5 @@ def build_number_tab() -> None:
                             allow_preview=False, elem_id="number-digits")
 
     common = dict(show_progress="hidden", api_visibility="private")
-    sketch.change(on_number_sketch, [sketch, choice], [reading, digits], **common)
-    choice.change(on_number_sketch, [sketch, choice], [reading, digits], **common)
+    sketch.change(on_number_sketch, [sketch, choice, lang], [reading, digits], **common)
+    choice.change(on_number_sketch, [sketch, choice, lang], [reading, digits], **common)

@@ -1,13 +1,17 @@
-"""Every text the UI shows, in English and Simplified Chinese, through Gradio's own i18n.
+"""Every text the UI shows, in English and Simplified Chinese.
 
 The English text is its own key: code reads as English, and `ZH` maps each text to its
-Chinese. Gradio translates in the browser, by the browser's language or the one chosen
-under Settings → Language, and can switch a page already shown.
+Chinese. Two ways a text reaches the page:
 
-What Gradio 6 translates, as measured here: labels, button texts, tab and accordion titles,
-choices, plot axis titles and Markdown/HTML values, including values a handler returns,
-but only the first text marker in each string. It does not translate table headers,
-gallery captions or error pop-ups; those get both languages (`both`).
+- `t(text)`: Gradio translates it in the browser, by the browser's language or the one chosen
+  under Settings → Language, and switches a page already shown. As measured on Gradio 6.31:
+  labels, button texts, accordion titles, choices, plot axis titles and Markdown/HTML values,
+  including values a handler returns (`say`), but only the first text marker in each string.
+- `text(text, lang)`: the server renders it in the visitor's language, for what Gradio does not
+  translate: table headers and cells, gallery captions, plot legends, class names in a Label,
+  error pop-ups, and tab titles and upload hints that Gradio does not redraw after a switch.
+  `lang` is the browser's locale ("zh-CN", "en-US"); the page keeps it in a hidden textbox
+  (`LANGUAGE_JS`) that every such handler takes as an input.
 """
 
 import gradio as gr
@@ -26,6 +30,7 @@ ZH: dict[str, str] = {
     "... or upload an image": "……或上传一张图片",
     "Model": "模型",
     "Predict": "识别",
+    "Drop an image here, or click to upload": "将图片拖放到此处，或点击上传",
     "trained here": "在此训练",
     "Unavailable models: ": "无法使用的模型：",
     "What the model reads": "模型的识别结果",
@@ -167,7 +172,13 @@ ZH: dict[str, str] = {
     "The two callbacks watch validation accuracy, so they need a validation split; "
     "ReduceLROnPlateau only acts with a constant schedule.":
         "这两个回调函数监视验证准确率，因此需要验证集；ReduceLROnPlateau 只在学习率恒定时起作用。",
+    "Quick preset (the defaults): 97% on MNIST in seconds": "快速上手预设（即默认设置）：几秒内 MNIST 达到 97%",
     "Fast preset: 99% on MNIST in 1 epoch (all 60,000 images)": "快速预设：1 轮（全部 60,000 张图片）达到 MNIST 99%",
+    "**A small run:**": "**小规模训练：**",
+    "batches of training.": "批训练。",
+    "images": "张图片",
+    "Measured on MNIST after 1 epoch with this network and its recipe:": "在 MNIST 上实测，这个网络按其训练方案训练 1 轮后：",
+    "The Quick preset (the defaults) reaches in seconds:": "快速上手预设（即默认设置）几秒内即可达到：",
     "Start training": "开始训练",
     "Stop": "停止",
     "Experiments: vary one thing": "实验：只改变一个因素",
@@ -182,9 +193,13 @@ ZH: dict[str, str] = {
     # Train & compare: live
     "### Live": "### 实时",
     "Press Start training.": "请点击“开始训练”。",
-    "Training loss per batch (light: each batch; dark: smoothed)": "每批的训练损失（浅色：每批；深色：平滑后）",
-    "Accuracy per epoch (blue: training; orange: validation)": "每轮准确率（蓝色：训练；橙色：验证）",
-    "Loss per epoch (blue: training; orange: validation)": "每轮损失（蓝色：训练；橙色：验证）",
+    "Training loss per batch (light: each batch; dark: smoothed; orange: validation)":
+        "每批的训练损失（浅色：每批；深色：平滑后；橙色：验证）",
+    "Training accuracy per batch (light: each batch; dark: smoothed; orange: validation)":
+        "每批的训练准确率（浅色：每批；深色：平滑后；橙色：验证）",
+    "per batch": "每批",
+    "smoothed": "平滑后",
+    "validation": "验证",
     "epoch": "轮次",
     "loss": "损失",
     "accuracy": "准确率",
@@ -253,13 +268,8 @@ ZH: dict[str, str] = {
     "### Compare this session's runs": "### 比较本次会话的训练",
     "Download the table (CSV)": "下载表格（CSV）",
     "Training loss, smoothed": "训练损失（平滑后）",
-    "Per-epoch curve": "每轮曲线",
-    "Per epoch": "每轮",
-    "training accuracy": "训练准确率",
-    "validation accuracy": "验证准确率",
-    "training loss": "训练损失",
-    "validation loss": "验证损失",
-    # Headers and captions Gradio does not translate: shown in both languages.
+    "Training accuracy, smoothed": "训练准确率（平滑后）",
+    # Headers, captions and legends Gradio does not translate: rendered by the server (`text`).
     "run": "训练记录",
     "experiment": "实验",
     "architecture": "结构",
@@ -270,29 +280,60 @@ ZH: dict[str, str] = {
     "test accuracy": "测试准确率",
     "test loss": "测试损失",
     "stopped early": "提前停止",
+    "yes": "是",
+    "filters": "个卷积核",
+    "class": "类别",
+    "layer": "层",
+    "type": "类型",
+    "output shape": "输出形状",
     "true \\ predicted": "真实 \\ 预测",
 }
 
-EN = {text: text for text in ZH}
-I18N = gr.I18n(en=EN, **{locale: ZH for locale in ("zh-CN", "zh")})
+# Gradio's own texts that its Simplified Chinese lacks (nested by Gradio's message ids).
+GRADIO_ZH = {"image_editor": {"select_draw_tool": "选择画笔工具后开始画"}}
+EN = {key: key for key in ZH}
+I18N = gr.I18n(en=EN, **{locale: {**ZH, **GRADIO_ZH} for locale in ("zh-CN", "zh")})
+
+# Keeps the hidden #ui-lang textbox equal to the page's language: Gradio sets <html lang> at load
+# and on every switch under Settings → Language; the textbox's change event re-renders what the
+# server draws in one language.
+LANGUAGE_JS = """
+() => {
+  const sync = () => {
+    const box = document.querySelector('#ui-lang textarea, #ui-lang input');
+    if (!box) { setTimeout(sync, 100); return; }
+    const lang = document.documentElement.lang || navigator.language || 'en';
+    if (box.value === lang) return;
+    box.value = lang;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  };
+  new MutationObserver(sync).observe(document.documentElement, {attributes: true, attributeFilter: ['lang']});
+  sync();
+}
+"""
 
 
-def t(text: str) -> I18nData | str:
+def is_chinese(lang: str | None) -> bool:
+    """Does this browser locale ("zh-CN", "zh", "en-US", None) get the Chinese texts?"""
+    return (lang or "").lower().startswith("zh")
+
+
+def text(key: str, lang: str | None) -> str:
+    """`key` in the visitor's language (`lang`: a browser locale), rendered by the server."""
+    return ZH.get(key, key) if is_chinese(lang) else key
+
+
+def t(key: str) -> I18nData | str:
     """A UI text that Gradio shows in the visitor's language (English where no translation exists)."""
-    return I18N(text) if text in ZH else text
+    return I18N(key) if key in ZH else key
 
 
-def say(text: str, rest: str = "") -> str:
-    """A handler's output: translated `text`, then `rest` (figures and names, the same in any language)."""
-    return str(t(text)) + rest
+def say(key: str, rest: str = "") -> str:
+    """A handler's output: translated `key`, then `rest` (figures and names, the same in any language)."""
+    return str(t(key)) + rest
 
 
 def error_text(error: ValueError) -> str:
     """A core module's message as bold Markdown, in the visitor's language where it has a translation."""
-    text = str(error)
-    return f"**{say(text) if text in ZH else text}**"
-
-
-def both(text: str) -> str:
-    """"English · 中文" for the places Gradio does not translate: table headers, captions, error pop-ups."""
-    return f"{text} · {ZH[text]}" if text in ZH else text
+    message = str(error)
+    return f"**{say(message) if message in ZH else message}**"

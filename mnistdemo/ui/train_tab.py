@@ -13,7 +13,8 @@ import numpy as np
 from mnistdemo import plots
 from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe
 from mnistdemo.config import DATASET_TITLES, DATASETS
-from mnistdemo.experiments import FAST, SWEEPS, BatchEvent, sweep_configs, time_left
+from mnistdemo.experiments import (FAST, QUICK, SWEEPS, BatchEvent, is_small_run, measured_small_runs, run_batches,
+                                   small_run_figures, sweep_configs, time_left)
 from mnistdemo.live import RunFailed
 from mnistdemo.train import TrainConfig, report_recipe
 from mnistdemo.workers import RunHandle, TrainingPool
@@ -21,18 +22,21 @@ from mnistdemo.ui import TRAIN_CONCURRENCY_ID
 from mnistdemo.ui.compare import (PLOT_HEIGHT, TrainSession, build_comparison, build_results,
                                   comparison_outputs, misclassified, run_outputs, wire_onnx_download)
 from mnistdemo.ui.draw_tab import model_choices
-from mnistdemo.ui.texts import both, say, t
+from mnistdemo.ui.texts import say, t, text
 
 UPDATE_EVERY = 0.5  # seconds between streamed plot updates (LinePlot stays responsive at <= 2/s)
 QUEUE_EVERY = 1.0  # seconds between updates of a waiting visitor's place and countdown
 POLL = 0.1  # seconds between looks at a run's new events
-DEFAULT_ARCH = "tf2_cnn"
 RECIPE_FIELDS = [f.name for f in fields(Recipe)]
 CUSTOM_FIELDS = [f.name for f in fields(CustomCNN)]
-# What stream_runs yields, in order: status, 3 live plots, run list, Draw's model list, comparison.
-STREAM_SLOTS = ("status", "batch", "epoch_accuracy", "epoch_loss", "run", "model_choice",
-                "table", "csv", "overlay_loss", "overlay_epochs", "legend")
-LIVE_COLORS = {"per batch": "#9ecae9", "smoothed": "#1f5fa8", "train": "#1f5fa8", "validation": "#f58518"}
+# What stream_runs yields, in order: status, the live plots, run list, Draw's model list, comparison.
+LIVE_PLOTS = ("loss_plot", "accuracy_plot")
+STREAM_SLOTS = ("status", *LIVE_PLOTS, "run", "model_choice", "table", "csv", "overlay_loss", "overlay_accuracy",
+                "legend")
+LIVE_COLORS = {"per batch": "#9ecae9", "smoothed": "#1f5fa8", "validation": "#f58518"}
+# Settings a person can leave empty, and the label that names them in the message.
+FIELD_LABELS = {"learning_rate": "Learning rate (peak)", "batch_size": "Batch size", "momentum": "SGD momentum",
+                "seed": "Seed (same seed, same run)", "dense_units": "Dense hidden layer (0 = none)"}
 
 
 def _arch_info(arch: str) -> str:
@@ -59,28 +63,28 @@ def on_arch_change(arch: str) -> list:
             *_recipe_values(report_recipe(arch))]
 
 
-def on_fast_preset() -> list:
-    """The fast preset: a small BN CNN, one-cycle Adam, 1 epoch on all 60,000 MNIST images."""
-    spec = FAST.custom
-    return ["mnist", "custom", _arch_info("custom"), _arch_note("custom"), gr.update(visible=True),
-            *[getattr(spec, name) for name in CUSTOM_FIELDS], *_recipe_values(FAST.recipe), 60_000]
+def preset_values(config: TrainConfig) -> list:
+    """A preset's values for the data set, architecture, custom CNN, recipe and subset controls (in `_wire`'s order)."""
+    return [config.dataset, config.arch, _arch_info(config.arch), _arch_note(config.arch),
+            gr.update(visible=config.arch == "custom"), *[getattr(config.custom, name) for name in CUSTOM_FIELDS],
+            *_recipe_values(config.recipe), config.train_subset or 60_000]
 
 
-def _typed(name: str, value: Any, template: object) -> Any:
+def _typed(name: str, value: Any, template: object, lang: str) -> Any:
     if value is None or value == "":
-        raise gr.Error(both("Please fill in this setting:") + f" {name.replace('_', ' ')}")
+        raise gr.Error(text("Please fill in this setting:", lang) + " " + text(FIELD_LABELS.get(name, name), lang))
     return type(getattr(template, name))(value)
 
 
-def config_from_values(values: dict[str, Any], arch: str | None = None) -> TrainConfig:
-    """Control values (by field name) -> TrainConfig; gr.Error with a plain message if one is off."""
-    recipe = Recipe(**{n: _typed(n, values[n], Recipe()) for n in RECIPE_FIELDS})
-    custom = CustomCNN(**{n: _typed(n, values[n], CustomCNN()) for n in CUSTOM_FIELDS})
+def config_from_values(values: dict[str, Any], arch: str | None = None, lang: str = "") -> TrainConfig:
+    """Control values (by field name) -> TrainConfig; gr.Error with a plain message (in `lang`) if one is off."""
+    recipe = Recipe(**{n: _typed(n, values[n], Recipe(), lang) for n in RECIPE_FIELDS})
+    custom = CustomCNN(**{n: _typed(n, values[n], CustomCNN(), lang) for n in CUSTOM_FIELDS})
     arch = arch or values["arch"]
     if recipe.learning_rate <= 0 or recipe.learning_rate > 1:
-        raise gr.Error(both("The learning rate must be above 0 and at most 1."))
+        raise gr.Error(text("The learning rate must be above 0 and at most 1.", lang))
     if not 0 <= recipe.validation_split <= 0.5:
-        raise gr.Error(both("The validation split must be between 0 and 0.5."))
+        raise gr.Error(text("The validation split must be between 0 and 0.5.", lang))
     return TrainConfig(arch=arch, dataset=values["dataset"], recipe=recipe,
                        custom=custom if arch == "custom" else None,
                        train_subset=int(values["train_subset"]), seed=int(values["seed"] or 0))
@@ -125,9 +129,35 @@ def _stopped(what: str, others: int = 0) -> str:
     return _status(say("Stopping at the next batch; the model trained so far is kept."))
 
 
-def _live_plots(batches: list, history: dict) -> tuple:
-    return (plots.batch_frame(np.array(batches).reshape(-1, 3)), plots.epoch_frame(history, "accuracy"),
-            plots.epoch_frame(history, "loss"))
+def limits_note(values: dict[str, Any], lang: str = "") -> str:
+    """Markdown saying when the settings make too small a run to show what the network can do, with measured figures."""
+    try:
+        config = config_from_values(values, lang=lang)
+    except gr.Error:
+        return ""
+    if not is_small_run(config):
+        return ""
+    note = f"⚠️ {text('**A small run:**', lang)} {run_batches(config):,} {text('batches of training.', lang)}"
+    if figures := measured_small_runs(config):
+        measured = " · ".join(f"{n:,} {text('images', lang)} → {accuracy:.1%}"
+                              for n, accuracy in sorted(figures.items()))
+        note += f" {text('Measured on MNIST after 1 epoch with this network and its recipe:', lang)} {measured}."
+    quick = small_run_figures().get("custom", {}).get(QUICK.train_subset)
+    if quick:
+        note += f" {text('The Quick preset (the defaults) reaches in seconds:', lang)} {quick:.1%}."
+    return note
+
+
+def _live_plots(batches: list, history: dict, lang: str = "", epochs: int = 1) -> tuple:
+    """The live loss and accuracy curves over fractional epochs, legends in `lang`, x axis spanning the run."""
+    batches = np.array(batches).reshape(-1, 3)
+    colors = {text(series, lang): color for series, color in LIVE_COLORS.items()}
+    out = []
+    for metric in ("loss", "accuracy"):
+        frame = plots.curve_frame(batches, history, metric)
+        frame["series"] = frame["series"].map(lambda series: text(series, lang))
+        out.append(gr.LinePlot(frame, color_map=colors, x_lim=[0, epochs]))
+    return tuple(out)
 
 
 async def _follow(handle: RunHandle, title: str, epochs: int, batches: list, history: dict):
@@ -175,9 +205,9 @@ def _done_status(run, handle: RunHandle) -> str:
 
 
 async def stream_runs(pool: TrainingPool, session: TrainSession, session_models: dict,
-                      jobs: list[tuple[str, TrainConfig]], experiment: str = ""):
+                      jobs: list[tuple[str, TrainConfig]], experiment: str = "", lang: str = ""):
     """Train each job in turn on the pool, yielding live updates <= 2/s, then add the model to this session."""
-    unchanged = [gr.skip()] * (len(STREAM_SLOTS) - 4)  # everything after the status and the live plots
+    unchanged = [gr.skip()] * (len(STREAM_SLOTS) - 1 - len(LIVE_PLOTS))  # after the status and the live plots
     for number, (label, config) in enumerate(jobs, 1):
         if session.stop.is_set():
             yield _status(say("Stopped.")), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
@@ -188,7 +218,8 @@ async def stream_runs(pool: TrainingPool, session: TrainSession, session_models:
         try:
             session.live = handle = pool.submit(config, name)  # queued, or joined to the same run
             async for progress, grew in _follow(handle, title, config.recipe.epochs, batches, history):
-                curves = await asyncio.to_thread(_live_plots, batches, history) if grew else [gr.skip()] * 3
+                curves = (await asyncio.to_thread(_live_plots, batches, history, lang, config.recipe.epochs)
+                          if grew else [gr.skip()] * len(LIVE_PLOTS))
                 yield progress, *curves, *unchanged
             if handle.left:  # Stop while queued, or on a run others go on with
                 yield _stopped(handle.how_left, handle.others), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
@@ -197,37 +228,39 @@ async def stream_runs(pool: TrainingPool, session: TrainSession, session_models:
         except (ValueError, RunFailed) as error:  # a recipe train() refuses, or the worker died
             yield (_status("✖ " + say("Training failed: ", html.escape(str(error)))),
                    *[gr.skip()] * (len(STREAM_SLOTS) - 1))
-            raise gr.Error(both(str(error))) from None
+            raise gr.Error(text(str(error), lang)) from None
         finally:  # the visitor may have left (generator closed): a run nobody follows is dropped
             if session.live is not None:
                 session.live.close()
             session.live = None
         session.add(run, session_models)
-        comparison = await asyncio.to_thread(comparison_outputs, session)
-        yield (_done_status(run, handle), *_live_plots(run.batches.tolist(), run.meta["history"]),
+        comparison = await asyncio.to_thread(comparison_outputs, session, lang)
+        yield (_done_status(run, handle),
+               *_live_plots(run.batches.tolist(), run.meta["history"], lang, config.recipe.epochs),
                gr.update(choices=[r.name for r in session.runs], value=run.name),
                gr.update(choices=model_choices(session_models)), *comparison)
 
 
 def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.components.Component]]:
-    """The set-up controls (keyed by TrainConfig/Recipe/CustomCNN field) and the other widgets."""
+    """The set-up controls (keyed by TrainConfig/Recipe/CustomCNN field), set to the quick preset; the other widgets."""
     c: dict[str, gr.components.Component] = {}
     w: dict[str, gr.components.Component] = {}
-    recipe = report_recipe(DEFAULT_ARCH)
+    recipe, spec = QUICK.recipe, QUICK.custom
     gr.Markdown(t("### Set-up"))
-    c["dataset"] = gr.Radio([(DATASET_TITLES[d], d) for d in DATASETS], value="mnist", label=t("Data set"))
+    c["dataset"] = gr.Radio([(DATASET_TITLES[d], d) for d in DATASETS], value=QUICK.dataset, label=t("Data set"))
     c["arch"] = gr.Dropdown([(t(a.title), a.name) for a in ARCHITECTURES.values()] + [(t("Custom CNN"), "custom")],
-                            value=DEFAULT_ARCH, label=t("Architecture (fills in its report's recipe)"),
+                            value=QUICK.arch, label=t("Architecture (fills in its report's recipe)"),
                             elem_id="train-arch")
-    w["arch_info"] = gr.Markdown(_arch_info(DEFAULT_ARCH))
-    w["arch_note"] = gr.Markdown(_arch_note(DEFAULT_ARCH))
-    with gr.Group(visible=False) as w["custom_group"]:
-        c["blocks"] = gr.Slider(1, 4, value=2, step=1, label=t("Conv + pool blocks"))
-        c["kernel_size"] = gr.Radio([3, 5, 7], value=3, label=t("Kernel size"))
-        c["filters"] = gr.Slider(8, 64, value=32, step=8, label=t("Filters in the first block"))
-        c["dense_units"] = gr.Dropdown([0, 64, 128, 256, 512, 1024], value=0, label=t("Dense hidden layer (0 = none)"))
-        c["batch_norm"] = gr.Checkbox(False, label=t("Batch normalisation"))
-        c["dropout"] = gr.Slider(0.0, 0.5, value=0.0, step=0.05, label=t("Dropout"))
+    w["arch_info"] = gr.Markdown(_arch_info(QUICK.arch))
+    w["arch_note"] = gr.Markdown(_arch_note(QUICK.arch))
+    with gr.Group(visible=QUICK.arch == "custom") as w["custom_group"]:
+        c["blocks"] = gr.Slider(1, 4, value=spec.blocks, step=1, label=t("Conv + pool blocks"))
+        c["kernel_size"] = gr.Radio([3, 5, 7], value=spec.kernel_size, label=t("Kernel size"))
+        c["filters"] = gr.Slider(8, 64, value=spec.filters, step=8, label=t("Filters in the first block"))
+        c["dense_units"] = gr.Dropdown([0, 64, 128, 256, 512, 1024], value=spec.dense_units,
+                                       label=t("Dense hidden layer (0 = none)"))
+        c["batch_norm"] = gr.Checkbox(spec.batch_norm, label=t("Batch normalisation"))
+        c["dropout"] = gr.Slider(0.0, 0.5, value=spec.dropout, step=0.05, label=t("Dropout"))
     with gr.Row():
         c["optimizer"] = gr.Radio([("Adam", "adam"), (t("SGD + momentum"), "sgd")], value=recipe.optimizer,
                                   label=t("Optimiser"))
@@ -238,23 +271,26 @@ def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.co
                                        maximum=1.0, step=1e-4)
         c["batch_size"] = gr.Dropdown([32, 64, 128, 256, 512], value=recipe.batch_size, label=t("Batch size"),
                                       elem_id="train-batch-size")
-        c["epochs"] = gr.Slider(1, 50, value=recipe.epochs, step=1, label=t("Epochs"), elem_id="train-epochs")
-    with gr.Row():
-        c["train_subset"] = gr.Slider(1000, 60000, value=6000, step=1000, label=t("Training images (60,000 = all)"),
-                                      elem_id="train-subset")
-        c["validation_split"] = gr.Slider(0.0, 0.3, value=recipe.validation_split, step=0.05,
-                                          label=t("Validation split"))
-    with gr.Row():
-        c["reduce_lr_on_plateau"] = gr.Checkbox(recipe.reduce_lr_on_plateau, label="ReduceLROnPlateau")
-        c["early_stopping"] = gr.Checkbox(recipe.early_stopping, label="EarlyStopping")
-        c["augment"] = gr.Checkbox(recipe.augment, label=t("Augmentation"))
+    # One slider a row: beside other controls their labels wrapped a character a line.
+    c["epochs"] = gr.Slider(1, 50, value=recipe.epochs, step=1, label=t("Epochs"), elem_id="train-epochs")
+    c["train_subset"] = gr.Slider(1000, 60000, value=QUICK.train_subset, step=1000,
+                                  label=t("Training images (60,000 = all)"), elem_id="train-subset")
+    c["validation_split"] = gr.Slider(0.0, 0.3, value=recipe.validation_split, step=0.05, label=t("Validation split"))
+    with gr.Row():  # wide enough that "ReduceLROnPlateau" is never cut: they wrap instead
+        c["reduce_lr_on_plateau"] = gr.Checkbox(recipe.reduce_lr_on_plateau, label="ReduceLROnPlateau", min_width=190)
+        c["early_stopping"] = gr.Checkbox(recipe.early_stopping, label="EarlyStopping", min_width=190)
+        c["augment"] = gr.Checkbox(recipe.augment, label=t("Augmentation"), min_width=190)
     with gr.Accordion(t("More settings"), open=False):
         c["momentum"] = gr.Number(recipe.momentum, label=t("SGD momentum"), minimum=0, maximum=0.99)
         c["label_smoothing"] = gr.Slider(0.0, 0.2, value=recipe.label_smoothing, step=0.01, label=t("Label smoothing"))
-        c["seed"] = gr.Number(0, label=t("Seed (same seed, same run)"), precision=0)
+        c["seed"] = gr.Number(QUICK.seed, label=t("Seed (same seed, same run)"), precision=0)
         gr.Markdown(t("The two callbacks watch validation accuracy, so they need a validation split; "
                       "ReduceLROnPlateau only acts with a constant schedule."))
-    w["fast"] = gr.Button(t("Fast preset: 99% on MNIST in 1 epoch (all 60,000 images)"), size="sm")
+    w["limits"] = gr.Markdown("", elem_id="train-limits")
+    with gr.Row():
+        w["quick"] = gr.Button(t("Quick preset (the defaults): 97% on MNIST in seconds"), size="sm",
+                               elem_id="train-quick")
+        w["fast"] = gr.Button(t("Fast preset: 99% on MNIST in 1 epoch (all 60,000 images)"), size="sm")
     with gr.Row():
         w["start"] = gr.Button(t("Start training"), variant="primary", scale=2, elem_id="train-start")
         w["stop"] = gr.Button(t("Stop"), variant="stop", scale=1, elem_id="train-stop")
@@ -270,22 +306,26 @@ def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.co
 def _live_column() -> dict[str, gr.components.Component]:
     gr.Markdown(t("### Live"))
     live = {"status": gr.HTML(_status(say("Press Start training.")), elem_id="train-status")}
-    live["batch"] = gr.LinePlot(x="epoch", y="loss", color="series", color_map=LIVE_COLORS, height=PLOT_HEIGHT,
-                                label=t("Training loss per batch (light: each batch; dark: smoothed)"),
-                                x_title=t("epoch"), y_title=t("loss"), elem_id="train-batch-plot")
+    # Over fractional epochs: a one-epoch run draws its curve batch by batch.
     with gr.Row():
-        for metric in ("accuracy", "loss"):
-            live[f"epoch_{metric}"] = gr.ScatterPlot(
-                x="epoch", y=metric, color="split", color_map=LIVE_COLORS, height=PLOT_HEIGHT,
-                label=t(f"{metric.capitalize()} per epoch (blue: training; orange: validation)"),
-                x_title=t("epoch"), y_title=t(metric))
+        for metric, title in (("loss", "Training loss per batch (light: each batch; dark: smoothed; "
+                                       "orange: validation)"),
+                              ("accuracy", "Training accuracy per batch (light: each batch; dark: smoothed; "
+                                           "orange: validation)")):
+            # The label names the colours: a legend below the chart did not fit its fixed height.
+            live[f"{metric}_plot"] = gr.LinePlot(
+                x="epoch", y=metric, color="series", color_map=LIVE_COLORS, colors_in_legend=[], height=PLOT_HEIGHT,
+                label=t(title), x_title=t("epoch"), y_title=t(metric), x_lim=[0, 1],
+                y_lim=[0.0, 1.0] if metric == "accuracy" else None, min_width=280, elem_id=f"train-{metric}-plot")
     return live
 
 
-def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown, pool: TrainingPool | None = None) -> None:
+def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown, lang: gr.Textbox,
+                    pool: TrainingPool | None = None) -> None:
     """The Train & compare tab; finished runs go into `session_models` and `model_choice`'s list.
 
-    Runs train on `pool` (default: a new pool of warm workers, started now in the background)."""
+    `lang` is the page's language: tables, legends and messages the server draws follow it. Runs
+    train on `pool` (default: a new pool of warm workers, started now in the background)."""
     pool = (pool or TrainingPool()).start()
     session = gr.State(TrainSession, delete_callback=TrainSession.close)
     gr.Markdown(t("Train a convolutional network on MNIST or Fashion-MNIST here and now. Pick an architecture "
@@ -294,15 +334,16 @@ def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown, pool: T
     with gr.Row():
         with gr.Column(scale=2, min_width=320):
             controls, widgets = _setup_column()
-        with gr.Column(scale=3, min_width=400):
+        with gr.Column(scale=3, min_width=320):
             live = _live_column()
     results = build_results()
     comparison = build_comparison()
     slots = {**live, "run": results["run"], "model_choice": model_choice, **comparison}
-    _wire(pool, session, session_models, controls, widgets, results, comparison, [slots[k] for k in STREAM_SLOTS])
+    _wire(pool, session, session_models, lang, controls, widgets, results, comparison,
+          [slots[k] for k in STREAM_SLOTS])
 
 
-def _wire(pool, session, session_models, controls, widgets, results, comparison, stream_outputs) -> None:
+def _wire(pool, session, session_models, lang, controls, widgets, results, comparison, stream_outputs) -> None:
     names = list(controls)
     values = lambda args: dict(zip(names, args))  # noqa: E731
     result_outputs = [results[k] for k in ("summary", "bars", "confusion", "layers", "download", "gallery",
@@ -318,32 +359,38 @@ def _wire(pool, session, session_models, controls, widgets, results, comparison,
                             [widgets["arch_info"], widgets["arch_note"], widgets["custom_group"],
                              *[controls[n] for n in RECIPE_FIELDS]],
                             **quiet)
-    widgets["fast"].click(on_fast_preset, None,
-                          [controls["dataset"], controls["arch"], widgets["arch_info"], widgets["arch_note"],
-                           widgets["custom_group"],
-                           *[controls[n] for n in CUSTOM_FIELDS], *[controls[n] for n in RECIPE_FIELDS],
-                           controls["train_subset"]], **quiet)
+    preset_outputs = [controls["dataset"], controls["arch"], widgets["arch_info"], widgets["arch_note"],
+                      widgets["custom_group"], *[controls[n] for n in CUSTOM_FIELDS],
+                      *[controls[n] for n in RECIPE_FIELDS], controls["train_subset"]]
+    widgets["quick"].click(lambda: preset_values(QUICK), None, preset_outputs, **quiet)
+    widgets["fast"].click(lambda: preset_values(FAST), None, preset_outputs, **quiet)
+    note = (lambda lang, *args: limits_note(values(args), lang), [lang, *controls.values()], widgets["limits"])
+    for name in ("dataset", "arch", "batch_size", "epochs", "train_subset", "validation_split"):
+        controls[name].change(*note, show_progress="hidden", **quiet)
 
-    def prepare(session: TrainSession, *args) -> str:
-        config_from_values(values(args))  # refuse bad settings before queueing
+    def prepare(session: TrainSession, lang: str, *args) -> str:
+        config_from_values(values(args), lang=lang)  # refuse bad settings before queueing
         session.stop.clear()
         return _start_status(pool)
 
-    async def train_one(session: TrainSession, models: dict, *args):
-        async for update in stream_runs(pool, session, models, [("", config_from_values(values(args)))]):
+    async def train_one(session: TrainSession, models: dict, lang: str, *args):
+        config = config_from_values(values(args), lang=lang)
+        async for update in stream_runs(pool, session, models, [("", config)], lang=lang):
             yield update
 
-    async def train_sweep(session: TrainSession, models: dict, kind: str, *args):
-        base = config_from_values(values(args), arch="custom")
-        async for update in stream_runs(pool, session, models, sweep_configs(kind, base), experiment=SWEEPS[kind][0]):
+    async def train_sweep(session: TrainSession, models: dict, kind: str, lang: str, *args):
+        base = config_from_values(values(args), arch="custom", lang=lang)
+        async for update in stream_runs(pool, session, models, sweep_configs(kind, base),
+                                        experiment=SWEEPS[kind][0], lang=lang):
             yield update
 
-    inputs = [session, *controls.values()]
-    show_run = (run_outputs, [session, results["run"]], result_outputs)
+    inputs = [session, lang, *controls.values()]
+    show_run = (run_outputs, [session, results["run"], lang], result_outputs)
     widgets["start"].click(prepare, inputs, status, **quiet).success(
-        train_one, [session, session_models, *controls.values()], stream_outputs, **trainer).then(*show_run, **quiet)
+        train_one, [session, session_models, lang, *controls.values()], stream_outputs, **trainer
+    ).then(*show_run, **quiet)
     widgets["sweep_start"].click(prepare, inputs, status, **quiet).success(
-        train_sweep, [session, session_models, widgets["sweep"], *controls.values()], stream_outputs, **trainer
+        train_sweep, [session, session_models, widgets["sweep"], lang, *controls.values()], stream_outputs, **trainer
     ).then(*show_run, **quiet)
 
     def request_stop(session: TrainSession) -> str:
@@ -353,8 +400,21 @@ def _wire(pool, session, session_models, controls, widgets, results, comparison,
 
     widgets["stop"].click(request_stop, session, status, queue=False, **quiet)
     results["run"].input(*show_run, **quiet)
-    wire_onnx_download(session, results)
-    results["confusion"].select(misclassified, [session, results["run"]],
+    wire_onnx_download(session, results, lang)
+    results["confusion"].select(misclassified, [session, results["run"], lang],
                                 [results["gallery"], results["gallery_caption"]], **quiet)
-    comparison["metric"].input(comparison_outputs, [session, comparison["metric"]],
-                               [comparison[k] for k in STREAM_SLOTS[6:]], **quiet)
+
+    def redraw(session: TrainSession, name: str | None, lang: str, *args) -> tuple:
+        """After a switch of language: what the server drew in the old one, in the new one."""
+        latest = session.get(None)
+        comparison = comparison_outputs(session, lang)
+        if latest is None:  # only the empty tables' headers: a plot's first data must not be empty (it stays blank)
+            return (limits_note(values(args), lang), *[gr.skip()] * len(LIVE_PLOTS), *run_outputs(session, name, lang),
+                    comparison[0], *[gr.skip()] * (len(comparison) - 1))
+        curves = _live_plots(latest.batches, latest.meta["history"], lang, latest.meta["config"]["recipe"]["epochs"])
+        return (limits_note(values(args), lang), *curves, *run_outputs(session, name, lang), *comparison)
+
+    comparison_slots = stream_outputs[STREAM_SLOTS.index("table"):]
+    lang.change(redraw, [session, results["run"], lang, *controls.values()],
+                [widgets["limits"], *stream_outputs[1:1 + len(LIVE_PLOTS)], *result_outputs, *comparison_slots],
+                show_progress="hidden", **quiet)
