@@ -8,7 +8,7 @@ from mnistdemo import configure_threads
 from mnistdemo.ui.texts import I18N, t
 
 MAX_FILE_SIZE = "10mb"  # uploads above this get HTTP 413 before any work is done
-TRAIN_CONCURRENCY_ID = "training"  # one training run at a time on the whole server
+TRAIN_CONCURRENCY_ID = "training"  # the training events' own group: they wait on the worker pool's queue
 
 
 def build_demo() -> gr.Blocks:
