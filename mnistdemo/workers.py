@@ -18,6 +18,7 @@ same `submit` and handle.
 import hashlib
 import heapq
 import itertools
+import logging
 import multiprocessing
 import os
 import shutil
@@ -34,6 +35,8 @@ import numpy as np
 from mnistdemo.experiments import BatchEvent, CompletedRun, EpochEvent
 from mnistdemo.live import EVALUATING, Dropped, Failed, Finished, Job, Ready, RunFailed, death_message, serve
 from mnistdemo.train import TrainConfig
+
+_log = logging.getLogger(__name__)
 
 SIZE_ENV = "MNISTDEMO_TRAIN_WORKERS"
 MAX_RUNS = 20  # runs per worker before it is replaced by a fresh one
@@ -325,22 +328,30 @@ class TrainingPool:
     def _dispatch(self) -> None:
         """Route the workers' messages to their jobs; replace dead and worn-out workers; hand out jobs."""
         while not self._closed:
-            self._top_up()
+            try:
+                self._dispatch_once()
+            except Exception:  # a bug here must not stop every visitor's training: log it and go on
+                _log.exception("training pool dispatcher")
+                time.sleep(0.5)
+
+    def _dispatch_once(self) -> None:
+        """One round: start missing workers, take the messages that came, hand out queued runs."""
+        self._top_up()
+        with self._lock:
+            conns = {w.conn: w for w in self._workers}
+        if not conns:
+            time.sleep(0.1)
+        for conn in wait_for_messages(list(conns), timeout=0.1) if conns else ():
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):  # the worker died
+                message = None
+                conns[conn].process.join(1)  # reaped outside the lock, so its exit code is known
             with self._lock:
-                conns = {w.conn: w for w in self._workers}
-            if not conns:
-                time.sleep(0.1)
-            for conn in wait_for_messages(list(conns), timeout=0.1) if conns else ():
-                try:
-                    message = conn.recv()
-                except (EOFError, OSError):  # the worker died
-                    message = None
-                    conns[conn].process.join(1)  # reaped outside the lock, so its exit code is known
-                with self._lock:
-                    self._receive(conns[conn], message)
-            with self._lock:
-                self._reap_retired()
-                self._assign()
+                self._receive(conns[conn], message)
+        with self._lock:
+            self._reap_retired()
+            self._assign()
 
     def _top_up(self) -> None:
         """Start workers until there are `size` (outside the lock: the first start waits for the fork server)."""
@@ -348,9 +359,25 @@ class TrainingPool:
             with self._lock:
                 if self._closed or self._broken or len(self._workers) >= self.size:
                     return
-            worker = _Worker(self._context, self.threads)
+            try:
+                worker = _Worker(self._context, self.threads)
+            except Exception:  # no memory or process slots, or a broken installation: say so, try again
+                _log.exception("could not start a training worker")
+                with self._lock:
+                    self._failed_start()
+                time.sleep(1)
+                continue
             with self._lock:
                 self._workers.append(worker)
+
+    def _failed_start(self) -> None:
+        """A worker could not start or died warming up; after three in a row, training is unavailable."""
+        self._failed_starts += 1
+        if self._failed_starts >= 3 and not self._closed:  # say so rather than start more
+            self._broken = "Training is not available: its worker processes could not start (see the server's log)."
+            for job in self._queue:
+                self._end(job, Failed(self._broken, False))
+            self._queue.clear()
 
     def _receive(self, worker: _Worker, message: object) -> None:
         job = worker.job
@@ -405,16 +432,12 @@ class TrainingPool:
             _reap(worker, grace=1)
             if worker.job is not None:
                 self._end(worker.job, Failed(death_message(worker.process.exitcode), False))
-            self._failed_starts += not worker.ready
+            if not worker.ready:
+                self._failed_start()
         else:
             self._send(worker, None)
             worker.retired = time.monotonic()
             self._retiring.append(worker)
-        if self._failed_starts >= 3 and not self._closed:  # workers die while warming up: say so rather than start more
-            self._broken = "Training is not available: its worker processes could not start (see the server's log)."
-            for job in self._queue:
-                self._end(job, Failed(self._broken, False))
-            self._queue.clear()
 
     def _reap_retired(self) -> None:
         for worker in list(self._retiring):

@@ -17,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 # (no event here reports progress).
 QUEUE_POLL_SECONDS = 0.005
 PROGRESS_POLL_SECONDS = 0.05
-TRAIN_CONCURRENCY_ID = "training"  # one training run at a time on the whole server
+TRAIN_CONCURRENCY_ID = "training"  # the training events' own group: they wait on the worker pool's queue
 PAGE_JS = Path(__file__).with_name("page.js")  # canvases ready to draw; whole numbers read after a pause
 PAGE_CSS = Path(__file__).with_name("page.css")  # phones: the answer under the canvas, every tab in view
 # Gradio scopes `css` to inside the app; the page's own margins need a plain style sheet.
