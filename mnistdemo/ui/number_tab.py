@@ -20,6 +20,11 @@ HINT = ("Draw a number such as **2026** across the canvas, digits side by side. 
 NO_MODEL_MESSAGE = "No MNIST model is available to read digits."
 NOT_DIGITS_MESSAGE = "This model does not read digits: choose an MNIST model."
 PREVIEW_SIZE = 112  # each 28x28 shown 4x, pixels kept square
+# The page holds a reading back while a number is written (page.js) and needs to know when the one
+# of its last stroke has come: it counts the canvas's changes and each reading echoes the count it
+# was asked with.
+COUNT_CHANGE_JS = "() => { window.numberChanges = (window.numberChanges || 0) + 1; }"
+SEND_COUNT_JS = "(sketch, model, count, lang) => [sketch, model, window.numberChanges || 0, lang]"
 
 
 def number_models() -> list[tuple[str, str]]:
@@ -57,8 +62,9 @@ def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = "
     return say(heading, f"\n\n# {number}"), gallery
 
 
-def on_number_sketch(value: dict | None, model_name: str | None, lang: str = ""):
-    return read_drawing(sketch_image(value), model_name, lang)
+def on_number_sketch(value: dict | None, model_name: str | None, count: float = 0, lang: str = ""):
+    """(canvas, model, how many canvas changes the page had counted, language) -> (reading, digits, that count)."""
+    return *read_drawing(sketch_image(value), model_name, lang), count
 
 
 def build_number_tab(lang: gr.Textbox) -> None:
@@ -80,7 +86,10 @@ def build_number_tab(lang: gr.Textbox) -> None:
                 reading = gr.Markdown(say(HINT), label=t(READING_LABEL), elem_id="number-reading")
         digits = gr.Gallery(label=t(DIGITS_LABEL), columns=8, height="auto", object_fit="contain",
                             allow_preview=False, elem_id="number-digits")
+        count = gr.Number(0, show_label=False, container=False, elem_id="number-changes")  # hidden by page.css
 
     common = dict(show_progress="hidden", api_visibility="private")
-    sketch.change(on_number_sketch, [sketch, choice, lang], [reading, digits], **common)
-    choice.change(on_number_sketch, [sketch, choice, lang], [reading, digits], **common)
+    sketch.change(None, None, None, js=COUNT_CHANGE_JS, **common)
+    sketch.change(on_number_sketch, [sketch, choice, count, lang], [reading, digits, count], js=SEND_COUNT_JS,
+                  **common)
+    choice.change(on_number_sketch, [sketch, choice, count, lang], [reading, digits, count], **common)
