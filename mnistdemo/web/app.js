@@ -186,7 +186,8 @@ function applyLanguage(lang) {
   document.title = `mnistdemo: ${texts.title}`;
   for (const option of modelChoice.options) {
     const model = state.models[Number(option.value)];
-    option.textContent = `${texts.datasets[model.dataset]} · ${model.name}`;
+    const arch = model.name.endsWith(`-${model.dataset}`) ? model.name.slice(0, -model.dataset.length - 1) : model.name;
+    option.textContent = `${texts.datasets[model.dataset]} · ${arch}`;
   }
   if (!state.model) return;
   if (state.last) showReading();
