@@ -263,7 +263,7 @@ def broken_app(tmp_path_factory):
 
 
 def _page_config(url: str) -> dict:
-    with urllib.request.urlopen(url + "/config", timeout=30) as response:
+    with urllib.request.urlopen(url + "/config", timeout=120) as response:  # a busy machine is slow
         return json.loads(response.read())
 
 
