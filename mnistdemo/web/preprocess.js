@@ -39,10 +39,10 @@ function percentile(values, q) {
 /** Canvas RGBA bytes -> grey in [0, 1], 1 = white, transparency composited onto white (load_image). */
 export function grayFromRGBA(rgba, width, height) {
   const gray = newImage(width, height);
-  for (let i = 0; i < width * height; i++) {
-    const [r, g, b, a] = [rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2], rgba[4 * i + 3]];
+  for (let i = 0, j = 0; i < width * height; i++, j += 4) {
     // cv2's RGB -> grey is exact for grey pixels (all the canvas draws); colours may differ by 1/255.
-    let y = (r * 19595 + g * 38470 + b * 7471 + 32768) >> 16;
+    let y = (rgba[j] * 19595 + rgba[j + 1] * 38470 + rgba[j + 2] * 7471 + 32768) >> 16;
+    const a = rgba[j + 3];
     if (a !== 255) y = 255 - Math.round(((255 - y) * a) / 255);
     gray.data[i] = y / 255;
   }
