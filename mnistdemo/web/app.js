@@ -192,9 +192,9 @@ function applyLanguage(lang) {
     const arch = model.name.endsWith(`-${model.dataset}`) ? model.name.slice(0, -model.dataset.length - 1) : model.name;
     option.textContent = `${texts.datasets[model.dataset]} · ${arch}`;
   }
-  if (!state.model) return;
-  if (state.last) showReading();
-  else if (reading.className !== "error") showEmpty(state.strokes.length);
+  if (reading.className === "loading") showText(texts.loading, "loading");
+  else if (reading.className === "empty") showEmpty(state.strokes.length);
+  else if (reading.className === "answer") showReading();
 }
 
 function sessionOf(model) {
@@ -241,13 +241,14 @@ languageChoice.addEventListener("change", () => {
 modelChoice.addEventListener("change", () => {
   state.model = state.models[Number(modelChoice.value)];
   state.last = null;
+  showText(TEXTS[state.lang].loading, "loading");
   requestReading(performance.now());
 });
 
 // Ready to draw at once; the model loads meanwhile.
 applyLanguage(savedLanguage() in TEXTS ? savedLanguage() : defaultLanguage([navigator.language ?? "en"]));
 paint();
-reading.textContent = TEXTS[state.lang].loading;
+showText(TEXTS[state.lang].loading, "loading");
 const siteLoaded = loadSite();
 const runtimeLoaded = loadRuntime();
 requestReading(performance.now()); // says 'Draw a digit' once the model is loaded, or why it is not
