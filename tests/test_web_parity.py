@@ -38,6 +38,7 @@ def drawings():
     return np.stack([render_digit(digits[i], **random_placement(rng)) for i in chosen])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["best_mnist-mnist", "best_fashion-fashion_mnist"])
 def test_the_page_prepares_drawings_as_python_does(model, drawings, static_site, tmp_path):
     sidecar = read_sidecar(static_site / "models" / f"{model}.onnx")
