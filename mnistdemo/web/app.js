@@ -50,7 +50,8 @@ function paint() {
 
 function canvasPoint(event) {
   const box = sketch.getBoundingClientRect();
-  return [((event.clientX - box.left) * sketch.width) / box.width, ((event.clientY - box.top) * sketch.height) / box.height];
+  const x = ((event.clientX - box.left) * sketch.width) / box.width;
+  return [x, ((event.clientY - box.top) * sketch.height) / box.height];
 }
 
 sketch.addEventListener("pointerdown", (event) => {

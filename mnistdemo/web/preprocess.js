@@ -343,7 +343,8 @@ function mnistBox(cropped, spec, steps) {
   const { box, size, centre_of_mass: [rowTarget, colTarget] } = spec;
   let source = cropped;
   if (spec.stroke_width) {
-    source = steps.even = evenStrokes(cropped, (spec.stroke_width * Math.max(cropped.width, cropped.height)) / box, spec);
+    const width = (spec.stroke_width * Math.max(cropped.width, cropped.height)) / box; // the width at `size`, at crop scale
+    source = steps.even = evenStrokes(cropped, width, spec);
   }
   const fitted = steps.fitted = fitLongestSide(source, box);
   let mass = 0, rowMass = 0, colMass = 0;
@@ -370,7 +371,8 @@ function place(fitted, size, left, top) {
 // Fashion-MNIST's: the longest side fills the frame, the box centred.
 function fashionFit(cropped, spec, steps) {
   const fitted = steps.fitted = fitLongestSide(cropped, spec.size);
-  return place(fitted, spec.size, Math.floor((spec.size - fitted.width) / 2), Math.floor((spec.size - fitted.height) / 2));
+  const [left, top] = [fitted.width, fitted.height].map((side) => Math.floor((spec.size - side) / 2));
+  return place(fitted, spec.size, left, top);
 }
 
 /** RGBA canvas bytes -> {gray, ink, cropped, [even], fitted, image}: image is the size x size input,
