@@ -213,7 +213,8 @@ def build_results() -> dict[str, gr.components.Component]:
     with gr.Row():
         r["download"] = gr.DownloadButton(t("Download this model (.keras)"), size="sm")
         r["onnx"] = gr.Button(t("Download for the web (ONNX)"), size="sm", elem_id="train-onnx")
-        r["onnx_file"] = gr.DownloadButton(visible="hidden", elem_id="train-onnx-file")
+        r["onnx_file"] = gr.DownloadButton(t("Download for the web (ONNX)"), visible="hidden",
+                                           elem_id="train-onnx-file")
     gr.Markdown(BN_LAG_NOTE)
     return r
 
