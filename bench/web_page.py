@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mnistdemo.strokes import CANVAS_SIZE, HELD_OUT_WRITERS, canvas_points, load_pendigits  # noqa: E402
+from mnistdemo.strokes import (  # noqa: E402
+    CANVAS_SIZE, HELD_OUT_WRITERS, canvas_points, load_pendigits, random_placement)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -122,7 +123,8 @@ def page_weight(folder: Path) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--site", type=Path, help="an exported site (default: export the default models now)")
-    parser.add_argument("--drawings", type=int, default=100, help="held-out pen digits timed after the 20 scored")
+    parser.add_argument("--drawings", type=int, default=100,
+                        help="held-out pen digits at random sizes and places, timed after the 20 scored")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -133,9 +135,7 @@ def main() -> None:
         site = Path(tempfile.mkdtemp(prefix="mnistdemo-site-"))
         export_site(site)
     files = page_weight(site)
-    loaded = {name: size for name, size in files.items() if not name.endswith((".onnx.json", "README.md"))}
-    print(f"site {site}: {len(files)} files, {sum(files.values()) / 1024:.0f} KB; "
-          f"the page loads {sum(loaded.values()) / 1024:.0f} KB until the first reading")
+    print(f"site {site}: {len(files)} files, {sum(files.values()) / 1024:.0f} KB")
     for name, size in files.items():
         print(f"  {size / 1024:9.1f} KB  {name}")
 
@@ -148,7 +148,10 @@ def main() -> None:
         started = time.perf_counter()
         page.goto(url)
         page.locator("#reading.empty").wait_for(timeout=60_000)
-        print(f"page open to model ready: {time.perf_counter() - started:.2f} s")
+        fetched = page.evaluate("performance.getEntriesByType('navigation').concat(performance.getEntriesByType("
+                                "'resource')).map(e => [e.name, e.encodedBodySize])")
+        print(f"page open to model ready: {time.perf_counter() - started:.2f} s; fetched until then: "
+              f"{sum(size for _, size in fetched) / 1024:.0f} KB in {len(fetched)} requests")
 
         right, misread = 0, []
         for i, (digit, placement) in enumerate(held_out_twenty()):
@@ -165,19 +168,21 @@ def main() -> None:
         rng = np.random.default_rng(11)
         digits = load_pendigits(writers=HELD_OUT_WRITERS)
         before = len(page.evaluate("window.mnistdemo.timings"))
+        right = 0
         for i in rng.choice(len(digits), args.drawings, replace=False):
             clear(page)
-            strokes = canvas_points(digits[i], height_frac=float(rng.uniform(0.4, 0.9)))
+            strokes = canvas_points(digits[i], **random_placement(rng))
             draw_with_mouse(page, strokes)
-            reading(page, len(strokes))
+            right += reading(page, len(strokes)).split()[0] == str(digits[i].label)
         timings = page.evaluate("window.mnistdemo.timings")
         browser.close()
-    first, later = timings[0], timings[before:]
-    later_per_stroke = np.array(later)
-    print(f"pen-up to reading, {len(later)} strokes of {args.drawings} drawings after warm-up: "
-          f"p50 {np.percentile(later_per_stroke, 50):.1f} ms, p95 {np.percentile(later_per_stroke, 95):.1f} ms, "
-          f"max {later_per_stroke.max():.1f} ms; the very first reading: {first:.1f} ms; "
-          f"all {len(timings)}: p50 {statistics.median(timings):.1f} ms")
+    print(f"{args.drawings} more held-out pen digits at random sizes and places: {right} right")
+    for key in ("ms", "preprocess", "model"):
+        values = np.array([t[key] for t in timings[before:]])
+        print(f"{key:>10}: p50 {np.percentile(values, 50):.1f} ms, p95 {np.percentile(values, 95):.1f} ms, "
+              f"max {values.max():.1f} ms over {len(values)} pen-ups after warm-up")
+    print(f"the very first reading: {timings[0]['ms']:.1f} ms; over all {len(timings)} pen-ups: "
+          f"p50 {statistics.median(t['ms'] for t in timings):.1f} ms")
     print(f"requests to other hosts: {len(attempted)} {attempted[:3]}")
     if attempted:
         sys.exit("the page tried to reach another host")

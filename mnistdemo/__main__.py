@@ -187,8 +187,9 @@ def main(argv: list[str] | None = None) -> None:
     w = sub.add_parser("export-web", help="write the drawing page as a static site (no server needed)")
     w.add_argument("dir", type=Path, help="folder to write the site into")
     w.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS),
-                   help=f"shipped models the page offers, the first is its default (default: {' '.join(DEFAULT_MODELS)})")
-    w.add_argument("--app-url", default=FULL_APP_URL, help=f"where the page's link to the full app goes (default: {FULL_APP_URL})")
+                   help=f"shipped models the page offers, the first its default (default: {' '.join(DEFAULT_MODELS)})")
+    w.add_argument("--app-url", default=FULL_APP_URL,
+                   help=f"where the page's link to the full app goes (default: {FULL_APP_URL})")
     args = parser.parse_args(argv)
     configure_threads()
     commands = {"train": _train, "evaluate": _evaluate, "export": _export, "export-web": _export_web}

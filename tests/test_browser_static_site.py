@@ -1,6 +1,8 @@
 """The static page (export-web) in a real browser: a plain file server on loopback, every other host blocked,
 held-out pen digits drawn with the mouse on a desktop and with a finger on a phone."""
 
+import shutil
+
 import numpy as np
 import onnxruntime
 import pytest
@@ -90,3 +92,16 @@ def test_a_finger_draws_digits_on_a_phone(offline, site_url):
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390, "the page scrolls sideways"
     phone.screenshot(path="/tmp/mnistdemo-static-phone.png", full_page=True)
     assert attempted == [], f"the page tried to reach other hosts: {attempted}"
+
+
+def test_a_missing_model_file_is_named_on_the_page(offline, static_site, tmp_path):
+    broken = tmp_path / "site"
+    shutil.copytree(static_site, broken)
+    (broken / "models" / "best_mnist-mnist.onnx").unlink()
+    new_page, attempted = offline
+    page = new_page()
+    with serve(broken) as url:
+        page.goto(url)
+        page.locator("#reading.error").wait_for()
+        assert page.locator("#reading").inner_text().startswith("Could not load the model:")
+    assert attempted == []

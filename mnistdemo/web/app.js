@@ -22,7 +22,7 @@ const state = {
   model: null,
   lang: "en",
   last: null, // {probabilities, strokes} of the reading shown
-  timings: [], // ms from pen-up to the reading, for bench/web_page.py
+  timings: [], // per reading: ms from pen-up to it, of which preprocessing and the model (bench/web_page.py)
 };
 window.mnistdemo = state;
 
@@ -50,7 +50,8 @@ function paint() {
 
 function canvasPoint(event) {
   const box = sketch.getBoundingClientRect();
-  return [((event.clientX - box.left) * sketch.width) / box.width, ((event.clientY - box.top) * sketch.height) / box.height];
+  const x = ((event.clientX - box.left) * sketch.width) / box.width;
+  return [x, ((event.clientY - box.top) * sketch.height) / box.height];
 }
 
 sketch.addEventListener("pointerdown", (event) => {
@@ -109,6 +110,7 @@ async function read(start) {
   const strokes = state.strokes.length;
   const { width, height } = sketch;
   const image = strokes ? preprocess(pen.getImageData(0, 0, width, height).data, width, height, model.spec) : null;
+  const prepared = performance.now();
   showSeen(image, model.spec.size);
   if (!image) {
     state.last = null;
@@ -116,11 +118,13 @@ async function read(start) {
     return;
   }
   const input = new ort.Tensor("float32", image, [1, model.spec.size, model.spec.size, 1]);
+  const ran = performance.now();
   const output = await session.run({ [model.input]: input });
+  const answered = performance.now();
   state.last = { model, probabilities: Array.from(output[model.output].data), strokes };
   showReading();
   const ms = performance.now() - start;
-  state.timings.push(ms);
+  state.timings.push({ ms, preprocess: prepared - start, model: answered - ran });
   reading.dataset.ms = ms.toFixed(2);
 }
 
@@ -189,9 +193,9 @@ function applyLanguage(lang) {
     const arch = model.name.endsWith(`-${model.dataset}`) ? model.name.slice(0, -model.dataset.length - 1) : model.name;
     option.textContent = `${texts.datasets[model.dataset]} · ${arch}`;
   }
-  if (!state.model) return;
-  if (state.last) showReading();
-  else if (reading.className !== "error") showEmpty(state.strokes.length);
+  if (reading.className === "loading") showText(texts.loading, "loading");
+  else if (reading.className === "empty") showEmpty(state.strokes.length);
+  else if (reading.className === "answer") showReading();
 }
 
 function sessionOf(model) {
@@ -238,13 +242,14 @@ languageChoice.addEventListener("change", () => {
 modelChoice.addEventListener("change", () => {
   state.model = state.models[Number(modelChoice.value)];
   state.last = null;
+  showText(TEXTS[state.lang].loading, "loading");
   requestReading(performance.now());
 });
 
 // Ready to draw at once; the model loads meanwhile.
 applyLanguage(savedLanguage() in TEXTS ? savedLanguage() : defaultLanguage([navigator.language ?? "en"]));
 paint();
-reading.textContent = TEXTS[state.lang].loading;
+showText(TEXTS[state.lang].loading, "loading");
 const siteLoaded = loadSite();
 const runtimeLoaded = loadRuntime();
 requestReading(performance.now()); // says 'Draw a digit' once the model is loaded, or why it is not

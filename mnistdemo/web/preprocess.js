@@ -39,10 +39,10 @@ function percentile(values, q) {
 /** Canvas RGBA bytes -> grey in [0, 1], 1 = white, transparency composited onto white (load_image). */
 export function grayFromRGBA(rgba, width, height) {
   const gray = newImage(width, height);
-  for (let i = 0; i < width * height; i++) {
-    const [r, g, b, a] = [rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2], rgba[4 * i + 3]];
+  for (let i = 0, j = 0; i < width * height; i++, j += 4) {
     // cv2's RGB -> grey is exact for grey pixels (all the canvas draws); colours may differ by 1/255.
-    let y = (r * 19595 + g * 38470 + b * 7471 + 32768) >> 16;
+    let y = (rgba[j] * 19595 + rgba[j + 1] * 38470 + rgba[j + 2] * 7471 + 32768) >> 16;
+    const a = rgba[j + 3];
     if (a !== 255) y = 255 - Math.round(((255 - y) * a) / 255);
     gray.data[i] = y / 255;
   }
@@ -343,7 +343,8 @@ function mnistBox(cropped, spec, steps) {
   const { box, size, centre_of_mass: [rowTarget, colTarget] } = spec;
   let source = cropped;
   if (spec.stroke_width) {
-    source = steps.even = evenStrokes(cropped, (spec.stroke_width * Math.max(cropped.width, cropped.height)) / box, spec);
+    const width = (spec.stroke_width * Math.max(cropped.width, cropped.height)) / box; // the width at `size`, at crop scale
+    source = steps.even = evenStrokes(cropped, width, spec);
   }
   const fitted = steps.fitted = fitLongestSide(source, box);
   let mass = 0, rowMass = 0, colMass = 0;
@@ -370,7 +371,8 @@ function place(fitted, size, left, top) {
 // Fashion-MNIST's: the longest side fills the frame, the box centred.
 function fashionFit(cropped, spec, steps) {
   const fitted = steps.fitted = fitLongestSide(cropped, spec.size);
-  return place(fitted, spec.size, Math.floor((spec.size - fitted.width) / 2), Math.floor((spec.size - fitted.height) / 2));
+  const [left, top] = [fitted.width, fitted.height].map((side) => Math.floor((spec.size - side) / 2));
+  return place(fitted, spec.size, left, top);
 }
 
 /** RGBA canvas bytes -> {gray, ink, cropped, [even], fitted, image}: image is the size x size input,
