@@ -88,8 +88,11 @@ def test_the_details_show_the_drawing_when_asked(canvases, session_models):
     digit_models = [m for m in SHIPPED.models.values() if m.dataset == "mnist"]
     assert isinstance(table, pd.DataFrame) and len(table) == len(digit_models) + 1  # and the one trained here
     blank = np.full((280, 280, 4), 255, np.uint8)
-    assert draw_tab.steps_gallery(None, None, {}) == [] and draw_tab.every_model_table(None, None, {}) is None
-    assert draw_tab.steps_gallery(blank, default, {}) == [] and draw_tab.every_model_table(blank, default, {}) is None
+    assert draw_tab.steps_gallery(None, None, {}) == [] and draw_tab.every_model_table(None, None, {}).empty
+    assert draw_tab.steps_gallery(blank, default, {}) == [] and draw_tab.every_model_table(blank, default, {}).empty
+    # An empty table keeps its headers, in the page's language.
+    assert list(draw_tab.every_model_table(None, None, {}, "zh-CN").columns) == [
+        draw_tab.text(h, "zh-CN") for h in draw_tab.TABLE_HEADERS]
 
 
 def test_closed_accordions_send_nothing_to_the_server():

@@ -223,9 +223,9 @@ def test_two_visitors_on_the_same_settings_share_one_run_but_not_their_lists(app
     assert any("the same run as others" in final for final in finals), finals
     inputs = train_inputs(app_url, "train_one", TINY_RUN)
     for run in runs:  # each visitor's own list holds their own copy
-        summary = call(app_url, "run_outputs", ["run01-custom"], run.session)[1][0]
+        summary = call(app_url, "run_outputs", ["run01-custom", "en"], run.session)[1][0]
         assert summary.startswith("### run01-custom")
     # A third visitor sees none of it.
-    event, error = call(app_url, "run_outputs", ["run01-custom"], "workers-nobody")
+    event, error = call(app_url, "run_outputs", ["run01-custom", "en"], "workers-nobody")
     assert event == "error" and "not in the list of choices: []" in error["error"]
     assert inputs  # the settings the two sent

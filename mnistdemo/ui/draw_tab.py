@@ -33,6 +33,7 @@ NOT_A_DIGIT_TEXTS = {
     "unlike_digits": "**Not a digit?** To the digit networks it looks like none of the ten digits.",
 }
 EMPTY_TEXT = "Draw a digit (or upload an image) to see what the model reads."
+UPLOAD_HINT = "Drop an image here, or click to upload"
 # A test image of the other data set is read by that data set's best model; the verdict says so.
 OTHER_DATASET_TEXTS = {
     "mnist": "This test image is a handwritten digit, so a digit model reads it (your choice stays for drawings):",
