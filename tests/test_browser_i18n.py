@@ -65,6 +65,13 @@ def _english_shown(page) -> set[str]:
     return {token.lower() for token in tokens if token.isalpha()} & ENGLISH_WORDS
 
 
+# Neither clipped by the box it sits in nor cut short with an ellipsis.
+_SHOWN_WHOLE = """el => {
+  const box = el.getBoundingClientRect(), block = el.closest('.block, .form').getBoundingClientRect();
+  return box.width > 0 && box.right <= block.right + 1 && el.scrollWidth <= el.clientWidth + 1;
+}"""
+
+
 def _table_headers(page) -> list[str]:
     """Every table header's text, without the column menu's "⋮"."""
     return [header.replace("⋮", "").strip() for header in page.locator("th").all_text_contents()]
@@ -113,9 +120,11 @@ def test_a_chinese_phone_shows_the_train_tab_in_chinese_only(browser, app_url):
     page.goto(app_url)
     page.locator("[data-tab-id=train]").click()
     expect(page.get_by_role("button", name="开始训练")).to_be_visible(timeout=60_000)
-    expect(page.locator("#train-runs th").first).to_have_attribute("title", "训练记录", timeout=30_000)
+    expect(page.locator("#train-runs th").first).to_have_attribute("title", "训练记录", timeout=60_000)
     assert not _english_shown(page), _english_shown(page)
     epochs = page.locator("#train-epochs").get_by_text("训练轮数").bounding_box()
     assert epochs["width"] > epochs["height"], epochs
+    for name in ("ReduceLROnPlateau", "EarlyStopping"):  # checkbox labels shown whole
+        assert page.get_by_text(name, exact=True).evaluate(_SHOWN_WHOLE), name
     page.screenshot(path="/tmp/mnistdemo-zh-phone-train.png", full_page=True)
     context.close()

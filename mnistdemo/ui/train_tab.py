@@ -276,10 +276,10 @@ def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.co
     c["train_subset"] = gr.Slider(1000, 60000, value=QUICK.train_subset, step=1000,
                                   label=t("Training images (60,000 = all)"), elem_id="train-subset")
     c["validation_split"] = gr.Slider(0.0, 0.3, value=recipe.validation_split, step=0.05, label=t("Validation split"))
-    with gr.Row():  # wide enough that "ReduceLROnPlateau" is never cut: they wrap instead
-        c["reduce_lr_on_plateau"] = gr.Checkbox(recipe.reduce_lr_on_plateau, label="ReduceLROnPlateau", min_width=190)
-        c["early_stopping"] = gr.Checkbox(recipe.early_stopping, label="EarlyStopping", min_width=190)
-        c["augment"] = gr.Checkbox(recipe.augment, label=t("Augmentation"), min_width=190)
+    # One a line: side by side a phone cut "ReduceLROnPlateau" to "ReduceLR".
+    c["reduce_lr_on_plateau"] = gr.Checkbox(recipe.reduce_lr_on_plateau, label="ReduceLROnPlateau")
+    c["early_stopping"] = gr.Checkbox(recipe.early_stopping, label="EarlyStopping")
+    c["augment"] = gr.Checkbox(recipe.augment, label=t("Augmentation"))
     with gr.Accordion(t("More settings"), open=False):
         c["momentum"] = gr.Number(recipe.momentum, label=t("SGD momentum"), minimum=0, maximum=0.99)
         c["label_smoothing"] = gr.Slider(0.0, 0.2, value=recipe.label_smoothing, step=0.01, label=t("Label smoothing"))
