@@ -45,8 +45,8 @@ def main() -> None:
             _draw(page, canvas_points(five, height_frac=0.65))
             _reading(page)
             page.get_by_text("Preprocessing, step by step").click()
-            page.get_by_text("Every model of this data set").click()
             page.wait_for_timeout(2000)
+            page.evaluate("window.scrollTo(0, 0)")
             _save(page.screenshot(), "draw.png")
 
             phone = browser.new_context(**PHONE).new_page()
@@ -59,6 +59,7 @@ def main() -> None:
             phone.locator("#number-sketch canvas").first.wait_for()
             _swipe(phone, strokes, "#number-sketch", NUMBER_CANVAS_SIZE)
             print("number drawn", number, "read", _number_reading(phone))
+            phone.evaluate("window.scrollTo(0, 0)")
             _save(phone.screenshot(), "phone-numbers.png")
             browser.close()
     finally:
