@@ -88,9 +88,10 @@ def test_after_switching_to_chinese_the_draw_and_train_tabs_show_only_chinese(pa
     four = next(d for d in load_pendigits(writers=HELD_OUT_WRITERS) if d.label == 4)
     page.get_by_role("button", name="Brush").first.click()
     _draw(page, canvas_points(four, height_frac=0.7, center=(0.5, 0.5)))
-    expect(page.locator("#verdict")).to_contain_text(re.compile("(识别为|最可能是：) 4"), timeout=60_000)
+    # Read as a 4, or not sure of it (the networks may disagree): either way in Chinese.
+    expect(page.locator("#verdict")).to_contain_text(re.compile("识别为 4|不确定"), timeout=60_000)
     assert not _english_shown(page), _english_shown(page)
-    page.get_by_text("所有模型对这幅图的识别").click()  # Every model on this drawing: a table
+    page.get_by_text("这个数据集的所有模型对这幅图的识别").click()  # Every model of this data set: a table
     expect(page.locator("th").filter(has_text="答案").first).to_be_visible()
     headers = _table_headers(page)
     assert "答案" in headers and not [h for h in headers if " · " in h or set(h.lower().split()) & ENGLISH_WORDS]
@@ -110,7 +111,8 @@ def test_after_switching_to_chinese_the_draw_and_train_tabs_show_only_chinese(pa
     _choose_language(page, "English")
     expect(page.get_by_role("button", name="Start training")).to_be_visible()
     expect(page.locator("#train-runs th").nth(1)).to_have_attribute("title", "test accuracy")
-    assert not re.search("[\u4e00-\u9fff]", page.locator("body").inner_text())
+    body = page.locator("body").inner_text()
+    assert not re.search("[\u4e00-\u9fff]", body), re.findall(".{0,40}[\u4e00-\u9fff]+.{0,40}", body)
 
 
 def test_a_chinese_phone_shows_the_train_tab_in_chinese_only(browser, app_url):

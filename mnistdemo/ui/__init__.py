@@ -46,7 +46,7 @@ def build_demo() -> gr.Blocks:
         session_models = gr.State({})  # name -> LoadedModel trained in this browser session
         # The page's language (a browser locale such as "zh-CN"), kept up to date by LANGUAGE_JS.
         lang = gr.Textbox(visible="hidden", elem_id="ui-lang")
-        with gr.Tabs(overflow_behavior="wrap"):  # on a phone every tab stays one tap away
+        with gr.Tabs():
             with gr.Tab(t("Draw"), id="draw") as draw:
                 model_choice = build_draw_tab(session_models, lang)
             with gr.Tab(t("Whole numbers"), id="numbers") as numbers:
