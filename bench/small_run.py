@@ -3,13 +3,14 @@
 The Train tab's defaults are the quick preset (mnistdemo.experiments.QUICK). This measures it, over
 a few seeds, two ways:
 
-- fresh: what Start does today, through mnistdemo.live.LiveRun: a new process imports TensorFlow,
-  loads MNIST, trains, evaluates on the 10,000 test images and saves; the server loads the model.
-  The clock runs from creating the run to having the loaded model and its test accuracy.
+- pool: what Start does today, through the Train tab's pool of warm workers (mnistdemo.workers),
+  started and ready beforehand as on a server that has been up a while: a worker trains, evaluates
+  on the 10,000 test images and saves; the server loads the model. The clock runs from submitting the
+  run to having the loaded model and its test accuracy.
 - warm: the same training and test evaluation in a process that has already imported TensorFlow,
   loaded MNIST and trained once (what a warm worker costs per run).
 
-    python bench/small_run.py                  # quick preset, 3 seeds, fresh and warm
+    python bench/small_run.py                  # quick preset, 3 seeds, pool and warm
     python bench/small_run.py --seeds 5 --with-fast --out /tmp/small.json   # + the fast preset, for a ratio
     python bench/small_run.py --grid           # 1-epoch runs on 2,000 / 10,000 images -> data/small_runs.json
 
@@ -22,7 +23,6 @@ import argparse
 import json
 import statistics
 import sys
-import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,19 +33,20 @@ from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.architectures import ARCHITECTURES  # noqa: E402
 from mnistdemo.data import load_dataset  # noqa: E402
 from mnistdemo.experiments import FAST, QUICK, SMALL_RUN_SUBSETS, SMALL_RUNS_PATH, finish_run  # noqa: E402
-from mnistdemo.live import LiveRun  # noqa: E402
 from mnistdemo.train import TrainConfig, train, with_recipe  # noqa: E402
+from mnistdemo.workers import TrainingPool  # noqa: E402
 
 
-def fresh_run(config: TrainConfig, name: str) -> dict:
-    """Start -> loaded model through LiveRun (a new process), as the Train tab does."""
+def pool_run(pool: TrainingPool, config: TrainConfig, name: str) -> dict:
+    """Start -> loaded model through the pool of warm workers, as the Train tab does."""
     began = time.monotonic()
-    live = LiveRun(config, name, threading.Event())
+    handle = pool.submit(config, name)
     first_batch = None
-    while not live.done:
-        if live.drain(0.05) and first_batch is None:
+    while handle.state != "done":
+        if first_batch is None and handle.events():
             first_batch = time.monotonic() - began
-    run = live.wait()
+        time.sleep(0.02)
+    run = handle.wait()
     return {"seed": config.seed, "seconds": round(time.monotonic() - began, 2),
             "first_batch_seconds": round(first_batch or float("nan"), 2),
             "train_seconds": round(run.meta["train_seconds"], 2), "test_accuracy": run.meta["test_accuracy"]}
@@ -69,10 +70,13 @@ def _summary(kind: str, runs: list[dict]) -> str:
 
 def measure_quick(seeds: int, with_fast: bool = False) -> dict:
     print(f"quick preset: {QUICK.custom}\n{QUICK.recipe}\ntraining images: {QUICK.train_subset}\n", flush=True)
-    fresh = []
+    pool = TrainingPool().start()
+    pool.wait_ready()
+    pooled = []
     for seed in range(seeds):
-        fresh.append(fresh_run(replace(QUICK, seed=seed), f"fresh{seed}"))
-        print("fresh", fresh[-1], flush=True)
+        pooled.append(pool_run(pool, replace(QUICK, seed=seed), f"pool{seed}"))
+        print("pool", pooled[-1], flush=True)
+    pool.close()
     configure_threads()
     data = load_dataset("mnist")
     warm_run(replace(QUICK, seed=seeds), data)  # warms TensorFlow up; not counted
@@ -80,8 +84,8 @@ def measure_quick(seeds: int, with_fast: bool = False) -> dict:
     for seed in range(seeds):
         warm.append(warm_run(replace(QUICK, seed=seed), data))
         print("warm", warm[-1], flush=True)
-    print("\n" + _summary("fresh process", fresh) + "\n" + _summary("warm process", warm))
-    results = {"config": QUICK.to_dict(), "fresh": fresh, "warm": warm}
+    print("\n" + _summary("warm worker pool", pooled) + "\n" + _summary("warm process", warm))
+    results = {"config": QUICK.to_dict(), "pool": pooled, "warm": warm}
     if with_fast:  # a yardstick on a busy machine: the fast preset's time is known on an idle one
         fast = warm_run(FAST, data)
         ratio = statistics.median(r["seconds"] for r in warm) / fast["seconds"]
