@@ -6,17 +6,20 @@ a few seeds, two ways:
 - pool: what Start does today, through the Train tab's pool of warm workers (mnistdemo.workers),
   started and ready beforehand as on a server that has been up a while: a worker trains, evaluates
   on the 10,000 test images and saves; the server loads the model. The clock runs from submitting the
-  run to having the loaded model and its test accuracy.
+  run to having the loaded model and its test accuracy. Runs are IDLE_SECONDS apart, as on an idle
+  server: a worker with nothing to do traces the defaults' run ahead (mnistdemo.train.prepare).
 - warm: the same training and test evaluation in a process that has already imported TensorFlow,
   loaded MNIST and trained once (what a warm worker costs per run).
 
     python bench/small_run.py                  # quick preset, 3 seeds, pool and warm
     python bench/small_run.py --seeds 5 --with-fast --out /tmp/small.json   # + the fast preset, for a ratio
     python bench/small_run.py --grid           # 1-epoch runs on 2,000 / 10,000 images -> data/small_runs.json
+    python bench/small_run.py --grid custom    # only the quick preset's rows of that file
 
 --grid trains every MNIST architecture with its report's recipe for one epoch on 2,000 and on 10,000
-images, and the quick preset on 2,000, 10,000 and its own 20,000 (as "custom"), seed 0, and writes
+images, and the quick preset on 2,000, 10,000 and its own 15,000 (as "custom"), seed 0, and writes
 what each reached to data/small_runs.json: the Train tab quotes these figures when a run is small.
+Naming architectures re-measures only their rows and keeps the others.
 """
 
 import argparse
@@ -26,6 +29,8 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+
+IDLE_SECONDS = 8  # between the pool's runs: time for the worker to trace the next one ahead
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,6 +79,7 @@ def measure_quick(seeds: int, with_fast: bool = False) -> dict:
     pool.wait_ready()
     pooled = []
     for seed in range(seeds):
+        time.sleep(IDLE_SECONDS)
         pooled.append(pool_run(pool, replace(QUICK, seed=seed), f"pool{seed}"))
         print("pool", pooled[-1], flush=True)
     pool.close()
@@ -102,11 +108,15 @@ def grid_configs() -> list[TrainConfig]:
     return reports + [replace(QUICK, train_subset=n) for n in (*SMALL_RUN_SUBSETS, QUICK.train_subset)]
 
 
-def measure_grid() -> dict:
+def measure_grid(only: list[str]) -> dict:
+    """The grid's runs (only those of the `only` architectures, keeping the file's other rows, if given)."""
     configure_threads()
     data = load_dataset("mnist")
-    runs = []
+    kept = json.loads(SMALL_RUNS_PATH.read_text())["runs"] if only and SMALL_RUNS_PATH.is_file() else []
+    runs = [run for run in kept if run["arch"] not in only]
     for config in grid_configs():
+        if only and config.arch not in only:
+            continue
         run = warm_run(config, data)
         runs.append({"arch": config.arch, "train_subset": config.train_subset, "epochs": 1,
                      "test_accuracy": round(run["test_accuracy"], 4), "train_seconds": run["train_seconds"]})
@@ -118,13 +128,14 @@ def measure_grid() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=3, help="seeds (0, 1, ...) of the quick preset to time")
-    parser.add_argument("--grid", action="store_true", help=f"measure small 1-epoch runs into {SMALL_RUNS_PATH}")
+    parser.add_argument("--grid", nargs="*", metavar="ARCH",
+                        help=f"measure small 1-epoch runs (of these architectures only, if named) into {SMALL_RUNS_PATH}")
     parser.add_argument("--with-fast", action="store_true",
                         help="also time the fast preset (all 60,000 images) warm, for a ratio on a busy machine")
     parser.add_argument("--out", type=Path, help="also write the quick preset's results as JSON here")
     args = parser.parse_args()
-    if args.grid:
-        SMALL_RUNS_PATH.write_text(json.dumps(measure_grid(), indent=1) + "\n")
+    if args.grid is not None:
+        SMALL_RUNS_PATH.write_text(json.dumps(measure_grid(args.grid), indent=1) + "\n")
         print(f"wrote {SMALL_RUNS_PATH}")
         return
     results = measure_quick(args.seeds, args.with_fast)

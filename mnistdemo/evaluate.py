@@ -7,6 +7,8 @@ import numpy as np
 
 from mnistdemo.config import NUM_CLASSES
 
+EVALUATION_BATCH = 1000  # images per model call when measuring a test set
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -27,7 +29,8 @@ class Evaluation:
         return np.flatnonzero(wrong)
 
 
-def predict_probabilities(model: keras.Model, x: np.ndarray, logits: bool = False, batch: int = 1000) -> np.ndarray:
+def predict_probabilities(model: keras.Model, x: np.ndarray, logits: bool = False,
+                          batch: int = EVALUATION_BATCH) -> np.ndarray:
     """(N, 28, 28, 1) float32 -> (N, 10) float32 class probabilities."""
     out = np.concatenate([np.asarray(model.predict_on_batch(x[i:i + batch])) for i in range(0, len(x), batch)])
     if logits:

@@ -32,14 +32,14 @@ FAST = TrainConfig(
     train_subset=0,
 )
 
-# The Train tab's defaults: the fast preset's net and recipe on a third of the images, so a first run
-# reaches 97% within seconds of Start (bench/small_run.py measures it).
-QUICK = replace(FAST, train_subset=20_000)
+# The Train tab's defaults: the fast preset's net and recipe on a quarter of the images, so a first run
+# reaches 97% within seconds of Start (bench/small_run.py measures it). Workers trace it ahead (train.prepare).
+QUICK = replace(FAST, train_subset=15_000)
 
 # What one epoch on a few images reaches, measured by `python bench/small_run.py --grid`.
 SMALL_RUNS_PATH = REPO_DIR / "data" / "small_runs.json"
 SMALL_RUN_SUBSETS = (2_000, 10_000)
-FEW_BATCHES = 150  # a run of fewer batches than this (the quick preset has 157) gets a note in the Train tab
+FEW_BATCHES = 100  # a run of fewer batches than this (the quick preset has 118) gets a note in the Train tab
 
 
 @functools.lru_cache(maxsize=1)
@@ -212,8 +212,8 @@ def finish_run(result: TrainResult, data: Dataset, name: str, batches: np.ndarra
                experiment: str = "") -> CompletedRun:
     """Evaluate a trained model on the test set and wrap it for the Draw tab and the comparison."""
     logits = result.config.arch in ARCHITECTURES and ARCHITECTURES[result.config.arch].logits
+    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
     model = serving_copy(result)
-    evaluation = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=logits)
     meta = sidecar(result, evaluation, reproduce_command(result.config), name)
     loaded = LoadedModel(name, model, meta, logits)
     return CompletedRun(name, meta, evaluation, loaded,

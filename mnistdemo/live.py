@@ -23,8 +23,8 @@ from typing import NoReturn
 from mnistdemo.checkpoints import save
 from mnistdemo.config import DATASETS
 from mnistdemo.evaluate import Evaluation
-from mnistdemo.experiments import EventReporter, finish_run, train_size
-from mnistdemo.train import TrainConfig, train
+from mnistdemo.experiments import QUICK, EventReporter, finish_run, train_size
+from mnistdemo.train import TrainConfig, prepare, train
 
 EVALUATING = "evaluating"  # the worker's message once training is over and it measures the test set
 
@@ -122,6 +122,12 @@ def _train_job(job: Job, datasets: dict, missing: dict, conn: Connection, flag: 
                          else f"{type(error).__name__}: {error}", isinstance(error, ValueError)))
 
 
+def _prepare_default(conn: Connection, datasets: dict) -> None:
+    """While no job waits, trace the Train tab's default run, so that a Start on the defaults trains at once."""
+    if not conn.poll() and QUICK.dataset in datasets:
+        prepare(QUICK, datasets[QUICK.dataset])
+
+
 def serve(conn: Connection, stop_job: Synchronized, drop_job: Synchronized, threads: int) -> NoReturn:
     """The worker process: train the jobs the server sends until it sends None or goes away."""
     started = time.perf_counter()
@@ -135,10 +141,12 @@ def serve(conn: Connection, stop_job: Synchronized, drop_job: Synchronized, thre
 
     try:
         conn.send(Ready(time.perf_counter() - started))
+        _prepare_default(conn, warm.DATASETS)
         while (job := conn.recv()) is not None:
             _train_job(job, warm.DATASETS, warm.MISSING, conn, _JobFlag(job.number, stop_job, drop_job))
             keras.backend.clear_session()  # frees what it can of the run's graphs; the pool recycles the rest
             gc.collect()
+            _prepare_default(conn, warm.DATASETS)
     except (ConnectionError, EOFError):
         pass  # the server is gone
     finally:

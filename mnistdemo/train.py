@@ -15,6 +15,7 @@ from mnistdemo.augment import SPECS, augment_batch
 from mnistdemo.checkpoints import load
 from mnistdemo.config import data_dir
 from mnistdemo.data import Dataset
+from mnistdemo.evaluate import EVALUATION_BATCH
 from mnistdemo.strokes import drawn_training_set
 
 
@@ -167,12 +168,10 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
     model = build_model(config.arch, config.custom)
     if config.init_from:
         model.set_weights(load(Path(config.init_from))[0].get_weights())
-    logits = config.arch in ARCHITECTURES and ARCHITECTURES[config.arch].logits
-    model.compile(
-        optimizer=_optimizer(recipe, steps * recipe.epochs),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=logits, label_smoothing=recipe.label_smoothing),
-        metrics=["accuracy"],
-    )
+    if (ready := _prepared.pop(replace(config, seed=0), None)) is not None:
+        model = ready.take(model)
+    else:
+        _compile(model, config, steps)
     train_ds = _pipeline(x, y, recipe.batch_size, recipe.augment, config.seed, config.dataset)
     val_ds = None
     if val is not None:
@@ -190,6 +189,57 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
     seconds = time.perf_counter() - start
     return TrainResult(model=model, config=config, history=history.history, seconds=seconds,
                        stopped=stopper.stopped, epochs_done=len(history.history.get("loss", [])))
+
+
+def _compile(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> None:
+    recipe = config.recipe
+    logits = config.arch in ARCHITECTURES and ARCHITECTURES[config.arch].logits
+    model.compile(
+        optimizer=_optimizer(recipe, steps_per_epoch * recipe.epochs),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=logits, label_smoothing=recipe.label_smoothing),
+        metrics=["accuracy"],
+    )
+
+
+@dataclass
+class _Prepared:
+    """A compiled model whose training and prediction steps are already traced, and its optimizer's first state."""
+
+    model: keras.Model
+    optimizer_start: list
+
+    def take(self, fresh: keras.Model) -> keras.Model:
+        """The traced model with `fresh`'s weights and its optimizer as new: it trains exactly as `fresh` would."""
+        self.model.set_weights(fresh.get_weights())
+        for variable, value in zip(self.model.optimizer.variables, self.optimizer_start):
+            variable.assign(value)
+        return self.model
+
+
+_prepared: dict[TrainConfig, _Prepared] = {}  # by config with seed 0: the seed only changes weights and order
+
+
+def prepare(config: TrainConfig, data: Dataset) -> None:
+    """Build, compile and trace `config`'s model on one batch, so that the next `train` of these settings
+    (any seed) starts at its first batch: tracing costs a fresh model ~2 s of Python, which a warm
+    worker pays while it waits. Augmenting runs are not prepared (their pipeline draws random numbers)."""
+    recipe = config.recipe
+    if recipe.augment or recipe.validation_split or config.drawn_copies or config.dataset != data.name:
+        return
+    (x, _), _ = split_data(data, config, np.random.default_rng(0))
+    model = build_model(config.arch, config.custom)
+    _compile(model, config, math.ceil(len(x) / recipe.batch_size))
+    model.optimizer.build(model.trainable_variables)
+    start = [variable.numpy() for variable in model.optimizer.variables]
+    one_batch = data.x_train[:recipe.batch_size], data.y_train[:recipe.batch_size]
+    model.fit(_pipeline(*one_batch, recipe.batch_size, False, 0, config.dataset), epochs=1, verbose=0)
+    model.predict_on_batch(to_model_input(data.x_test[:EVALUATION_BATCH]))
+    _prepared[replace(config, seed=0)] = _Prepared(model, start)
+
+
+def prepared_runs() -> list[TrainConfig]:
+    """The settings (seed 0) whose next run is traced ahead."""
+    return list(_prepared)
 
 
 def with_recipe(config: TrainConfig, **changes) -> TrainConfig:

@@ -2,6 +2,7 @@
 
 import queue
 import threading
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -12,7 +13,7 @@ from mnistdemo.checkpoints import SAFE_STEM
 from mnistdemo.data import load_dataset
 from mnistdemo.experiments import (FAST, SWEEPS, BatchEvent, EpochEvent, EventReporter, reproduce_command,
                                    sweep_configs, time_left, train_size)
-from mnistdemo.train import TrainConfig, to_model_input, train, with_recipe
+from mnistdemo.train import TrainConfig, prepare, prepared_runs, to_model_input, train, with_recipe
 
 # 1000 images, a quarter held out: 750 to train = 6 batches per epoch, 5 of 128 and one of 110.
 TINY = TrainConfig(arch="custom", custom=CustomCNN(blocks=1, filters=8), train_subset=1000, seed=1,
@@ -122,3 +123,21 @@ def test_reproduce_command_names_every_recipe_setting():
     for flag in ("--epochs 4", "--augment", "--no-early-stop", "--subset 6000", "--seed 3", "--lr 0.001"):
         assert flag in command
     assert "Train & compare" in reproduce_command(TrainConfig(arch="custom"))
+
+
+def test_a_prepared_run_trains_exactly_as_a_fresh_one_and_only_once(mnist):
+    # A worker traces the defaults' run ahead (any seed may follow); the run must not change by it.
+    config = replace(TINY, recipe=replace(TINY.recipe, validation_split=0.0, epochs=1), seed=5)
+    prepare(replace(config, seed=0), mnist)
+    assert replace(config, seed=0) in prepared_runs()
+    warm = train(config, mnist)
+    assert not prepared_runs()  # used up: the next run of these settings traces its own
+    fresh = train(config, mnist)
+    assert warm.model is not fresh.model
+    for a, b in zip(warm.model.get_weights(), fresh.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_augmented_runs_are_not_prepared(mnist):
+    prepare(with_recipe(TINY, augment=True, validation_split=0.0), mnist)
+    assert not prepared_runs()
