@@ -21,12 +21,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.nondigits import KINDS, drawn_digits, non_digits  # noqa: E402
 from mnistdemo.strokes import TUNING_WRITERS  # noqa: E402
-from mnistdemo.unsure import (NOT_A_DIGIT_ABOVE, SCORE, SCORES, UNSURE_ABOVE, auroc, classify,  # noqa: E402
+from mnistdemo.unsure import (NOT_A_DIGIT_ABOVE, SCORE, SCORES, UNSURE_ABOVE, classify,  # noqa: E402
                               ensemble_probabilities, scores)
+
+def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
+    """P(a non-digit scores above a digit), ties counting half: the AUROC with non-digits as positives."""
+    digit_scores, other_scores = np.ravel(digit_scores), np.ravel(other_scores)
+    labels = np.r_[np.zeros(len(digit_scores)), np.ones(len(other_scores))]
+    return float(roc_auc_score(labels, np.r_[digit_scores, other_scores]))
+
 
 OLD_UNSURE_BELOW = 0.6  # the Draw tab's rule before this signal: default model's top probability < 0.6
 

@@ -115,24 +115,3 @@ def assess(images: np.ndarray, registry=None) -> list[Assessment]:
     """(N, 28, 28) float32 preprocessed drawings -> N Assessments ([] for no images)."""
     return assess_probabilities(ensemble_probabilities(images, registry))
 
-
-def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
-    """P(a non-digit scores above a digit), ties counting half: the rank-sum (Mann-Whitney) AUROC."""
-    digit_scores, other_scores = np.ravel(digit_scores), np.ravel(other_scores)
-    if len(digit_scores) == 0 or len(other_scores) == 0:
-        raise ValueError("AUROC needs at least one digit and one non-digit.")
-    both = np.concatenate([digit_scores, other_scores])
-    order = np.argsort(both, kind="mergesort")
-    ranks = np.empty(len(both))
-    ranks[order] = np.arange(1, len(both) + 1)
-    # Tied scores share their mean rank.
-    sorted_scores = both[order]
-    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
-    ends = np.r_[starts[1:], len(both)]
-    for start, end in zip(starts, ends):
-        if end - start > 1:
-            ranks[order[start:end]] = (start + 1 + end) / 2
-    n_other = len(other_scores)
-    n_digit = len(digit_scores)
-    rank_sum = ranks[n_digit:].sum()
-    return float((rank_sum - n_other * (n_other + 1) / 2) / (n_other * n_digit))
