@@ -29,7 +29,7 @@ RECIPE_SWITCHES = {
 
 
 def _train(args: argparse.Namespace) -> None:
-    from mnistdemo.architectures import ARCHITECTURES
+    from mnistdemo.architectures import outputs_logits
     from mnistdemo.checkpoints import read_meta, save, sidecar
     from mnistdemo.data import load_dataset
     from mnistdemo.evaluate import evaluate_model
@@ -51,8 +51,8 @@ def _train(args: argparse.Namespace) -> None:
         callbacks.append(keras.callbacks.BackupAndRestore(str(args.resume_dir)))
         epochs_before = _epochs_backed_up(args.resume_dir)
     result = train(config, data, callbacks, verbose=2)
-    logits = ARCHITECTURES[args.arch].logits
-    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
+    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test,
+                                logits=outputs_logits(args.arch))
     stem = args.name or f"{args.arch}-{args.dataset}"
     command = "python -m mnistdemo " + shlex.join(_without_places(sys.argv[1:]))
     meta = sidecar(result, evaluation, command, stem)
@@ -97,12 +97,13 @@ def _record_shipped_scores(path, data):
     """Score the weights as stored (float16) and put that in the sidecar, beside the float32 figure."""
     import json
 
-    from mnistdemo.checkpoints import load, outputs_logits
+    from mnistdemo.architectures import outputs_logits
+    from mnistdemo.checkpoints import load
     from mnistdemo.evaluate import evaluate_model
     from mnistdemo.train import to_model_input
 
     model, meta = load(path)
-    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta))
+    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta["arch"]))
     meta |= {"test_accuracy_float32": meta["test_accuracy"], "test_loss_float32": meta["test_loss"],
              "test_accuracy": round(ev.accuracy, 6), "test_loss": round(ev.loss, 6),
              "per_class_accuracy": [round(float(a), 6) for a in ev.per_class]}
@@ -111,7 +112,8 @@ def _record_shipped_scores(path, data):
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    from mnistdemo.checkpoints import load, outputs_logits
+    from mnistdemo.architectures import outputs_logits
+    from mnistdemo.checkpoints import load
     from mnistdemo.data import load_dataset
     from mnistdemo.evaluate import evaluate_model
     from mnistdemo.train import to_model_input
@@ -121,7 +123,7 @@ def _evaluate(args: argparse.Namespace) -> None:
         sys.exit(f"No model {args.name!r} in {args.dir}.")
     model, meta = load(path)
     data = load_dataset(meta["dataset"])
-    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta))
+    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta["arch"]))
     print(f"{args.name}: test accuracy {ev.accuracy:.4%} (sidecar {meta['test_accuracy']:.4%}), loss {ev.loss:.4f}")
     for name, acc in zip(data.class_names, ev.per_class):
         print(f"  {name:>12}: {acc:.2%}")

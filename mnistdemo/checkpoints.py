@@ -9,7 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mnistdemo.architectures import ARCHITECTURES, CustomCNN, build_model
+from mnistdemo.architectures import CustomCNN, build_model
 from mnistdemo.evaluate import Evaluation
 
 SAFE_STEM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,80}$")
@@ -85,7 +85,3 @@ def load(path: Path) -> tuple[keras.Model, dict]:
         model = full
     return model, meta
 
-
-def outputs_logits(meta: dict) -> bool:
-    """True if the model's last layer gives logits rather than probabilities."""
-    return meta["arch"] in ARCHITECTURES and ARCHITECTURES[meta["arch"]].logits

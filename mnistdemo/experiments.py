@@ -14,7 +14,7 @@ from typing import Protocol
 import keras
 import numpy as np
 
-from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe, build_model
+from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe, build_model, outputs_logits
 from mnistdemo.checkpoints import sidecar
 from mnistdemo.config import REPO_DIR
 from mnistdemo.data import Dataset, load_dataset
@@ -211,7 +211,7 @@ def serving_copy(result: TrainResult) -> keras.Model:
 def finish_run(result: TrainResult, data: Dataset, name: str, batches: np.ndarray | None = None,
                experiment: str = "") -> CompletedRun:
     """Evaluate a trained model on the test set and wrap it for the Draw tab and the comparison."""
-    logits = result.config.arch in ARCHITECTURES and ARCHITECTURES[result.config.arch].logits
+    logits = outputs_logits(result.config.arch)
     evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
     model = serving_copy(result)
     meta = sidecar(result, evaluation, reproduce_command(result.config), name)

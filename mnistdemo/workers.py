@@ -208,11 +208,11 @@ class RunHandle:
             raise RunFailed(death_message(None))
         model = self._pool._model(job)
         meta = {**job.outcome.meta, "name": self.name}
-        from mnistdemo.checkpoints import outputs_logits
+        from mnistdemo.architectures import outputs_logits
         from mnistdemo.inference import LoadedModel
 
         return CompletedRun(self.name, meta, job.outcome.evaluation,
-                            LoadedModel(self.name, model, meta, outputs_logits(meta)), job.batches)
+                            LoadedModel(self.name, model, meta, outputs_logits(meta["arch"])), job.batches)
 
     def close(self) -> None:
         """This visitor is done with the run; if nobody else follows it, an unfinished run is dropped."""

@@ -9,7 +9,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from mnistdemo.checkpoints import load, outputs_logits
+from mnistdemo.architectures import outputs_logits
+from mnistdemo.checkpoints import load
 from mnistdemo.config import CLASS_NAMES, WEIGHTS_DIR
 from mnistdemo.data import load_dataset
 from mnistdemo.export import export_onnx, export_shipped, read_sidecar, shipped_names, sidecar_path
@@ -22,7 +23,7 @@ TOLERANCE = 1e-4  # largest difference allowed between the two probabilities
 
 def _loaded(name: str) -> LoadedModel:
     model, meta = load(WEIGHTS_DIR / f"{name}.keras")
-    return LoadedModel(name, model, meta, outputs_logits(meta))
+    return LoadedModel(name, model, meta, outputs_logits(meta["arch"]))
 
 
 def _run_onnx(path, images: np.ndarray) -> np.ndarray:
