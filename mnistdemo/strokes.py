@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from mnistdemo.config import PENDIGITS_PATH
-from mnistdemo.preprocess import preprocess
+from mnistdemo.preprocess import PREPROCESSING_VERSION, preprocess
 
 # The app's Sketchpad is CANVAS_SIZE x CANVAS_SIZE; Gradio's brush size is a radius.
 # Stroke width at 28 x 28 (`preprocess.stroke_width`, p10/median/p90): MNIST training digits
@@ -230,11 +230,13 @@ def render_drawn_digits(digits: list[PenDigit], copies: int = 1, seed: int = 0) 
 def drawn_training_set(copies: int, cache_dir: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The tuning writers' digits, `copies` renderings each, as MNIST-style (N, 28, 28) uint8 + labels.
 
-    Rendering takes a few ms a digit, so the result is cached as .npz in `cache_dir`.
+    Rendering takes a few ms a digit, so the result is cached as .npz in `cache_dir`, keyed by the copies
+    and the preprocessing version (a changed preprocessing renders afresh).
     """
     if copies < 1:
         raise ValueError(f"copies must be at least 1, got {copies}")
-    path = cache_dir / f"drawn_digits_x{copies}.npz" if cache_dir is not None else None
+    name = f"drawn_digits_x{copies}_preprocessing{PREPROCESSING_VERSION}.npz"
+    path = cache_dir / name if cache_dir is not None else None
     if path is not None and path.exists():
         with np.load(path) as npz:
             return npz["x"], npz["y"]

@@ -80,6 +80,27 @@ def test_every_shipped_model_is_available():
     assert not SHIPPED.unavailable
 
 
+def test_the_shipped_calibration_fits_the_shipped_weights_and_names_the_default():
+    assert SHIPPED.load_all().stale_calibration == ""
+    assert SHIPPED.default_name == SHIPPED.serving.default_model == SHIPPED.serving.ensemble[0]
+    assert set(SHIPPED.serving.ensemble) == set(MNIST_MODELS)
+
+
+def test_a_changed_weights_file_makes_the_calibration_stale(tmp_path, caplog):
+    shutil.copytree(WEIGHTS_DIR, tmp_path, dirs_exist_ok=True)
+    member = SHIPPED.load_all().serving.ensemble[1]
+    with (tmp_path / f"{member}.keras").open("ab") as weights:
+        weights.write(b"\0")  # one byte more: the file still loads, but it is no longer what was calibrated
+    with caplog.at_level("WARNING", logger="mnistdemo.inference"):
+        registry = ModelRegistry(tmp_path).load_all()
+    assert member in registry.models and not registry.unavailable
+    assert f"{member}.keras changed since calibration" in registry.stale_calibration
+    assert "python -m mnistdemo calibrate" in registry.stale_calibration
+    assert any("stale calibration" in record.getMessage() for record in caplog.records)
+    # It still serves, with the thresholds it has.
+    assert registry.serving == SHIPPED.serving
+
+
 @pytest.mark.parametrize("name", MNIST_MODELS)
 def test_every_mnist_model_reads_a_clear_seven(name):
     result = predict(_seven(), model=name)
