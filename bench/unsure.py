@@ -24,10 +24,10 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
-from mnistdemo.nondigits import KINDS, drawn_digits, non_digits  # noqa: E402
-from mnistdemo.strokes import TUNING_WRITERS  # noqa: E402
 from mnistdemo.calibrate import Calibration, thresholds  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
+from mnistdemo.nondigits import KINDS, drawn_digits, non_digits  # noqa: E402
+from mnistdemo.strokes import TUNING_WRITERS  # noqa: E402
 from mnistdemo.unsure import SCORES, classify, ensemble_probabilities, scores  # noqa: E402
 
 

@@ -15,8 +15,8 @@ from mnistdemo.augment import SPECS, augment_batch
 from mnistdemo.checkpoints import load
 from mnistdemo.config import data_dir
 from mnistdemo.data import Dataset
+from mnistdemo.drawn_images import drawn_training_set
 from mnistdemo.evaluate import EVALUATION_BATCH
-from mnistdemo.strokes import drawn_training_set
 
 
 @dataclass(frozen=True)

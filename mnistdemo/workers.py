@@ -32,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistdemo.experiments import BatchEvent, CompletedRun, EpochEvent
+from mnistdemo.events import BatchEvent, EpochEvent
+from mnistdemo.runs import CompletedRun
 from mnistdemo.live import EVALUATING, Dropped, Failed, Finished, Job, Ready, RunFailed, death_message, serve
 from mnistdemo.train import TrainConfig
 

@@ -146,7 +146,7 @@ def test_every_shipped_model_reads_its_test_images_as_keras_does(name, exported,
 @pytest.mark.slow
 def test_a_freshly_trained_model_reads_its_test_images_as_keras_does(tmp_path, test_images):
     from mnistdemo.architectures import CustomCNN, Recipe
-    from mnistdemo.experiments import serving_copy
+    from mnistdemo.runs import serving_copy
     from mnistdemo.train import TrainConfig, train
 
     # What the Train tab makes: a custom batch-norm CNN, here 64 batches of 32 on 2,048 images.

@@ -12,8 +12,9 @@ import pytest
 from mnistdemo.architectures import CustomCNN, Recipe, build_model
 from mnistdemo.checkpoints import SAFE_STEM
 from mnistdemo.data import load_dataset
-from mnistdemo.experiments import (FAST, SWEEPS, BatchEvent, EpochEvent, EventReporter, reproduce_command,
-                                   sweep_configs, time_left, train_size)
+from mnistdemo.events import BatchEvent, EpochEvent, EventReporter, time_left, train_size
+from mnistdemo.presets import FAST, SWEEPS, sweep_configs
+from mnistdemo.runs import reproduce_command
 from mnistdemo.train import TrainConfig, one_cycle, prepare, prepared_runs, to_model_input, train, with_recipe
 
 # 1000 images, a quarter held out: 750 to train = 6 batches per epoch, 5 of 128 and one of 110.
