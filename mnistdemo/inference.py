@@ -171,7 +171,9 @@ def _read_serving(directory: Path) -> tuple[Serving | None, str]:
     except ValueError as error:
         return None, f"{error} No drawing is judged 'not sure' or 'not a digit'."
     reasons = stale_reasons(serving, directory)
-    return serving, "; ".join(reasons) + f": the 'not sure / not a digit' thresholds may be off; {fix}" if reasons else ""
+    if not reasons:
+        return serving, ""
+    return serving, "; ".join(reasons) + f": the 'not sure / not a digit' thresholds may be off; {fix}"
 
 
 SHIPPED = ModelRegistry(weights_dir())  # $MNISTDEMO_WEIGHTS serves another folder
