@@ -21,9 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
+from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
 from mnistdemo.evaluate import evaluate_probabilities  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
-from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, render_drawn_digits  # noqa: E402
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits  # noqa: E402
 
 
 def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS

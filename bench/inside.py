@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from mnistdemo import configure_threads, inside  # noqa: E402
+from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
-from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, render_drawn_digits  # noqa: E402
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits  # noqa: E402
 
 STEPS = {
     "feature maps": lambda model, image, answer: inside.feature_maps(model, image),

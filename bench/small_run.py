@@ -1,6 +1,6 @@
 """A first run from the Train tab: seconds from Start to the finished test accuracy, and what small runs reach.
 
-The Train tab's defaults are the quick preset (mnistdemo.experiments.QUICK). This measures it, over
+The Train tab's defaults are the quick preset (mnistdemo.presets.QUICK). This measures it, over
 a few seeds, two ways:
 
 - pool: what Start does today, through the Train tab's pool of warm workers (mnistdemo.workers),
@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.architectures import ARCHITECTURES  # noqa: E402
 from mnistdemo.data import load_dataset  # noqa: E402
-from mnistdemo.experiments import FAST, QUICK, SMALL_RUN_SUBSETS, SMALL_RUNS_PATH, finish_run  # noqa: E402
+from mnistdemo.presets import FAST, QUICK, SMALL_RUNS_PATH, SMALL_RUN_SUBSETS  # noqa: E402
+from mnistdemo.runs import finish_run  # noqa: E402
 from mnistdemo.train import TrainConfig, train, with_recipe  # noqa: E402
 from mnistdemo.workers import TrainingPool  # noqa: E402
 

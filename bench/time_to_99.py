@@ -1,6 +1,6 @@
 """Time to 99% on MNIST: training seconds until the first test evaluation at or above 99.0%.
 
-Trains the Train tab's fast preset (mnistdemo.experiments.FAST) through the app's own
+Trains the Train tab's fast preset (mnistdemo.presets.FAST) through the app's own
 `train()` on all 60,000 images held in memory, evaluates on the 10,000 test images at
 intervals, and reports the median over seeds of the training time (evaluation time
 excluded) at the first evaluation that reaches the target. A run that never reaches it
@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.data import load_dataset  # noqa: E402
 from mnistdemo.evaluate import predict_probabilities  # noqa: E402
-from mnistdemo.experiments import FAST  # noqa: E402
+from mnistdemo.presets import FAST  # noqa: E402
 from mnistdemo.train import TrainConfig, to_model_input, train, with_recipe  # noqa: E402
 
 

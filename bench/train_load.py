@@ -34,7 +34,7 @@ from http_api import english, start_app, stop_app  # noqa: E402
 from load import is_loopback  # noqa: E402
 from long_use import training_children  # noqa: E402
 
-# The fast preset (mnistdemo.experiments.FAST) by the Train tab's control labels.
+# The fast preset (mnistdemo.presets.FAST) by the Train tab's control labels.
 FAST_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 3, "Kernel size": 3,
             "Filters in the first block": 16, "Dense hidden layer": 128, "Batch normalisation": True,
             "Dropout": 0.0, "Optimiser": "adam", "Learning-rate schedule": "onecycle", "Learning rate": 5e-3,

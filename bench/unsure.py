@@ -6,10 +6,10 @@ are Fashion-MNIST images, random scribbles and letters drawn from strokes (mnist
 all put through the app's own preprocessing and read by every shipped MNIST model. For each
 candidate score it prints the AUROC of digits against each kind of non-digit and all of them
 (1.0 = every non-digit scores above every digit; 0.5 = no better than chance), then how the
-chosen score and thresholds (mnistdemo.unsure) sort each group.
+chosen score and thresholds (weights/serving.json) sort each group.
 
     python bench/unsure.py               # test split: writers 4, 8, ..., 28, Fashion test set, test scribbles and letters
-    python bench/unsure.py --calibrate   # validation split: pick the score and thresholds to store in mnistdemo/unsure.py
+    python bench/unsure.py --calibrate   # validation split: the best score, for `python -m mnistdemo calibrate --score`
     python bench/unsure.py --digits 1000 --non-digits 300 --seed 1
 """
 
@@ -21,12 +21,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
+from mnistdemo.calibrate import Calibration, thresholds  # noqa: E402
+from mnistdemo.inference import SHIPPED  # noqa: E402
 from mnistdemo.nondigits import KINDS, drawn_digits, non_digits  # noqa: E402
 from mnistdemo.strokes import TUNING_WRITERS  # noqa: E402
-from mnistdemo.unsure import (NOT_A_DIGIT_ABOVE, SCORE, SCORES, UNSURE_ABOVE, auroc, classify,  # noqa: E402
-                              ensemble_probabilities, scores)
+from mnistdemo.unsure import SCORES, classify, ensemble_probabilities, scores  # noqa: E402
+
+
+def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
+    """P(a non-digit scores above a digit), ties counting half: the AUROC with non-digits as positives."""
+    digit_scores, other_scores = np.ravel(digit_scores), np.ravel(other_scores)
+    labels = np.r_[np.zeros(len(digit_scores)), np.ones(len(other_scores))]
+    return float(roc_auc_score(labels, np.r_[digit_scores, other_scores]))
+
 
 OLD_UNSURE_BELOW = 0.6  # the Draw tab's rule before this signal: default model's top probability < 0.6
 
@@ -47,6 +57,10 @@ def main() -> None:
     args = parser.parse_args()
     configure_threads()
     split = "validation" if args.calibrate else "test"
+    serving = SHIPPED.load_all().serving
+    if serving is None:
+        sys.exit(f"No serving manifest: {SHIPPED.stale_calibration}")
+    chosen, unsure_above, not_a_digit_above = serving.score, serving.unsure_above, serving.not_a_digit_above
 
     start = time.perf_counter()
     digits, labels = drawn_digits(split, args.digits, args.seed, TUNING_WRITERS if args.tuning_writers else None)
@@ -65,28 +79,29 @@ def main() -> None:
         row = [auroc(digit_scores, other[kind]) for kind in KINDS]
         row.append(auroc(digit_scores, np.concatenate(list(other.values()))))
         table[name] = row
-        print(f"| {name}{' (chosen)' if name == SCORE else ''} | " + " | ".join(f"{a:.3f}" for a in row) + " |")
+        print(f"| {name}{' (chosen)' if name == chosen else ''} | " + " | ".join(f"{a:.3f}" for a in row) + " |")
 
     if args.calibrate:
         # The best score on all non-digits together.
         best = max(table, key=lambda name: table[name][-1])
-        digit_scores = scores(probs["digits"], best)
-        unsure, not_digit = np.quantile(digit_scores, [args.sure_digits, args.accept_digits])
-        print(f"\nBest on validation (highest AUROC on all non-digits): {best}")
-        print(f"Store in mnistdemo/unsure.py: SCORE = {best!r}, UNSURE_ABOVE = {unsure:.4g}, "
-              f"NOT_A_DIGIT_ABOVE = {not_digit:.4g}")
+        calibration = Calibration(sure_digits=args.sure_digits, accept_digits=args.accept_digits)
+        unsure, not_digit = thresholds(scores(probs["digits"], best), calibration)
+        print(f"\nBest on validation (highest AUROC on all non-digits): {best}, not sure above {unsure:g}, "
+              f"not a digit above {not_digit:g}")
+        print(f"Write them to weights/serving.json: python -m mnistdemo calibrate --score {best} "
+              f"--sure-digits {args.sure_digits:g} --accept-digits {args.accept_digits:g}")
         return
 
-    print(f"\nHow the chosen score ({SCORE}, not sure above {UNSURE_ABOVE:.4g}, not a digit above "
-          f"{NOT_A_DIGIT_ABOVE:.4g}) sorts each group:\n")
+    print(f"\nHow the chosen score ({chosen}, not sure above {unsure_above:.4g}, not a digit above "
+          f"{not_a_digit_above:.4g}) sorts each group:\n")
     print("| group | read as a digit | not sure | not a digit | old rule: not sure |")
     print("|---|---|---|---|---|")
     for name, p in probs.items():
-        kinds = classify(scores(p, SCORE))
+        kinds = classify(scores(p, chosen), unsure_above, not_a_digit_above)
         old = (p[0].max(axis=-1) < OLD_UNSURE_BELOW).mean()
         print(f"| {name} | " + " | ".join(f"{(kinds == k).mean():.1%}" for k in ("digit", "unsure", "not_a_digit"))
               + f" | {old:.1%} |")
-    kinds = classify(scores(probs["digits"], SCORE))
+    kinds = classify(scores(probs["digits"], chosen), unsure_above, not_a_digit_above)
     read = probs["digits"].mean(axis=0).argmax(axis=-1) == labels
     accepted = kinds == "digit"
     print(f"\nDigits read right by the models' mean: {read.mean():.1%} of all, {read[accepted].mean():.1%} of "

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from mnistdemo.strokes import (  # noqa: E402
-    CANVAS_SIZE, HELD_OUT_WRITERS, canvas_points, load_pendigits, random_placement)
+from mnistdemo.replay import canvas_points  # noqa: E402
+from mnistdemo.strokes import CANVAS_SIZE, HELD_OUT_WRITERS, load_pendigits, random_placement  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

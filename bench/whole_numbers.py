@@ -24,10 +24,10 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
+from mnistdemo.drawn_numbers import DrawnNumber, random_number  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
 from mnistdemo.numbers import INK_LEVEL, read_number  # noqa: E402
-from mnistdemo.strokes import (HELD_OUT_WRITERS, TUNING_WRITERS, DrawnNumber, load_pendigits,  # noqa: E402
-                               random_number, render_strokes)
+from mnistdemo.strokes import HELD_OUT_WRITERS, TUNING_WRITERS, load_pendigits, render_strokes  # noqa: E402
 
 WRITERS = {"held-out": HELD_OUT_WRITERS, "tuning": TUNING_WRITERS}
 

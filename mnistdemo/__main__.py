@@ -1,5 +1,6 @@
 """Command line: `python -m mnistdemo train ...` reproduces a shipped model; `evaluate NAME` re-measures one;
-`export NAME --format onnx` writes it for the web; `export-web DIR` writes the drawing page as a static site."""
+`export NAME --format onnx` writes it for the web; `export-web DIR` writes the drawing page as a static site;
+`calibrate` sets the "not sure / not a digit" thresholds and writes the serving manifest weights/serving.json."""
 
 import argparse
 import shlex
@@ -8,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mnistdemo import configure_threads
+from mnistdemo.calibrate import DEFAULT_MODEL, DEFAULT_SCORE, Calibration
 from mnistdemo.config import DATASETS, WEIGHTS_DIR
 from mnistdemo.static_site import DEFAULT_MODELS, FULL_APP_URL
 
@@ -29,7 +31,7 @@ RECIPE_SWITCHES = {
 
 
 def _train(args: argparse.Namespace) -> None:
-    from mnistdemo.architectures import ARCHITECTURES
+    from mnistdemo.architectures import outputs_logits
     from mnistdemo.checkpoints import read_meta, save, sidecar
     from mnistdemo.data import load_dataset
     from mnistdemo.evaluate import evaluate_model
@@ -51,8 +53,8 @@ def _train(args: argparse.Namespace) -> None:
         callbacks.append(keras.callbacks.BackupAndRestore(str(args.resume_dir)))
         epochs_before = _epochs_backed_up(args.resume_dir)
     result = train(config, data, callbacks, verbose=2)
-    logits = ARCHITECTURES[args.arch].logits
-    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
+    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test,
+                                logits=outputs_logits(args.arch))
     stem = args.name or f"{args.arch}-{args.dataset}"
     command = "python -m mnistdemo " + shlex.join(_without_places(sys.argv[1:]))
     meta = sidecar(result, evaluation, command, stem)
@@ -97,12 +99,13 @@ def _record_shipped_scores(path, data):
     """Score the weights as stored (float16) and put that in the sidecar, beside the float32 figure."""
     import json
 
-    from mnistdemo.checkpoints import load, outputs_logits
+    from mnistdemo.architectures import outputs_logits
+    from mnistdemo.checkpoints import load
     from mnistdemo.evaluate import evaluate_model
     from mnistdemo.train import to_model_input
 
     model, meta = load(path)
-    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta))
+    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta["arch"]))
     meta |= {"test_accuracy_float32": meta["test_accuracy"], "test_loss_float32": meta["test_loss"],
              "test_accuracy": round(ev.accuracy, 6), "test_loss": round(ev.loss, 6),
              "per_class_accuracy": [round(float(a), 6) for a in ev.per_class]}
@@ -111,7 +114,8 @@ def _record_shipped_scores(path, data):
 
 
 def _evaluate(args: argparse.Namespace) -> None:
-    from mnistdemo.checkpoints import load, outputs_logits
+    from mnistdemo.architectures import outputs_logits
+    from mnistdemo.checkpoints import load
     from mnistdemo.data import load_dataset
     from mnistdemo.evaluate import evaluate_model
     from mnistdemo.train import to_model_input
@@ -121,7 +125,7 @@ def _evaluate(args: argparse.Namespace) -> None:
         sys.exit(f"No model {args.name!r} in {args.dir}.")
     model, meta = load(path)
     data = load_dataset(meta["dataset"])
-    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta))
+    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta["arch"]))
     print(f"{args.name}: test accuracy {ev.accuracy:.4%} (sidecar {meta['test_accuracy']:.4%}), loss {ev.loss:.4f}")
     for name, acc in zip(data.class_names, ev.per_class):
         print(f"  {name:>12}: {acc:.2%}")
@@ -149,6 +153,22 @@ def _export_web(args: argparse.Namespace) -> None:
     total = sum(files.values())
     print(f"{len(files)} files, {total / 1024:.0f} KB in {args.dir}; models: {', '.join(args.models)}. "
           f"Try it: python -m http.server -d {shlex.quote(str(args.dir))} 8000")
+
+
+def _calibrate(args: argparse.Namespace) -> None:
+    from mnistdemo.calibrate import Calibration, calibrate_and_write
+
+    calibration = Calibration(sure_digits=args.sure_digits, accept_digits=args.accept_digits,
+                              digits=args.digits, seed=args.seed)
+    try:
+        serving, path = calibrate_and_write(args.dir, default_model=args.default_model,
+                                            ensemble=tuple(args.ensemble or ()), score=args.score,
+                                            calibration=calibration)
+    except ValueError as error:
+        sys.exit(str(error))
+    print(f"{serving.score} of {len(serving.ensemble)} models on {serving.calibration['digits']} validation digits: "
+          f"not sure above {serving.unsure_above:g}, not a digit above {serving.not_a_digit_above:g}; "
+          f"default model {serving.default_model} -> {path}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -190,9 +210,24 @@ def main(argv: list[str] | None = None) -> None:
                    help=f"shipped models the page offers, the first its default (default: {' '.join(DEFAULT_MODELS)})")
     w.add_argument("--app-url", default=FULL_APP_URL,
                    help=f"where the page's link to the full app goes (default: {FULL_APP_URL})")
+    c = sub.add_parser("calibrate", help="set the 'not sure / not a digit' thresholds on validation digits and "
+                                         "write the serving manifest (serving.json)")
+    c.add_argument("--dir", type=Path, default=WEIGHTS_DIR, help="weights folder (the manifest is written there)")
+    c.add_argument("--default-model", default=DEFAULT_MODEL, help=f"the app's default model (default: {DEFAULT_MODEL})")
+    c.add_argument("--ensemble", nargs="+", help="the digit networks judging 'is it a digit?' (default: every MNIST "
+                                                 "model in the folder)")
+    c.add_argument("--score", default=DEFAULT_SCORE, help=f"score of the verdict (default: {DEFAULT_SCORE}; "
+                                                          "bench/unsure.py compares the candidates)")
+    c.add_argument("--sure-digits", type=float, default=Calibration.sure_digits,
+                   help="share of validation digits kept below the 'not sure' threshold")
+    c.add_argument("--accept-digits", type=float, default=Calibration.accept_digits,
+                   help="share of validation digits kept below the 'not a digit' threshold")
+    c.add_argument("--digits", type=int, default=0, help="validation digits to use (0 = all)")
+    c.add_argument("--seed", type=int, default=0, help="seed of the sample and the digits' placements")
     args = parser.parse_args(argv)
     configure_threads()
-    commands = {"train": _train, "evaluate": _evaluate, "export": _export, "export-web": _export_web}
+    commands = {"train": _train, "evaluate": _evaluate, "export": _export, "export-web": _export_web,
+                "calibrate": _calibrate}
     commands[args.command](args)
 
 

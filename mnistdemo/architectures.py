@@ -204,6 +204,11 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in [
 ]}
 
 
+def outputs_logits(arch: str) -> bool:
+    """True if `arch`'s last layer gives logits rather than probabilities (custom CNNs end in a softmax)."""
+    return arch in ARCHITECTURES and ARCHITECTURES[arch].logits
+
+
 def build_model(name: str, custom: CustomCNN | None = None) -> keras.Model:
     """A fresh, untrained model of a registered architecture (or "custom" with a CustomCNN)."""
     if name == "custom":

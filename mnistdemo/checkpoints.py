@@ -9,8 +9,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mnistdemo.architectures import ARCHITECTURES, CustomCNN, build_model
+from mnistdemo.architectures import CustomCNN, build_model
 from mnistdemo.evaluate import Evaluation
+from mnistdemo.preprocess import PREPROCESSING_VERSION
 
 SAFE_STEM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,80}$")
 
@@ -38,6 +39,7 @@ def sidecar(result, evaluation: Evaluation, command: str, stem: str) -> dict:
                      "keras": keras.__version__, "numpy": np.__version__},
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
         "command": command,
+        "preprocessing_version": PREPROCESSING_VERSION,
     }
 
 
@@ -85,7 +87,3 @@ def load(path: Path) -> tuple[keras.Model, dict]:
         model = full
     return model, meta
 
-
-def outputs_logits(meta: dict) -> bool:
-    """True if the model's last layer gives logits rather than probabilities."""
-    return meta["arch"] in ARCHITECTURES and ARCHITECTURES[meta["arch"]].logits

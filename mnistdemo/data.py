@@ -6,6 +6,7 @@ and Fashion-MNIST from Debian's `dataset-fashion-mnist` package.
 """
 
 import argparse
+import functools
 import gzip
 import hashlib
 import io
@@ -62,6 +63,11 @@ def load_dataset(name: str) -> Dataset:
         raise ValueError(f"The cached {name} data set at {path} is corrupt ({error}). "
                          f"Delete it and run: {FETCH_HINT} --dataset {name}") from None
     return Dataset(name=name, class_names=CLASS_NAMES[name], **arrays)
+
+@functools.lru_cache(maxsize=2)
+def cached_dataset(name: str) -> Dataset:
+    """`load_dataset` once per process (the results gallery reads its test images; runs load their own)."""
+    return load_dataset(name)
 
 
 def verify(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray) -> None:
@@ -189,3 +195,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+

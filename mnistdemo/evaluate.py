@@ -29,14 +29,16 @@ class Evaluation:
         return np.flatnonzero(wrong)
 
 
+def to_probabilities(outputs, logits: bool):
+    """(N, 10) model outputs (array or tensor) -> (N, 10) probabilities: the softmax of logits, else as they are."""
+    return keras.ops.softmax(outputs, axis=-1) if logits else outputs
+
+
 def predict_probabilities(model: keras.Model, x: np.ndarray, logits: bool = False,
                           batch: int = EVALUATION_BATCH) -> np.ndarray:
     """(N, 28, 28, 1) float32 -> (N, 10) float32 class probabilities."""
     out = np.concatenate([np.asarray(model.predict_on_batch(x[i:i + batch])) for i in range(0, len(x), batch)])
-    if logits:
-        out = np.exp(out - out.max(axis=1, keepdims=True))
-        out /= out.sum(axis=1, keepdims=True)
-    return out.astype(np.float32)
+    return np.asarray(to_probabilities(out, logits), dtype=np.float32)
 
 
 def evaluate_probabilities(probabilities: np.ndarray, labels: np.ndarray) -> Evaluation:

@@ -84,12 +84,13 @@ def export_shipped(name: str, out: Path, directory: Path | None = None) -> Path:
     choices = shipped_names(directory)
     if name not in choices:
         raise ValueError(f"Unknown model {name!r}; choose one of: {', '.join(choices) or 'none'}.")
-    from mnistdemo.checkpoints import load, outputs_logits
+    from mnistdemo.architectures import outputs_logits
+    from mnistdemo.checkpoints import load
     from mnistdemo.inference import LoadedModel
 
     source = directory / f"{name}.keras"
     keras_model, meta = load(source)
-    return export_onnx(LoadedModel(name, keras_model, meta, outputs_logits(meta)), out, source)
+    return export_onnx(LoadedModel(name, keras_model, meta, outputs_logits(meta["arch"])), out, source)
 
 
 def shipped_names(directory: Path | None = None) -> list[str]:

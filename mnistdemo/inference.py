@@ -15,12 +15,13 @@ import numpy as np
 import tensorflow as tf
 
 from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, IMAGE_SIZE, WEIGHTS_DIR, weights_dir
+from mnistdemo.evaluate import to_probabilities
 from mnistdemo.preprocess import BBOX_MIN_INK, NO_INK_MESSAGE, preprocess, preprocess_steps, stroke_width
+from mnistdemo.serving import CALIBRATE_COMMAND, MANIFEST_NAME, Serving, read_manifest, stale_reasons
 
 _log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "best_mnist-mnist"  # the shipped model that reads drawn digits best (bench/drawn_digits.py)
-FALLBACK_DEFAULTS = ("lenet5_bn-mnist", "tf2_cnn-mnist")
+FALLBACK_DEFAULTS = ("lenet5_bn-mnist", "tf2_cnn-mnist")  # when the manifest's default model is unavailable
 
 
 @dataclass
@@ -53,11 +54,9 @@ class LoadedModel:
             # A concrete traced function skips Keras's and tf.function's per-call overhead:
             # ~1.4 ms less per image than a plain tf.function or predict_on_batch here.
             spec = tf.TensorSpec([None, *images.shape[1:], 1], tf.float32)
-            self._fn = tf.function(lambda x: self.model(x, training=False)).get_concrete_function(spec)
-        out = self._fn(tf.constant(images[..., None], tf.float32)).numpy()
-        if self.logits:
-            out = tf.nn.softmax(out).numpy()
-        return out
+            read = tf.function(lambda x: to_probabilities(self.model(x, training=False), self.logits))
+            self._fn = read.get_concrete_function(spec)
+        return self._fn(tf.constant(images[..., None], tf.float32)).numpy()
 
     def predict(self, image) -> dict[str, float]:
         """Any image (PIL, array, path, bytes) -> {class name: probability}; ValueError if no ink."""
@@ -77,8 +76,7 @@ class Ensemble:
         self.members = list(members)
 
         def read(x):
-            outputs = [m.model(x, training=False) for m in self.members]
-            return tf.stack([tf.nn.softmax(y) if m.logits else y for m, y in zip(self.members, outputs)])
+            return tf.stack([to_probabilities(m.model(x, training=False), m.logits) for m in self.members])
 
         spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)
         self._fn = tf.function(read).get_concrete_function(spec)
@@ -93,19 +91,23 @@ class Ensemble:
 
 
 class ModelRegistry:
-    """The shipped models in a folder: each `<name>.keras` with its `<name>.json`."""
+    """The shipped models in a folder: each `<name>.keras` with its `<name>.json`, and the folder's serving
+    manifest (`serving.json`: the default model and the calibrated verdict, mnistdemo.serving)."""
 
     def __init__(self, directory: Path = WEIGHTS_DIR):
         self.directory = Path(directory)
         self.models: dict[str, LoadedModel] = {}
         self.unavailable: dict[str, str] = {}  # name -> why it could not be loaded
+        self.serving: Serving | None = None  # None: no manifest anywhere, so no "not sure / not a digit" verdict
+        self.stale_calibration: str = ""  # why the manifest's calibration does not fit these weights ("" if it does)
         self._lock = threading.Lock()
         self._loaded = False
         self._ensembles: dict[tuple[str, ...], Ensemble] = {}
 
     def load_all(self) -> "ModelRegistry":
         """Load every model once; a broken file makes only that model unavailable."""
-        from mnistdemo.checkpoints import load, outputs_logits
+        from mnistdemo.architectures import outputs_logits
+        from mnistdemo.checkpoints import load
 
         with self._lock:
             if self._loaded:
@@ -113,12 +115,15 @@ class ModelRegistry:
             for path in sorted(self.directory.glob("*.keras")):
                 try:
                     model, meta = load(path)
-                    self.models[path.stem] = LoadedModel(path.stem, model, meta, outputs_logits(meta))
+                    self.models[path.stem] = LoadedModel(path.stem, model, meta, outputs_logits(meta["arch"]))
                 except Exception:  # any broken file: say so, log why, keep serving the rest
                     _log.exception("could not load %s", path)
                     missing = not path.with_suffix(".json").exists()
                     self.unavailable[path.stem] = ("its sidecar .json is missing" if missing
                                                    else "its weights file is corrupt or unreadable")
+            self.serving, self.stale_calibration = _read_serving(self.directory)
+            if self.stale_calibration:  # say so, log why, keep serving with the thresholds there are
+                _log.warning("stale calibration in %s: %s", self.directory, self.stale_calibration)
             self._loaded = True
         return self
 
@@ -135,7 +140,9 @@ class ModelRegistry:
 
     @property
     def default_name(self) -> str | None:
-        for name in (DEFAULT_MODEL, *FALLBACK_DEFAULTS):
+        self.load_all()
+        chosen = (self.serving.default_model,) if self.serving else ()
+        for name in (*chosen, *FALLBACK_DEFAULTS):
             if name in self.models:
                 return name
         return next(iter(self.models), None)
@@ -149,6 +156,24 @@ class ModelRegistry:
         if name in self.unavailable:
             raise ValueError(f"Model {name!r} is unavailable: {self.unavailable[name]}")
         raise ValueError(f"Unknown model {name!r}; available: {', '.join(self.models) or 'none'}.")
+
+
+def _read_serving(directory: Path) -> tuple[Serving | None, str]:
+    """`directory`'s serving manifest (else the shipped one) and why its calibration is stale ("" if it is not)."""
+    fix = f"rerun `{CALIBRATE_COMMAND}`"
+    try:
+        serving = read_manifest(directory)
+    except FileNotFoundError:
+        if directory.resolve() == WEIGHTS_DIR.resolve() or not (WEIGHTS_DIR / MANIFEST_NAME).exists():
+            return None, f"there is no {MANIFEST_NAME}, so no drawing is judged 'not sure' or 'not a digit'; {fix}"
+        serving = read_manifest(WEIGHTS_DIR)
+        return serving, f"there is no {MANIFEST_NAME} beside these weights, so the shipped calibration judges them"
+    except ValueError as error:
+        return None, f"{error} No drawing is judged 'not sure' or 'not a digit'."
+    reasons = stale_reasons(serving, directory)
+    if not reasons:
+        return serving, ""
+    return serving, "; ".join(reasons) + f": the 'not sure / not a digit' thresholds may be off; {fix}"
 
 
 SHIPPED = ModelRegistry(weights_dir())  # $MNISTDEMO_WEIGHTS serves another folder
@@ -248,16 +273,18 @@ def ink_geometry(ink: np.ndarray) -> tuple[float, bool]:
 
 
 def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = None,
-          ink: np.ndarray | None = None) -> Answer:
+          ink: np.ndarray | None = None, serving: Serving | None = None) -> Answer:
     """The Answer from probabilities already computed: `probs` (10,) of `model`, `ensemble` (M, 10) of the
-    shipped digit networks (mnistdemo.unsure.ENSEMBLE) on the same drawing, `ink` (H, W) the drawing's ink."""
+    calibrated digit networks (`serving.ensemble`, default: the shipped manifest's) on the same drawing,
+    `ink` (H, W) the drawing's ink."""
     from mnistdemo.unsure import assess_probabilities
 
     probabilities = model.label(probs)
-    if model.dataset != "mnist" or ensemble is None or len(ensemble) == 0:
+    serving = serving or SHIPPED.load_all().serving
+    if model.dataset != "mnist" or ensemble is None or len(ensemble) == 0 or serving is None:
         return Answer("item" if model.dataset != "mnist" else "digit", model.name, probabilities)
     ensemble = np.asarray(ensemble, dtype=np.float64)
-    kind = assess_probabilities(ensemble[:, None])[0].kind
+    kind = assess_probabilities(ensemble[:, None], serving)[0].kind
     counts = np.bincount(ensemble.argmax(axis=-1), minlength=10)
     votes = {str(d): int(counts[d]) for d in np.argsort(-counts, kind="stable") if counts[d]}
     answer = max(probabilities, key=probabilities.get)
@@ -283,10 +310,9 @@ def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = N
 
 def _read(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry") -> tuple[np.ndarray, np.ndarray | None]:
     """(N, 28, 28) float32 -> `model`'s (N, 10) probabilities and, for a digit model, the (N, M, 10) of the
-    shipped digit networks (mnistdemo.unsure.ENSEMBLE), all read in one traced call (None otherwise)."""
-    from mnistdemo.unsure import ENSEMBLE
-
-    ensemble = registry.ensemble(ENSEMBLE) if model.dataset == "mnist" else None
+    calibrated digit networks (`registry.serving.ensemble`), all read in one traced call (None otherwise)."""
+    serving = registry.load_all().serving
+    ensemble = registry.ensemble(serving.ensemble) if model.dataset == "mnist" and serving else None
     if ensemble is None:
         return model.probabilities(images), None
     members = ensemble.probabilities(images)
@@ -300,16 +326,18 @@ def assess_images(images: np.ndarray, model: LoadedModel, registry: "ModelRegist
     images = np.asarray(images, dtype=np.float32)
     if len(images) == 0:
         return []
-    probs, ensemble = _read(images, model, registry or SHIPPED)
+    registry = registry or SHIPPED
+    probs, ensemble = _read(images, model, registry)
     members = ensemble if ensemble is not None else [None] * len(probs)
-    return [judge(model, p, e) for p, e in zip(probs, members)]
+    return [judge(model, p, e, serving=registry.serving) for p, e in zip(probs, members)]
 
 
 def assess_steps(steps: dict[str, np.ndarray], model: LoadedModel, registry: "ModelRegistry | None" = None) -> Answer:
     """A drawing's preprocessing for `model` (`preprocess_steps`: its "ink" first, the 28x28 last) -> its Answer."""
     seen = list(steps.values())[-1][None]
-    probs, ensemble = _read(seen, model, registry or SHIPPED)
-    return judge(model, probs[0], None if ensemble is None else ensemble[0], steps["ink"])
+    registry = registry or SHIPPED
+    probs, ensemble = _read(seen, model, registry)
+    return judge(model, probs[0], None if ensemble is None else ensemble[0], steps["ink"], registry.serving)
 
 
 def assess(image, model: "str | LoadedModel | None" = None) -> Answer:

@@ -23,7 +23,9 @@ from typing import NoReturn
 from mnistdemo.checkpoints import save
 from mnistdemo.config import DATASETS
 from mnistdemo.evaluate import Evaluation
-from mnistdemo.experiments import QUICK, EventReporter, finish_run, train_size
+from mnistdemo.events import EventReporter, train_size
+from mnistdemo.presets import QUICK
+from mnistdemo.runs import finish_run
 from mnistdemo.train import TrainConfig, prepare, train
 
 EVALUATING = "evaluating"  # the worker's message once training is over and it measures the test set

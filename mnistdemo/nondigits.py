@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mnistdemo.drawn_images import render_drawn_digits
 from mnistdemo.preprocess import preprocess
-from mnistdemo.strokes import (BRUSH_RADIUS, HELD_OUT_WRITERS, PenDigit, load_pendigits, random_placement,
-                               render_digit, render_drawn_digits)
+from mnistdemo.strokes import BRUSH_RADIUS, HELD_OUT_WRITERS, PenDigit, load_pendigits, random_placement, render_digit
 
 SPLITS = ("validation", "test")
 KINDS = ("fashion", "scribbles", "letters")

@@ -26,6 +26,9 @@ COM_TARGET = (14.0, 14.0)
 # 2,000 pendigits drawn at random sizes (McNemar chi2 7.2), most for small drawings.
 MNIST_STROKE_WIDTH = 2.3
 NO_INK_MESSAGE = "No ink found: draw a digit first."
+# Raise this whenever a change to the steps below changes what a model sees: calibrations (weights/serving.json),
+# sidecars and the cache of rendered drawn digits carry it, so stale ones are found rather than trusted.
+PREPROCESSING_VERSION = 1
 
 
 def _check_size(width: int, height: int) -> None:

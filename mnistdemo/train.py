@@ -10,13 +10,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe, build_model
+from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe, build_model, outputs_logits
 from mnistdemo.augment import SPECS, augment_batch
 from mnistdemo.checkpoints import load
 from mnistdemo.config import data_dir
 from mnistdemo.data import Dataset
+from mnistdemo.drawn_images import drawn_training_set
 from mnistdemo.evaluate import EVALUATION_BATCH
-from mnistdemo.strokes import drawn_training_set
 
 
 @dataclass(frozen=True)
@@ -73,25 +73,18 @@ class StopOnRequest(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-class _OneCycle(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up over the first 25% of steps to `peak`, then cosine down to peak/1000."""
-
-    def __init__(self, peak: float, total_steps: int):
-        self.peak, self.total = peak, max(1, total_steps)
-
-    def __call__(self, step):
-        t = tf.cast(step, tf.float32) / self.total
-        warm = self.peak * (0.04 + 0.96 * t / 0.25)
-        cosine = self.peak * (0.001 + 0.999 * 0.5 * (1 + tf.cos(math.pi * (t - 0.25) / 0.75)))
-        return tf.where(t < 0.25, warm, cosine)
-
-    def get_config(self):
-        return {"peak": self.peak, "total_steps": self.total}
+def one_cycle(peak: float, total_steps: int) -> keras.optimizers.schedules.CosineDecay:
+    """Linear warm-up from peak/25 to `peak` over the first 25% of steps, then cosine down to peak/1000."""
+    total = max(1, total_steps)
+    # In float64: in float32, 1 + cos near its end loses ~1e-5 of the last steps' rates (the optimizer
+    # casts the rate to its variables' dtype anyway).
+    return keras.optimizers.schedules.CosineDecay(np.float64(peak) / 25, decay_steps=0.75 * total, alpha=1e-3,
+                                                  warmup_target=peak, warmup_steps=0.25 * total)
 
 
 def _learning_rate(recipe: Recipe, total_steps: int):
     if recipe.schedule == "onecycle":
-        return _OneCycle(recipe.learning_rate, total_steps)
+        return one_cycle(recipe.learning_rate, total_steps)
     if recipe.schedule == "cosine":
         return keras.optimizers.schedules.CosineDecay(recipe.learning_rate, total_steps, alpha=1e-3)
     if recipe.schedule != "constant":
@@ -193,10 +186,9 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
 
 def _compile(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> None:
     recipe = config.recipe
-    logits = config.arch in ARCHITECTURES and ARCHITECTURES[config.arch].logits
     model.compile(
         optimizer=_optimizer(recipe, steps_per_epoch * recipe.epochs),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=logits, label_smoothing=recipe.label_smoothing),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=outputs_logits(config.arch), label_smoothing=recipe.label_smoothing),
         metrics=["accuracy"],
     )
 

@@ -1,19 +1,17 @@
 """Know when unsure: is a 28x28 drawing a digit the shipped MNIST models can read?
 
-A score per image (higher = less like a digit) computed from every shipped MNIST model's
-probabilities, and two thresholds on it: above `UNSURE_ABOVE` the reading is "not sure",
-above `NOT_A_DIGIT_ABOVE` "not a digit". The score and both thresholds were chosen on
-validation data only (pen-drawn digits by held-out writers 2, 6, ..., 30 against Fashion-MNIST
-training images, validation scribbles and validation letters; see `mnistdemo.nondigits`) by
-
-    python bench/unsure.py --calibrate
-
-and every figure about them is measured on the test split (`python bench/unsure.py`).
+A score per image (higher = less like a digit) computed from the probabilities of the digit networks
+the serving manifest names (`weights/serving.json`, mnistdemo.serving), and two thresholds on it: above
+the first the reading is "not sure", above the second "not a digit". `python -m mnistdemo calibrate`
+(mnistdemo.calibrate) sets both on validation data only (pen-drawn digits by held-out writers 2, 6,
+..., 30); `python bench/unsure.py` compares the candidate scores and measures them on the test split.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from mnistdemo.serving import Serving
 
 # Candidate scores, each (M models, N images, 10) probabilities -> (N,) float, higher = less
 # like a digit. "default_*" look at the app's default model alone (the first row).
@@ -39,18 +37,6 @@ SCORES = {
     "ensemble_vote_disagreement": _vote_disagreement,
 }
 
-# Chosen by `python bench/unsure.py --calibrate` (validation split only): the score with the
-# highest AUROC against all validation non-digits (0.944; entropy of the mean over the models),
-# "not sure" above the 95th percentile of validation digits' scores, "not a digit" above the 98th.
-SCORE = "ensemble_entropy"
-UNSURE_ABOVE = 0.4323
-NOT_A_DIGIT_ABOVE = 0.7651
-# The models whose probabilities the thresholds were calibrated on, the default model first.
-ENSEMBLE = (
-    "best_mnist-mnist", "fashion_cnn-mnist", "lenet5_bn-mnist", "pytorch_tutorial_cnn-mnist",
-    "resnet_block_3x3-mnist", "resnet_block_5x5-mnist", "tf2_cnn-mnist", "tf2_cnn_dense1024-mnist",
-)
-
 KINDS = ("digit", "unsure", "not_a_digit")
 
 
@@ -64,7 +50,7 @@ class Assessment:
     guess_prob: float  # the models' mean probability of `guess`
 
 
-def scores(probs: np.ndarray, name: str = SCORE) -> np.ndarray:
+def scores(probs: np.ndarray, name: str) -> np.ndarray:
     """(M, N, 10) probabilities (default model first) -> (N,) float64 score `name`."""
     probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim != 3 or probs.shape[-1] != 10:
@@ -74,8 +60,7 @@ def scores(probs: np.ndarray, name: str = SCORE) -> np.ndarray:
     return SCORES[name](probs)
 
 
-def classify(score: np.ndarray | float, unsure_above: float = UNSURE_ABOVE,
-             not_a_digit_above: float = NOT_A_DIGIT_ABOVE) -> np.ndarray:
+def classify(score: np.ndarray | float, unsure_above: float, not_a_digit_above: float) -> np.ndarray:
     """(N,) scores -> (N,) str kinds ("digit", "unsure", "not_a_digit")."""
     if not unsure_above <= not_a_digit_above:
         raise ValueError("The 'not sure' threshold must not be above the 'not a digit' one.")
@@ -84,23 +69,29 @@ def classify(score: np.ndarray | float, unsure_above: float = UNSURE_ABOVE,
     return kind.astype(object)
 
 
-def assess_probabilities(probs: np.ndarray) -> list[Assessment]:
-    """(M, N, 10) probabilities of the ENSEMBLE models (default first) -> N Assessments."""
+def assess_probabilities(probs: np.ndarray, serving: Serving) -> list[Assessment]:
+    """(M, N, 10) probabilities of `serving.ensemble`'s models (default first) -> N Assessments."""
     probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim != 3 or probs.shape[1] == 0:
         return []
-    values = scores(probs)
+    values = scores(probs, serving.score)
     mean = probs.mean(axis=0)
     guesses = mean.argmax(axis=-1)
     return [Assessment(str(kind), float(value), int(g), float(m[g]))
-            for kind, value, g, m in zip(classify(values), values, guesses, mean)]
+            for kind, value, g, m in zip(classify(values, serving.unsure_above, serving.not_a_digit_above),
+                                         values, guesses, mean)]
+
+
+def _shipped(registry):
+    if registry is None:
+        from mnistdemo.inference import SHIPPED as registry
+    return registry.load_all()
 
 
 def ensemble_probabilities(images: np.ndarray, registry=None) -> np.ndarray:
-    """(N, 28, 28) float32 in [0, 1] -> (M, N, 10) probabilities of the ENSEMBLE models that loaded."""
-    if registry is None:
-        from mnistdemo.inference import SHIPPED as registry
-    ensemble = registry.ensemble(ENSEMBLE)  # all members in one traced call
+    """(N, 28, 28) float32 in [0, 1] -> (M, N, 10) probabilities of the calibrated ensemble's models that loaded."""
+    registry = _shipped(registry)
+    ensemble = registry.ensemble(registry.serving.ensemble) if registry.serving else None  # one traced call
     if ensemble is None:
         raise ValueError("None of the shipped MNIST models that judge 'is it a digit?' could be loaded.")
     images = np.asarray(images, dtype=np.float32)
@@ -113,26 +104,6 @@ def ensemble_probabilities(images: np.ndarray, registry=None) -> np.ndarray:
 
 def assess(images: np.ndarray, registry=None) -> list[Assessment]:
     """(N, 28, 28) float32 preprocessed drawings -> N Assessments ([] for no images)."""
-    return assess_probabilities(ensemble_probabilities(images, registry))
+    registry = _shipped(registry)
+    return assess_probabilities(ensemble_probabilities(images, registry), registry.serving)
 
-
-def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
-    """P(a non-digit scores above a digit), ties counting half: the rank-sum (Mann-Whitney) AUROC."""
-    digit_scores, other_scores = np.ravel(digit_scores), np.ravel(other_scores)
-    if len(digit_scores) == 0 or len(other_scores) == 0:
-        raise ValueError("AUROC needs at least one digit and one non-digit.")
-    both = np.concatenate([digit_scores, other_scores])
-    order = np.argsort(both, kind="mergesort")
-    ranks = np.empty(len(both))
-    ranks[order] = np.arange(1, len(both) + 1)
-    # Tied scores share their mean rank.
-    sorted_scores = both[order]
-    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
-    ends = np.r_[starts[1:], len(both)]
-    for start, end in zip(starts, ends):
-        if end - start > 1:
-            ranks[order[start:end]] = (start + 1 + end) / 2
-    n_other = len(other_scores)
-    n_digit = len(digit_scores)
-    rank_sum = ranks[n_digit:].sum()
-    return float((rank_sum - n_other * (n_other + 1) / 2) / (n_other * n_digit))

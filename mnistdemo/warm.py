@@ -6,7 +6,7 @@ Only the fork server (and the workers, through it) import this module; the app's
 
 from mnistdemo.config import DATASETS as NAMES
 from mnistdemo.data import load_dataset
-from mnistdemo import checkpoints, experiments, train  # noqa: F401 (imports TensorFlow and Keras)
+from mnistdemo import checkpoints, events, presets, runs, train  # noqa: F401 (imports TensorFlow and Keras)
 
 
 def _load_all() -> tuple[dict, dict]:

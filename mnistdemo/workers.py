@@ -32,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistdemo.experiments import BatchEvent, CompletedRun, EpochEvent
+from mnistdemo.events import BatchEvent, EpochEvent
+from mnistdemo.runs import CompletedRun
 from mnistdemo.live import EVALUATING, Dropped, Failed, Finished, Job, Ready, RunFailed, death_message, serve
 from mnistdemo.train import TrainConfig
 
@@ -208,11 +209,11 @@ class RunHandle:
             raise RunFailed(death_message(None))
         model = self._pool._model(job)
         meta = {**job.outcome.meta, "name": self.name}
-        from mnistdemo.checkpoints import outputs_logits
+        from mnistdemo.architectures import outputs_logits
         from mnistdemo.inference import LoadedModel
 
         return CompletedRun(self.name, meta, job.outcome.evaluation,
-                            LoadedModel(self.name, model, meta, outputs_logits(meta)), job.batches)
+                            LoadedModel(self.name, model, meta, outputs_logits(meta["arch"])), job.batches)
 
     def close(self) -> None:
         """This visitor is done with the run; if nobody else follows it, an unfinished run is dropped."""

@@ -18,7 +18,9 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from http_api import start_app, stop_app  # noqa: E402
-from mnistdemo.strokes import HELD_OUT_WRITERS, NUMBER_CANVAS_SIZE, canvas_points, load_pendigits  # noqa: E402
+from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE  # noqa: E402
+from mnistdemo.replay import canvas_points  # noqa: E402
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits  # noqa: E402
 from test_browser_draw import _draw, _reading  # noqa: E402
 from test_browser_numbers import _reading as _number_reading  # noqa: E402
 from test_browser_phone import PHONE, _first_number_read_exactly, _swipe  # noqa: E402

@@ -52,6 +52,8 @@ def test_bad_choices_are_clear_errors():
 def test_core_modules_do_not_import_gradio():
     code = ("import sys, mnistdemo.data, mnistdemo.preprocess, mnistdemo.architectures, mnistdemo.train, "
             "mnistdemo.evaluate, mnistdemo.inference, mnistdemo.checkpoints, mnistdemo.strokes, "
-            "mnistdemo.experiments, mnistdemo.live, mnistdemo.plots, mnistdemo.augment; "
+            "mnistdemo.events, mnistdemo.presets, mnistdemo.runs, mnistdemo.drawn_images, mnistdemo.replay, "
+            "mnistdemo.drawn_numbers, mnistdemo.serving, mnistdemo.calibrate, mnistdemo.unsure, "
+            "mnistdemo.live, mnistdemo.plots, mnistdemo.augment; "
             "assert 'gradio' not in sys.modules, 'a core module imported gradio'")
     subprocess.run([sys.executable, "-c", code], check=True)

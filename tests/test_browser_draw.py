@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mnistdemo.strokes import CANVAS_SIZE, HELD_OUT_WRITERS, canvas_points, load_pendigits
+from mnistdemo.replay import canvas_points
+from mnistdemo.strokes import CANVAS_SIZE, HELD_OUT_WRITERS, load_pendigits
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from mnistdemo.strokes import HELD_OUT_WRITERS, canvas_points, load_pendigits
+from mnistdemo.replay import canvas_points
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits
 from mnistdemo.ui.texts import ZH
 from test_browser_draw import _draw
 

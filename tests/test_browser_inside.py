@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from test_browser_draw import _draw, _reading
 
-from mnistdemo.strokes import HELD_OUT_WRITERS, canvas_points, load_pendigits
+from mnistdemo.replay import canvas_points
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits
 
 pytestmark = pytest.mark.browser
 

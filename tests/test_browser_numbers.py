@@ -5,7 +5,9 @@ import re
 import numpy as np
 import pytest
 
-from mnistdemo.strokes import HELD_OUT_WRITERS, NUMBER_CANVAS_SIZE, load_pendigits, mouse_points, random_number
+from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE, random_number
+from mnistdemo.replay import mouse_points
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits
 from test_browser_draw import _draw
 
 pytestmark = pytest.mark.browser

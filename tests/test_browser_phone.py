@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE, random_number
 from mnistdemo.inference import SHIPPED
 from mnistdemo.numbers import read_number
-from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, NUMBER_CANVAS_SIZE, canvas_points,
-                               load_pendigits, mouse_points, random_number, render_strokes)
+from mnistdemo.replay import canvas_points, mouse_points
+from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, load_pendigits, render_strokes
 from test_browser_draw import _canvas_to_page, _reading
 from test_browser_numbers import _reading as _number_reading
 

@@ -8,7 +8,8 @@ import onnxruntime
 import pytest
 
 from mnistdemo.preprocess import preprocess
-from mnistdemo.strokes import HELD_OUT_WRITERS, canvas_points, load_pendigits, render_strokes
+from mnistdemo.replay import canvas_points
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, render_strokes
 from web_page import block_other_hosts, clear, draw_with_finger, draw_with_mouse, held_out_twenty, reading, serve
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,8 @@ import pytest
 
 from mnistdemo import nondigits, unsure
 from mnistdemo.preprocess import preprocess
-from mnistdemo.strokes import canvas_points, load_pendigits, render_digit
+from mnistdemo.replay import canvas_points
+from mnistdemo.strokes import load_pendigits, render_digit
 from test_browser_draw import _clear, _draw
 
 pytestmark = pytest.mark.browser

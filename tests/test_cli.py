@@ -6,6 +6,7 @@ import sys
 import time
 
 from mnistdemo.config import REPO_DIR
+from mnistdemo.preprocess import PREPROCESSING_VERSION
 
 
 def _cli(*args: str, cwd=REPO_DIR) -> str:
@@ -23,6 +24,7 @@ def test_train_saves_a_model_with_its_sidecar_and_evaluate_rescores_it(tmp_path)
     assert "test accuracy" in out
     meta = json.loads((tmp_path / "tiny.json").read_text())
     assert meta["arch"] == "pytorch_tutorial_cnn" and meta["config"]["train_subset"] == 1024
+    assert meta["preprocessing_version"] == PREPROCESSING_VERSION
     assert meta["command"].startswith("python -m mnistdemo train --arch pytorch_tutorial_cnn")
     assert "--out" not in meta["command"] and str(tmp_path) not in meta["command"]
     assert not any((tmp_path / "backup").glob("*"))  # a finished run leaves no backup behind

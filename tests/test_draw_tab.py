@@ -12,8 +12,8 @@ from mnistdemo.inference import SHIPPED, LoadedModel, judge
 from mnistdemo.preprocess import preprocess, preprocess_steps
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement, render_stroke_by_stroke
 from mnistdemo.ui import draw_tab
-from mnistdemo.unsure import ENSEMBLE
 
+ENSEMBLE = SHIPPED.load_all().serving.ensemble  # the calibrated digit networks, the default first
 TRAINED_HERE = "run01-custom"  # a session model (an untrained one: its answers are as good as any to compare)
 
 

@@ -9,7 +9,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from mnistdemo.checkpoints import load, outputs_logits
+from mnistdemo.architectures import outputs_logits
+from mnistdemo.checkpoints import load
 from mnistdemo.config import CLASS_NAMES, WEIGHTS_DIR
 from mnistdemo.data import load_dataset
 from mnistdemo.export import export_onnx, export_shipped, read_sidecar, shipped_names, sidecar_path
@@ -22,7 +23,7 @@ TOLERANCE = 1e-4  # largest difference allowed between the two probabilities
 
 def _loaded(name: str) -> LoadedModel:
     model, meta = load(WEIGHTS_DIR / f"{name}.keras")
-    return LoadedModel(name, model, meta, outputs_logits(meta))
+    return LoadedModel(name, model, meta, outputs_logits(meta["arch"]))
 
 
 def _run_onnx(path, images: np.ndarray) -> np.ndarray:
@@ -145,7 +146,7 @@ def test_every_shipped_model_reads_its_test_images_as_keras_does(name, exported,
 @pytest.mark.slow
 def test_a_freshly_trained_model_reads_its_test_images_as_keras_does(tmp_path, test_images):
     from mnistdemo.architectures import CustomCNN, Recipe
-    from mnistdemo.experiments import serving_copy
+    from mnistdemo.runs import serving_copy
     from mnistdemo.train import TrainConfig, train
 
     # What the Train tab makes: a custom batch-norm CNN, here 64 batches of 32 on 2,048 images.

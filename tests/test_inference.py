@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnistdemo.architectures import ARCHITECTURES
-from mnistdemo.checkpoints import load, outputs_logits
+from mnistdemo.architectures import ARCHITECTURES, outputs_logits
+from mnistdemo.checkpoints import load
 from mnistdemo.config import WEIGHTS_DIR
 from mnistdemo.inference import SHIPPED, ModelRegistry, available_models, predict
 from mnistdemo.train import to_model_input
@@ -56,7 +56,7 @@ def test_shipped_model_scores_what_its_sidecar_says(path):
 
     model, meta = load(path)
     data = load_dataset(meta["dataset"])
-    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta))
+    ev = evaluate_model(model, to_model_input(data.x_test), data.y_test, logits=outputs_logits(meta["arch"]))
     assert abs(ev.accuracy - meta["test_accuracy"]) <= 0.0005
 
 
@@ -78,6 +78,27 @@ def test_predict_returns_every_class_summing_to_one():
 def test_every_shipped_model_is_available():
     assert sorted(available_models()) == sorted(p.stem for p in SHIPPED_FILES)
     assert not SHIPPED.unavailable
+
+
+def test_the_shipped_calibration_fits_the_shipped_weights_and_names_the_default():
+    assert SHIPPED.load_all().stale_calibration == ""
+    assert SHIPPED.default_name == SHIPPED.serving.default_model == SHIPPED.serving.ensemble[0]
+    assert set(SHIPPED.serving.ensemble) == set(MNIST_MODELS)
+
+
+def test_a_changed_weights_file_makes_the_calibration_stale(tmp_path, caplog):
+    shutil.copytree(WEIGHTS_DIR, tmp_path, dirs_exist_ok=True)
+    member = SHIPPED.load_all().serving.ensemble[1]
+    with (tmp_path / f"{member}.keras").open("ab") as weights:
+        weights.write(b"\0")  # one byte more: the file still loads, but it is no longer what was calibrated
+    with caplog.at_level("WARNING", logger="mnistdemo.inference"):
+        registry = ModelRegistry(tmp_path).load_all()
+    assert member in registry.models and not registry.unavailable
+    assert f"{member}.keras changed since calibration" in registry.stale_calibration
+    assert "python -m mnistdemo calibrate" in registry.stale_calibration
+    assert any("stale calibration" in record.getMessage() for record in caplog.records)
+    # It still serves, with the thresholds it has.
+    assert registry.serving == SHIPPED.serving
 
 
 @pytest.mark.parametrize("name", MNIST_MODELS)

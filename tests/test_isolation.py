@@ -180,7 +180,7 @@ def _tiny_meta(name: str) -> dict:
 
 
 def test_downloads_come_from_private_per_session_folders():
-    from mnistdemo.experiments import CompletedRun
+    from mnistdemo.runs import CompletedRun
     from mnistdemo.inference import LoadedModel
     from mnistdemo.ui.compare import TrainSession, model_file
 
@@ -205,7 +205,7 @@ def test_downloads_come_from_private_per_session_folders():
 def test_generated_run_names_are_safe_file_stems():
     from mnistdemo.architectures import ARCHITECTURES
     from mnistdemo.checkpoints import SAFE_STEM
-    from mnistdemo.experiments import SWEEPS, FAST, sweep_configs
+    from mnistdemo.presets import FAST, SWEEPS, sweep_configs
     from mnistdemo.ui.compare import TrainSession
 
     session = TrainSession()

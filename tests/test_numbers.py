@@ -7,10 +7,10 @@ import cv2
 import numpy as np
 import pytest
 
+from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE, compose_number, random_number
 from mnistdemo.inference import SHIPPED
 from mnistdemo.numbers import SPLIT_WIDTH, read_number, segment_digits
-from mnistdemo.strokes import (BRUSH_RADIUS, HELD_OUT_WRITERS, NUMBER_CANVAS_SIZE, compose_number,
-                               load_pendigits, random_number, render_strokes)
+from mnistdemo.strokes import BRUSH_RADIUS, HELD_OUT_WRITERS, load_pendigits, render_strokes
 
 WIDTH, HEIGHT = NUMBER_CANVAS_SIZE
 THICK = 2 * BRUSH_RADIUS  # the app's brush diameter

@@ -1,4 +1,5 @@
-"""Tests for mnistdemo.strokes: parsing pendigits, rendering them as the canvas would."""
+"""Tests for mnistdemo.strokes (parsing pendigits, rendering them as the canvas would), mnistdemo.replay (mouse
+points) and mnistdemo.drawn_images (renderings as the models see them)."""
 
 import dataclasses
 from collections import Counter
@@ -7,10 +8,12 @@ import cv2
 import numpy as np
 import pytest
 
-from mnistdemo.strokes import (
-    BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, MAX_BROWSER_POINTS, TUNING_WRITERS, PenDigit, canvas_points,
-    drawn_training_set, load_pendigits, random_placement, render_digit, render_drawn_digits, render_stroke_by_stroke,
-)
+from mnistdemo import drawn_images
+from mnistdemo.drawn_images import drawn_training_set, render_drawn_digits
+from mnistdemo.preprocess import PREPROCESSING_VERSION
+from mnistdemo.replay import MAX_BROWSER_POINTS, canvas_points
+from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits,
+                               random_placement, render_digit, render_stroke_by_stroke)
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +162,20 @@ def test_rendered_drawn_digits_look_like_mnist(digits):
 def test_drawn_training_set_needs_at_least_one_copy():
     with pytest.raises(ValueError, match="at least 1"):
         drawn_training_set(0)
+
+
+def test_drawn_training_set_is_cached_by_copies_and_preprocessing_version(digits, tmp_path, monkeypatch):
+    few = [d for d in digits if d.writer in TUNING_WRITERS][:5]
+    monkeypatch.setattr(drawn_images, "load_pendigits", lambda writers=None: few)
+    x, y = drawn_training_set(2, tmp_path)
+    assert x.shape == (10, 28, 28) and x.dtype == np.uint8 and list(y[:5]) == [d.label for d in few]
+    assert [p.name for p in tmp_path.iterdir()] == [f"drawn_digits_x2_preprocessing{PREPROCESSING_VERSION}.npz"]
+    again, _ = drawn_training_set(2, tmp_path)  # read back from the cache
+    np.testing.assert_array_equal(x, again)
+    # Renderings made by another preprocessing are not reused: they are rendered afresh under a new name.
+    monkeypatch.setattr(drawn_images, "PREPROCESSING_VERSION", PREPROCESSING_VERSION + 1)
+    drawn_training_set(2, tmp_path)
+    assert len(list(tmp_path.iterdir())) == 2
 
 
 def test_stroke_by_stroke_ends_in_the_whole_digit_and_only_adds_ink(digits):

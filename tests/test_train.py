@@ -1,5 +1,6 @@
 """Training as events: a short run streams batch and epoch events, Stop ends it early, sweeps and presets."""
 
+import math
 import queue
 import threading
 from dataclasses import replace
@@ -11,9 +12,10 @@ import pytest
 from mnistdemo.architectures import CustomCNN, Recipe, build_model
 from mnistdemo.checkpoints import SAFE_STEM
 from mnistdemo.data import load_dataset
-from mnistdemo.experiments import (FAST, SWEEPS, BatchEvent, EpochEvent, EventReporter, reproduce_command,
-                                   sweep_configs, time_left, train_size)
-from mnistdemo.train import TrainConfig, prepare, prepared_runs, to_model_input, train, with_recipe
+from mnistdemo.events import BatchEvent, EpochEvent, EventReporter, time_left, train_size
+from mnistdemo.presets import FAST, SWEEPS, sweep_configs
+from mnistdemo.runs import reproduce_command
+from mnistdemo.train import TrainConfig, one_cycle, prepare, prepared_runs, to_model_input, train, with_recipe
 
 # 1000 images, a quarter held out: 750 to train = 6 batches per epoch, 5 of 128 and one of 110.
 TINY = TrainConfig(arch="custom", custom=CustomCNN(blocks=1, filters=8), train_subset=1000, seed=1,
@@ -141,3 +143,20 @@ def test_a_prepared_run_trains_exactly_as_a_fresh_one_and_only_once(mnist):
 def test_augmented_runs_are_not_prepared(mnist):
     prepare(with_recipe(TINY, augment=True, validation_split=0.0), mnist)
     assert not prepared_runs()
+
+
+def _one_cycle_formula(peak: float, total: int, step: int) -> float:
+    """The one-cycle schedule train.py once wrote by hand (in float32): 25% linear warm-up from peak/25, then
+    cosine down to peak/1000, here in float64."""
+    t = step / max(1, total)
+    if t < 0.25:
+        return peak * (0.04 + 0.96 * t / 0.25)
+    return peak * (0.001 + 0.999 * 0.5 * (1 + math.cos(math.pi * (t - 0.25) / 0.75)))
+
+
+@pytest.mark.parametrize("total", [118, 469, 7])
+def test_one_cycle_is_kerass_cosine_decay_with_the_hand_written_schedule(total):
+    schedule = one_cycle(5e-3, total)  # every step of a run of `total` batches, and one more
+    rates = [float(schedule(step)) for step in range(total + 1)]
+    expected = [_one_cycle_formula(5e-3, total, step) for step in range(total + 1)]
+    np.testing.assert_allclose(rates, expected, rtol=1e-6)

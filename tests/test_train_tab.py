@@ -7,7 +7,7 @@ import pytest
 gr = pytest.importorskip("gradio")
 
 from mnistdemo.architectures import ARCHITECTURES  # noqa: E402
-from mnistdemo.experiments import FAST, QUICK, small_run_figures  # noqa: E402
+from mnistdemo.presets import FAST, QUICK, small_run_figures  # noqa: E402
 from mnistdemo.ui.train_tab import _setup_column, config_from_values, limits_note, preset_values  # noqa: E402
 
 
@@ -50,7 +50,7 @@ def test_a_report_recipe_for_one_epoch_quotes_what_it_measured(defaults):
 @pytest.mark.slow
 def test_the_defaults_reach_97_percent_on_mnist(defaults):
     from mnistdemo.data import load_dataset
-    from mnistdemo.experiments import finish_run
+    from mnistdemo.runs import finish_run
     from mnistdemo.train import train
 
     data = load_dataset("mnist")

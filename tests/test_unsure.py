@@ -5,8 +5,10 @@ import sys
 
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from mnistdemo import nondigits, unsure
+from mnistdemo.inference import SHIPPED
 from mnistdemo.strokes import HELD_OUT_WRITERS
 
 
@@ -16,27 +18,16 @@ def test_core_modules_do_not_import_gradio():
     assert out.stdout.strip() == "False"
 
 
-def test_auroc_equals_the_share_of_pairs_ordered_right():
-    rng = np.random.default_rng(0)
-    digits = rng.integers(0, 6, 60).astype(float)  # few distinct values: many ties
-    others = rng.integers(2, 9, 40).astype(float)
-    pairs = (others[:, None] > digits[None]).mean() + 0.5 * (others[:, None] == digits[None]).mean()
-    assert unsure.auroc(digits, others) == pytest.approx(pairs)
-    assert unsure.auroc([0.0, 1.0], [2.0, 3.0]) == 1.0
-    assert unsure.auroc([2.0, 3.0], [0.0, 1.0]) == 0.0
-    with pytest.raises(ValueError, match="at least one"):
-        unsure.auroc([], [1.0])
-
-
 def test_thresholds_are_monotone_and_classify_in_order():
-    assert 0 <= unsure.UNSURE_ABOVE <= unsure.NOT_A_DIGIT_ABOVE
-    assert unsure.SCORE in unsure.SCORES
-    low, high = unsure.UNSURE_ABOVE, unsure.NOT_A_DIGIT_ABOVE
+    serving = SHIPPED.load_all().serving
+    assert 0 <= serving.unsure_above <= serving.not_a_digit_above
+    assert serving.score in unsure.SCORES
+    low, high = serving.unsure_above, serving.not_a_digit_above
     values = np.array([low / 2, (low + high) / 2, high * 2 + 1e-6])
-    assert list(unsure.classify(values)) == ["digit", "unsure", "not_a_digit"]
+    assert list(unsure.classify(values, low, high)) == ["digit", "unsure", "not_a_digit"]
     # A higher score never makes a drawing more digit-like.
     order = {kind: i for i, kind in enumerate(unsure.KINDS)}
-    ranks = [order[k] for k in unsure.classify(np.linspace(0, 3, 200))]
+    ranks = [order[k] for k in unsure.classify(np.linspace(0, 3, 200), low, high)]
     assert ranks == sorted(ranks)
     with pytest.raises(ValueError, match="threshold"):
         unsure.classify(values, unsure_above=0.5, not_a_digit_above=0.1)
@@ -49,14 +40,14 @@ def test_scores_of_sure_and_torn_models():
     torn[0, 0, 1] = torn[1, 0, 4] = torn[2, 0, 9] = 0.82
     for name in unsure.SCORES:
         assert unsure.scores(sure, name)[0] < unsure.scores(torn, name)[0], name
-    [a] = unsure.assess_probabilities(sure)
+    [a] = unsure.assess_probabilities(sure, SHIPPED.load_all().serving)
     assert (a.kind, a.guess, a.guess_prob) == ("digit", 7, pytest.approx(1.0))
     with pytest.raises(ValueError, match="probabilities"):
-        unsure.scores(np.zeros((3, 10)))
+        unsure.scores(np.zeros((3, 10)), "ensemble_entropy")
 
 
 def test_assess_empty_input():
-    assert unsure.assess_probabilities(np.zeros((3, 0, 10))) == []
+    assert unsure.assess_probabilities(np.zeros((3, 0, 10)), SHIPPED.load_all().serving) == []
     assert unsure.assess(np.zeros((0, 28, 28), np.float32)) == []
     with pytest.raises(ValueError, match="28, 28"):
         unsure.assess(np.zeros((2, 20, 20), np.float32))
@@ -99,7 +90,8 @@ MIN_AUROC = {"fashion": 0.90, "scribbles": 0.90, "letters": 0.85}
 def test_signal_separates_held_out_drawn_digits_from_non_digits():
     digits, _ = nondigits.drawn_digits("test", 300, seed=3)
     digit_scores = np.array([a.score for a in unsure.assess(digits)])
-    kinds_of_digits = unsure.classify(digit_scores)
+    serving = SHIPPED.load_all().serving
+    kinds_of_digits = unsure.classify(digit_scores, serving.unsure_above, serving.not_a_digit_above)
     assert (kinds_of_digits == "digit").mean() >= 0.88
     assert (kinds_of_digits == "not_a_digit").mean() <= 0.04
     for kind, bound in MIN_AUROC.items():
@@ -107,5 +99,6 @@ def test_signal_separates_held_out_drawn_digits_from_non_digits():
         assessments = unsure.assess(others)
         assert len(assessments) == len(others)
         other_scores = np.array([a.score for a in assessments])
-        assert unsure.auroc(digit_scores, other_scores) >= bound, kind
-        assert (unsure.classify(other_scores) != "digit").mean() >= 0.6, kind
+        labels = np.r_[np.zeros(len(digit_scores)), np.ones(len(other_scores))]
+        assert roc_auc_score(labels, np.r_[digit_scores, other_scores]) >= bound, kind
+        assert (np.array([a.kind for a in assessments]) != "digit").mean() >= 0.6, kind

@@ -12,7 +12,7 @@ import pytest
 from http_api import call, train_inputs  # bench/http_api.py, on the path through conftest
 from load import TrainingRun  # bench/load.py
 from mnistdemo.architectures import CustomCNN, Recipe
-from mnistdemo.experiments import BatchEvent, EpochEvent
+from mnistdemo.events import BatchEvent, EpochEvent
 from mnistdemo.live import RunFailed, death_message
 from mnistdemo.train import TrainConfig, with_recipe
 from mnistdemo.workers import SIZE_ENV, TrainingPool, default_size

@@ -12,8 +12,9 @@ import numpy as np
 from mnistdemo import plots
 from mnistdemo.checkpoints import save
 from mnistdemo.config import CLASS_NAMES
-from mnistdemo.experiments import CompletedRun, cached_dataset
+from mnistdemo.data import cached_dataset
 from mnistdemo.export import export_onnx, sidecar_path
+from mnistdemo.runs import CompletedRun
 from mnistdemo.workers import RunHandle
 from mnistdemo.ui.texts import say, t, text
 

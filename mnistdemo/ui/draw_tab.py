@@ -283,6 +283,8 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
             if SHIPPED.unavailable:
                 gr.Markdown(say("Unavailable models: ") + "; ".join(
                     f"`{name}` ({why})" for name, why in SHIPPED.unavailable.items()))
+            if SHIPPED.stale_calibration:
+                gr.Markdown(say("Stale calibration: ") + SHIPPED.stale_calibration)
         with gr.Column(scale=1, min_width=300):
             with gr.Accordion(t("Preprocessing, step by step"), open=False, elem_id="steps") as steps_box:
                 steps = gr.Gallery(columns=3, height=420, object_fit="contain", label=t("Steps"),

@@ -3,9 +3,10 @@
 import gradio as gr
 import numpy as np
 
+from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE
 from mnistdemo.inference import SHIPPED, assess_images
 from mnistdemo.numbers import read_number
-from mnistdemo.strokes import BRUSH_RADIUS, NUMBER_CANVAS_SIZE
+from mnistdemo.strokes import BRUSH_RADIUS
 from mnistdemo.ui.draw_tab import enlarge, sketch_image
 from mnistdemo.ui.texts import error_text, say, t, text
 

@@ -33,6 +33,7 @@ ZH: dict[str, str] = {
     "Drop an image here, or click to upload": "将图片拖放到此处，或点击上传",
     "trained here": "在此训练",
     "Unavailable models: ": "无法使用的模型：",
+    "Stale calibration: ": "校准已过时：",
     "What the model reads": "模型的识别结果",
     "What the model sees (28x28)": "模型看到的图像（28x28）",
     "Preprocessing, step by step": "预处理的每一步",

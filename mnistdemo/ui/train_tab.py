@@ -13,8 +13,9 @@ import numpy as np
 from mnistdemo import plots
 from mnistdemo.architectures import ARCHITECTURES, CustomCNN, Recipe
 from mnistdemo.config import DATASET_TITLES, DATASETS
-from mnistdemo.experiments import (FAST, QUICK, SWEEPS, BatchEvent, is_small_run, measured_small_runs, run_batches,
-                                   small_run_figures, sweep_configs, time_left)
+from mnistdemo.events import BatchEvent, time_left
+from mnistdemo.presets import (FAST, QUICK, SWEEPS, is_small_run, measured_small_runs, run_batches, small_run_figures,
+                               sweep_configs)
 from mnistdemo.live import RunFailed
 from mnistdemo.train import TrainConfig, report_recipe
 from mnistdemo.workers import RunHandle, TrainingPool

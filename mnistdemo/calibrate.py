@@ -1,0 +1,87 @@
+"""Calibrate the "not sure / not a digit" verdict and write the serving manifest (`python -m mnistdemo calibrate`).
+
+The thresholds are quantiles of the chosen score over validation digits only: pen-drawn digits by the
+held-out writers 2, 6, ..., 30 (mnistdemo.nondigits), rendered on the app's canvas and read by every
+digit network of the ensemble. "Not sure" lies above the 95th percentile, "not a digit" above the 98th.
+Which score to use was chosen by `python bench/unsure.py --calibrate` (highest validation AUROC against
+Fashion-MNIST images, scribbles and letters: the entropy of the models' mean probabilities).
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnistdemo.config import WEIGHTS_DIR
+from mnistdemo.serving import CALIBRATE_COMMAND, Serving, file_sha256, write_manifest
+
+DEFAULT_MODEL = "best_mnist-mnist"  # the shipped model that reads drawn digits best (bench/drawn_digits.py)
+DEFAULT_SCORE = "ensemble_entropy"  # the best on validation non-digits (bench/unsure.py --calibrate, AUROC 0.944)
+SIGNIFICANT_DIGITS = 4  # thresholds are stored rounded: the validation sample does not pin them any closer
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How to calibrate: the validation sample and the shares of its digits kept below each threshold."""
+
+    sure_digits: float = 0.95  # share of validation digits below the "not sure" threshold
+    accept_digits: float = 0.98  # share of validation digits below the "not a digit" threshold
+    digits: int = 0  # validation digits to use (0 = all of them, ~2,000)
+    seed: int = 0  # seed of the sample and of the digits' random placements
+
+
+def digit_models(directory: Path) -> list[str]:
+    """Names of the MNIST models in `directory`, sorted."""
+    return sorted(p.stem for p in Path(directory).glob("*.keras") if p.with_suffix(".json").exists()
+                  and json.loads(p.with_suffix(".json").read_text()).get("dataset") == "mnist")
+
+
+def _rounded(value: float) -> float:
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def thresholds(digit_scores: np.ndarray, calibration: Calibration = Calibration()) -> tuple[float, float]:
+    """(N,) scores of validation digits -> ("not sure" above, "not a digit" above), rounded."""
+    if not 0 < calibration.sure_digits <= calibration.accept_digits < 1:
+        raise ValueError("Need 0 < sure_digits <= accept_digits < 1.")
+    if len(digit_scores) == 0:
+        raise ValueError("Calibrating needs at least one digit.")
+    unsure, not_digit = np.quantile(digit_scores, [calibration.sure_digits, calibration.accept_digits])
+    return _rounded(unsure), _rounded(not_digit)
+
+
+def calibrate(directory: Path = WEIGHTS_DIR, default_model: str = DEFAULT_MODEL, ensemble: tuple[str, ...] = (),
+              score: str = DEFAULT_SCORE, calibration: Calibration = Calibration()) -> Serving:
+    """Measure the thresholds of `score` for the models in `directory` (`ensemble`; () = every MNIST model,
+    the default first) on validation digits -> the Serving record for `directory`/serving.json."""
+    from mnistdemo.inference import ModelRegistry
+    from mnistdemo.nondigits import drawn_digits
+    from mnistdemo.unsure import SCORES, scores
+
+    if score not in SCORES:
+        raise ValueError(f"Unknown score {score!r}; choose one of {', '.join(SCORES)}.")
+    names = list(ensemble or digit_models(directory))
+    names = tuple([default_model, *(n for n in names if n != default_model)])
+    registry = ModelRegistry(directory).load_all()
+    missing = [name for name in names if name not in registry.models]
+    if missing:
+        raise ValueError(f"Cannot calibrate without {', '.join(missing)}: not loadable from {directory}.")
+    if registry.models[default_model].dataset != "mnist":
+        raise ValueError(f"The default model {default_model!r} must read digits (MNIST).")
+    images, _ = drawn_digits("validation", calibration.digits, calibration.seed)
+    reader = registry.ensemble(names)
+    probs = np.concatenate([reader.probabilities(images[i:i + 512]) for i in range(0, len(images), 512)], axis=1)
+    unsure, not_digit = thresholds(scores(probs, score), calibration)
+    record = {"split": "validation", "digits": len(images), "seed": calibration.seed,
+              "sure_digits": calibration.sure_digits, "accept_digits": calibration.accept_digits,
+              "command": CALIBRATE_COMMAND}
+    return Serving(default_model=default_model, ensemble=names, score=score, unsure_above=unsure,
+                   not_a_digit_above=not_digit, calibration=record,
+                   hashes={name: file_sha256(Path(directory) / f"{name}.keras") for name in names})
+
+
+def calibrate_and_write(directory: Path = WEIGHTS_DIR, **options) -> tuple[Serving, Path]:
+    """`calibrate` and write the result as `directory`/serving.json."""
+    serving = calibrate(directory, **options)
+    return serving, write_manifest(serving, directory)

@@ -1,0 +1,86 @@
+"""The serving manifest `weights/serving.json`: what the app serves and the calibration it serves it with.
+
+`python -m mnistdemo calibrate` (mnistdemo.calibrate) writes it: the default model, the digit networks
+whose probabilities the "not sure / not a digit" thresholds were calibrated on (each with the sha256 of
+its weights file), the score, both thresholds and the preprocessing version the calibration saw. The
+runtime reads it (`ModelRegistry.load_all`) and reports the calibration stale when a weights file or the
+preprocessing has changed since.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mnistdemo.preprocess import PREPROCESSING_VERSION
+
+MANIFEST_NAME = "serving.json"
+CALIBRATE_COMMAND = "python -m mnistdemo calibrate"
+
+
+@dataclass(frozen=True)
+class Serving:
+    """The default model and the calibrated verdict: `ensemble` (default model first), `hashes` name -> sha256."""
+
+    default_model: str
+    ensemble: tuple[str, ...]
+    score: str
+    unsure_above: float
+    not_a_digit_above: float
+    preprocessing_version: int = PREPROCESSING_VERSION
+    hashes: dict[str, str] = field(default_factory=dict, compare=False)
+    calibration: dict = field(default_factory=dict, compare=False)  # how the thresholds were measured
+
+    def __post_init__(self):
+        if not self.unsure_above <= self.not_a_digit_above:
+            raise ValueError("The 'not sure' threshold must not be above the 'not a digit' one.")
+
+    def to_dict(self) -> dict:
+        return {"default_model": self.default_model, "score": self.score, "unsure_above": self.unsure_above,
+                "not_a_digit_above": self.not_a_digit_above, "preprocessing_version": self.preprocessing_version,
+                "ensemble": [{"name": name, "sha256": self.hashes.get(name, "")} for name in self.ensemble],
+                "calibration": self.calibration}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Serving":
+        members = d["ensemble"]
+        return cls(default_model=d["default_model"], ensemble=tuple(m["name"] for m in members), score=d["score"],
+                   unsure_above=float(d["unsure_above"]), not_a_digit_above=float(d["not_a_digit_above"]),
+                   preprocessing_version=int(d["preprocessing_version"]),
+                   hashes={m["name"]: m["sha256"] for m in members}, calibration=d.get("calibration", {}))
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_manifest(directory: Path) -> Serving:
+    """`directory`/serving.json; FileNotFoundError if there is none, ValueError if it is malformed."""
+    path = Path(directory) / MANIFEST_NAME
+    try:
+        return Serving.from_dict(json.loads(path.read_text()))
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is malformed ({error!r}): rerun `{CALIBRATE_COMMAND}`.") from error
+
+
+def write_manifest(serving: Serving, directory: Path) -> Path:
+    """Write `directory`/serving.json."""
+    path = Path(directory) / MANIFEST_NAME
+    path.write_text(json.dumps(serving.to_dict(), indent=1) + "\n")
+    return path
+
+
+def stale_reasons(serving: Serving, directory: Path) -> list[str]:
+    """Why `serving`'s calibration no longer fits the weights in `directory` and today's preprocessing ([] if it does)."""
+    reasons = []
+    if serving.preprocessing_version != PREPROCESSING_VERSION:
+        reasons.append(f"calibrated with preprocessing version {serving.preprocessing_version}, "
+                       f"the app preprocesses with version {PREPROCESSING_VERSION}")
+    for name in serving.ensemble:
+        path = Path(directory) / f"{name}.keras"
+        if not path.exists():
+            reasons.append(f"{name}.keras is missing")
+        elif file_sha256(path) != serving.hashes.get(name):
+            reasons.append(f"{name}.keras changed since calibration")
+    return reasons

@@ -1,0 +1,55 @@
+"""The serving manifest: written and read back, and stale once a weights file or the preprocessing changes."""
+
+import json
+
+import pytest
+
+from mnistdemo import serving
+from mnistdemo.config import WEIGHTS_DIR
+from mnistdemo.preprocess import PREPROCESSING_VERSION
+
+
+def _manifest(tmp_path, **changes) -> serving.Serving:
+    for name in ("a-mnist", "b-mnist"):
+        (tmp_path / f"{name}.keras").write_bytes(name.encode() * 100)
+    record = serving.Serving(default_model="a-mnist", ensemble=("a-mnist", "b-mnist"), score="ensemble_entropy",
+                             unsure_above=0.4, not_a_digit_above=0.7,
+                             hashes={n: serving.file_sha256(tmp_path / f"{n}.keras") for n in ("a-mnist", "b-mnist")})
+    return serving.Serving(**{**record.__dict__, **changes})
+
+
+def test_a_manifest_reads_back_as_written(tmp_path):
+    written = _manifest(tmp_path)
+    path = serving.write_manifest(written, tmp_path)
+    assert path == tmp_path / "serving.json"
+    read = serving.read_manifest(tmp_path)
+    assert read == written and read.hashes == written.hashes
+    assert json.loads(path.read_text())["preprocessing_version"] == PREPROCESSING_VERSION
+    assert serving.stale_reasons(read, tmp_path) == []
+
+
+def test_changed_missing_or_differently_preprocessed_weights_are_stale(tmp_path):
+    record = _manifest(tmp_path)
+    (tmp_path / "b-mnist.keras").write_bytes(b"retrained")
+    assert serving.stale_reasons(record, tmp_path) == ["b-mnist.keras changed since calibration"]
+    (tmp_path / "b-mnist.keras").unlink()
+    assert serving.stale_reasons(record, tmp_path) == ["b-mnist.keras is missing"]
+    older = _manifest(tmp_path, preprocessing_version=PREPROCESSING_VERSION - 1)
+    [reason] = serving.stale_reasons(older, tmp_path)
+    assert f"preprocessing version {PREPROCESSING_VERSION - 1}" in reason
+
+
+def test_bad_manifests_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="threshold"):
+        _manifest(tmp_path, unsure_above=0.9, not_a_digit_above=0.1)
+    with pytest.raises(FileNotFoundError):
+        serving.read_manifest(tmp_path)
+    (tmp_path / "serving.json").write_text('{"score": "ensemble_entropy"}')
+    with pytest.raises(ValueError, match="calibrate"):
+        serving.read_manifest(tmp_path)
+
+
+def test_the_shipped_manifest_fits_the_shipped_weights():
+    shipped = serving.read_manifest(WEIGHTS_DIR)
+    assert serving.stale_reasons(shipped, WEIGHTS_DIR) == []
+    assert shipped.default_model == shipped.ensemble[0]
