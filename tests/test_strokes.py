@@ -1,4 +1,7 @@
-"""Tests for mnistdemo.strokes: parsing pendigits, rendering them as the canvas would."""
+"""Tests for mnistdemo.strokes: parsing pendigits, rendering them as the canvas would.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_strokes.py
+"""
 
 import dataclasses
 from collections import Counter
