@@ -33,23 +33,22 @@ import os
 import random
 import resource
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo and bench.*, and the tests' support package
 
 import cv2  # noqa: E402
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from http_api import start_app, stop_app  # noqa: E402
-from load import LOAD_TRAINING, TrainingRun, is_loopback, percentile  # noqa: E402
-
+from bench.load import LOAD_TRAINING, percentile  # noqa: E402
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement, render_stroke_by_stroke  # noqa: E402
+from support.app import app_at, is_loopback, stop_app  # noqa: E402
+from support.training import TrainingRun  # noqa: E402
 
 SKETCH_ELEM_ID = "sketch"
 # A kept-alive connection the server closed as the client reused it: a browser sends the request again.
@@ -403,11 +402,8 @@ def draw(args: argparse.Namespace) -> int:
     digits = drawings(args.digits, args.seed)
     print(f"{len(digits)} pen digits rendered stroke by stroke in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     env = dict(item.split("=", 1) for item in args.env)
-    if args.url:
-        proc, url, pid = None, args.url.rstrip("/"), args.server_pid
-    else:
-        proc, url = start_app(env, log_dir=Path(tempfile.gettempdir()))
-        pid = proc.pid
+    proc, url = app_at(args.url, env)
+    pid = args.server_pid if args.url else proc.pid
     training = None
     try:
         if args.while_training:
@@ -436,7 +432,7 @@ def draw(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args, _ = parse_args(argv)
     if args.train:
-        from train_load import run  # written separately; --draw works without it
+        from bench.train_load import run  # written separately; --draw works without it
 
         return run(args)
     return draw(args)

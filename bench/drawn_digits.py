@@ -16,25 +16,16 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
 import numpy as np  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
-from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
 from mnistdemo.evaluate import evaluate_probabilities  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
-from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits  # noqa: E402
-
-
-def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Rendered and preprocessed pen-drawn digits (default: held-out writers): (N, 28, 28) float32, (N,) labels."""
-    digits = load_pendigits(writers=writers)
-    if limit:
-        pick = np.random.default_rng(seed).choice(len(digits), limit, replace=False)
-        digits = [digits[i] for i in np.sort(pick)]
-    return render_drawn_digits(digits, seed=seed)
+from mnistdemo.strokes import HELD_OUT_WRITERS  # noqa: E402
+from support.drawings import render_pendigits  # noqa: E402
 
 
 def main() -> None:

@@ -17,15 +17,16 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from http_api import predict_http, start_app, stop_app  # noqa: E402
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.strokes import load_pendigits, render_digit  # noqa: E402
+from support.api import predict_http  # noqa: E402
+from support.app import start_app, stop_app  # noqa: E402
 
 
 def percentiles(samples_ms: list[float]) -> str:

@@ -10,20 +10,19 @@ and p50/p95/p99 latency. Exits 1 if any request failed.
 """
 
 import argparse
-import json
 import sys
-import tempfile
 import threading
 import time
-import urllib.parse
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
-from http_api import REPO, call, events, file_data, start_app, stop_app, train_inputs, upload  # noqa: E402
+from support.api import call, file_data, upload  # noqa: E402
+from support.app import app_at, is_loopback, stop_app  # noqa: E402
+from support.training import TrainingRun  # noqa: E402
 
 SAMPLE = REPO / "data" / "samples" / "mnist" / "7-test0.png"  # a real MNIST test "7"
 HEADER = ("| setting | clients x requests | errors | wrong | throughput (req/s) | p50 ms | p95 ms | p99 ms "
@@ -34,75 +33,6 @@ LOAD_TRAINING = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blo
                  "Optimiser": "adam", "Learning-rate schedule": "onecycle", "Learning rate": 5e-3,
                  "Batch size": 128, "Validation split": 0.0, "ReduceLROnPlateau": False, "EarlyStopping": False,
                  "Augmentation": False, "Seed": 0}
-
-
-def is_loopback(url: str) -> bool:
-    """True for http://127.0.0.1, ::1 or localhost: this benchmark never leaves the machine."""
-    return urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
-
-
-def request_stop(url: str, session_hash: str) -> None:
-    """Press Stop for a session: the Train tab's unqueued stop event, POST /gradio_api/run/request_stop."""
-    request = urllib.request.Request(f"{url}/gradio_api/run/request_stop",
-                                     json.dumps({"data": [None], "session_hash": session_hash}).encode(),
-                                     {"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=30).read()
-
-
-@dataclass
-class TrainingRun:
-    """One training run in a background thread, as the Train tab's Start button makes it."""
-
-    url: str
-    settings: dict
-    session: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:12]}")
-    statuses: list[str] = field(default_factory=list)  # the status HTML of every streamed update
-    outcome: str = ""  # "complete" or "error" once finished
-    error: object = None
-    started: threading.Event = field(default_factory=threading.Event)  # first batch reported
-    _thread: threading.Thread | None = field(default=None, repr=False)
-
-    def start(self) -> "TrainingRun":
-        """Press Start (prepare, then the queued training event) and stream it in a thread."""
-        inputs = train_inputs(self.url, "train_one", self.settings)
-        event, status = call(self.url, "prepare", inputs, self.session)
-        if event != "complete":
-            raise RuntimeError(f"training refused: {status}")
-        self.statuses.append(status[0])
-        self._thread = threading.Thread(target=self._stream, args=(inputs,), daemon=True)
-        self._thread.start()
-        return self
-
-    def _stream(self, inputs: list) -> None:
-        try:
-            for event, data in events(self.url, "train_one", inputs, self.session):
-                if event == "error":
-                    self.outcome, self.error = event, data
-                elif isinstance(data, list) and isinstance(data[0], str):
-                    self.statuses.append(data[0])
-                    if "batch " in data[0]:
-                        self.started.set()
-                if event == "complete":
-                    self.outcome = event
-        except Exception as error:  # reported by the caller
-            self.outcome, self.error = "error", repr(error)
-        finally:
-            self.started.set()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout: float = 600) -> str:
-        """Block until the run ends (or `timeout`); its outcome, "" if still running."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return "" if self.running else self.outcome
-
-    def stop(self, timeout: float = 120) -> None:
-        """Press Stop and wait for the run to end (it keeps the model trained so far)."""
-        request_stop(self.url, self.session)
-        self._thread.join(timeout)
 
 
 @dataclass
@@ -207,7 +137,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    proc, url = (None, args.url.rstrip("/")) if args.url else start_app(log_dir=Path(tempfile.gettempdir()))
+    proc, url = app_at(args.url)
     training = None
     try:
         if args.while_training:

@@ -13,82 +13,24 @@ way and checks that the next run starts at once (nothing left locked). Exits 1 i
 import argparse
 import re
 import sys
-import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
-from http_api import start_app, stop_app  # noqa: E402
-from load import TrainingRun, is_loopback  # noqa: E402
+from support.app import app_at, is_loopback, stop_app  # noqa: E402
+from support.processes import Peaks, status_mb, training_children  # noqa: E402
+from support.training import TINY_RUN, TrainingRun  # noqa: E402
 
-TINY_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 1, "Kernel size": 3,
-            "Filters in the first block": 8, "Dense hidden layer": 0, "Batch normalisation": False,
-            "Optimiser": "adam", "Learning-rate schedule": "constant", "Learning rate": 1e-3, "Batch size": 128,
-            "Epochs": 1, "Validation split": 0.0, "ReduceLROnPlateau": False, "EarlyStopping": False,
-            "Augmentation": False, "Seed": 0}
 BUSY = "Every training worker on this server is busy"  # what Start says while no worker is free
 
 
-def rss_mb(pid: int | None) -> float:
-    """Resident memory of process `pid` in MB (nan if unknown)."""
-    if pid is None:
-        return float("nan")
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _children(pid: int) -> list[tuple[int, bytes]]:
-    """(pid, command line) of the live processes whose parent is `pid`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if not entry.name.isdigit():
-                continue
-            status = dict(line.split(":\t", 1) for line in (entry / "status").read_text().splitlines()
-                          if ":\t" in line)
-            if int(status["PPid"]) == pid and not status["State"].startswith("Z"):
-                found.append((int(entry.name), (entry / "cmdline").read_bytes()))
-        except (OSError, KeyError, ValueError):  # it ended while we looked
-            continue
-    return found
-
-
-def training_children(pid: int | None) -> list[int]:
-    """Process ids of the training workers of server `pid` (forked by its fork server, a child of the server)."""
-    servers = [child for child, cmdline in _children(pid) if b"forkserver" in cmdline] if pid else []
-    return sorted(worker for server in servers for worker, _ in _children(server))
-
-
-class ChildPeak:
-    """While in a `with` block, samples the peak RSS (VmHWM) of the server's training processes."""
-
-    def __init__(self, pid: int | None, every: float = 0.2):
-        self.pid, self.every, self.peak_mb = pid, every, 0.0  # 0: no training process seen
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._done.wait(self.every):
-            for child in training_children(self.pid):
-                try:
-                    for line in Path(f"/proc/{child}/status").read_text().splitlines():
-                        if line.startswith("VmHWM:"):
-                            self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
-                except OSError:
-                    continue
-
-    def __enter__(self) -> "ChildPeak":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._done.set()
-        self._thread.join()
+def worker_peak(pid: int | None) -> Peaks:
+    """While in a `with` block, samples the peak RSS (VmHWM) of the server's training workers: its "worker"."""
+    return Peaks(lambda: {"worker": max((status_mb(child, "VmHWM") for child in training_children(pid)),
+                                        default=0.0)}, every=0.2)
 
 
 def plain(html: str) -> str:
@@ -116,16 +58,16 @@ def sequential_runs(url: str, pid: int | None, args: argparse.Namespace, session
     """`args.runs` tiny runs in one session, printing RSS around each."""
     print("| run | seconds | RSS before (MB) | RSS after (MB) | change (MB) | training worker peak (MB) | result |"
           "\n|---|---|---|---|---|---|---|")
-    first = rss_mb(pid)
+    first = status_mb(pid)
     for number in range(1, args.runs + 1):
-        before, start = rss_mb(pid), time.perf_counter()
-        with ChildPeak(pid) as child:
+        before, start = status_mb(pid), time.perf_counter()
+        with worker_peak(pid) as peak:
             run = TrainingRun(url, {**TINY_RUN, "Training images": args.images}, session).start()
             result = finished(run, args.timeout)
-        after = rss_mb(pid)
+        after = status_mb(pid)
         print(f"| {number} | {time.perf_counter() - start:.1f} | {before:.0f} | {after:.0f} | "
-              f"{after - before:+.0f} | {child.peak_mb:.0f} | {result[:90]} |", flush=True)
-    print(f"\nRSS over {args.runs} runs: {first:.0f} MB -> {rss_mb(pid):.0f} MB; "
+              f"{after - before:+.0f} | {peak['worker']:.0f} | {result[:90]} |", flush=True)
+    print(f"\nRSS over {args.runs} runs: {first:.0f} MB -> {status_mb(pid):.0f} MB; "
           f"training workers: {len(training_children(pid))}")
 
 
@@ -169,7 +111,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    proc, url = (None, args.url.rstrip("/")) if args.url else start_app(log_dir=Path(tempfile.gettempdir()))
+    proc, url = app_at(args.url)
     pid = args.pid if args.url else proc.pid
     session = f"long-use-{uuid.uuid4().hex[:12]}"  # one visitor, as in a browser tab
     try:

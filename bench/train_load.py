@@ -16,23 +16,23 @@ process under it (the fork server and its training workers): RSS summed, and PSS
 """
 
 import argparse
-import json
 import re
 import statistics
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import httpx
 
-from http_api import english, start_app, stop_app  # noqa: E402
-from load import is_loopback  # noqa: E402
-from long_use import training_children  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
+
+from support.api import english, page_config, server_sent_events  # noqa: E402
+from support.app import app_at, is_loopback, stop_app  # noqa: E402
+from support.processes import Peaks, memory_mb, training_children  # noqa: E402
 
 # The fast preset (mnistdemo.presets.FAST) by the Train tab's control labels.
 FAST_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 3, "Kernel size": 3,
@@ -45,59 +45,9 @@ PROGRESS = re.compile(r"Training( the same run)?.*\(.*batch")  # a status with a
 TRAIN_SECONDS = re.compile(r"· ([\d.]+) s(?: · \d+)?\s*$")  # the finished status's training time
 
 
-def process_tree(pid: int) -> list[int]:
-    """`pid` and every process under it (children, their children, ...)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # it ended while we looked
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    tree, todo = [], [pid]
-    while todo:
-        tree.append(todo.pop())
-        todo += children.get(tree[-1], [])
-    return tree
-
-
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(RSS, PSS) in MB of `pid` and every process under it; PSS splits shared pages among their sharers."""
-    rss = pss = 0.0
-    for member in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss += int(line.split()[1]) / 1024
-                elif line.startswith("Pss:"):
-                    pss += int(line.split()[1]) / 1024
-        except OSError:
-            continue
-    return rss, pss
-
-
-class PeakMemory:
-    """While in a `with` block, samples the memory of the server's process tree every `every` s."""
-
-    def __init__(self, pid: int | None, every: float = 0.5):
-        self.pid, self.every, self.rss, self.pss = pid, every, 0.0, 0.0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while self.pid and not self._done.wait(self.every):
-            rss, pss = memory_mb(self.pid)
-            self.rss, self.pss = max(self.rss, rss), max(self.pss, pss)
-
-    def __enter__(self) -> "PeakMemory":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._done.set()
-        self._thread.join()
+def peak_memory(pid: int | None) -> Peaks:
+    """While in a `with` block, samples the memory of the server's process tree: its peak "rss" and "pss"."""
+    return Peaks(lambda: dict(zip(("rss", "pss"), memory_mb(pid))) if pid else {}, every=0.5)
 
 
 def plain(status: str) -> str:
@@ -117,8 +67,7 @@ class StartButton:
 
     @classmethod
     def read(cls, url: str) -> "StartButton":
-        with urllib.request.urlopen(url + "/config", timeout=30) as response:
-            config = json.loads(response.read())
+        config = page_config(url)
         components = {c["id"]: c for c in config["components"]}
         deps = {d.get("api_name"): d for d in config["dependencies"]}
         prepare, train = deps["prepare"], deps["train_one"]
@@ -139,17 +88,11 @@ def queue_event(button: StartButton, fn_index: int, data: list, session: str, ti
     """Join the queue with one event and yield its messages (dicts) until it completes."""
     body = {"data": data, "fn_index": fn_index, "trigger_id": button.trigger, "session_hash": session,
             "event_data": None}
-    request = urllib.request.Request(button.url + "/gradio_api/queue/join", json.dumps(body).encode(),
-                                     {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        event_id = json.loads(response.read())["event_id"]
-    with urllib.request.urlopen(f"{button.url}/gradio_api/queue/data?session_hash={session}",
-                                timeout=timeout) as stream:
-        for raw in stream:
-            line = raw.decode().strip()
-            if not line.startswith("data:"):
-                continue
-            message = json.loads(line[5:])
+    response = httpx.post(button.url + "/gradio_api/queue/join", json=body, timeout=60)
+    event_id = response.raise_for_status().json()["event_id"]
+    with httpx.stream("GET", button.url + "/gradio_api/queue/data", params={"session_hash": session},
+                      timeout=timeout) as stream:
+        for _, message in server_sent_events(stream.raise_for_status().iter_lines()):
             if message.get("event_id") not in (event_id, None):
                 continue
             yield message
@@ -237,7 +180,7 @@ def press_together(button: StartButton, visitors: list[Visitor], timeout: float)
     return time.monotonic() - t0_box[0]
 
 
-def summary(case: str, visitors: list[Visitor], peak: PeakMemory, workers: int, solo: "Visitor | None" = None) -> dict:
+def summary(case: str, visitors: list[Visitor], peak: Peaks, workers: int, solo: "Visitor | None" = None) -> dict:
     """One case's figures: first loss and finish (median, max), errors, peak memory, and the seeds' bound."""
     done = [v for v in visitors if not v.error]
     firsts, finishes = [v.first_loss for v in done], [v.finished for v in done]
@@ -247,7 +190,7 @@ def summary(case: str, visitors: list[Visitor], peak: PeakMemory, workers: int, 
            "first_loss_max": max(firsts, default=float("nan")),
            "finish_median": statistics.median(finishes) if finishes else float("nan"),
            "finish_max": max(finishes, default=float("nan")),
-           "peak_rss_mb": peak.rss, "peak_pss_mb": peak.pss, "workers": workers,
+           "peak_rss_mb": peak["rss"], "peak_pss_mb": peak["pss"], "workers": workers,
            "errors_seen": sorted({v.error for v in visitors if v.error})[:5]}
     if len({v.settings["Seed"] for v in visitors}) > 1 and len(train) == len(done) and done:
         # The bound: every run's own training time (Keras fit), spread over the workers.
@@ -306,7 +249,7 @@ def soak(button: StartButton, args: argparse.Namespace, pid: int | None) -> dict
                     errors.append(run.error)
 
     start = time.monotonic()
-    with PeakMemory(pid) as peak:
+    with peak_memory(pid) as peak:
         threads = [threading.Thread(target=work, args=(v,), daemon=True) for v in sessions]
         for thread in threads:
             thread.start()
@@ -317,13 +260,13 @@ def soak(button: StartButton, args: argparse.Namespace, pid: int | None) -> dict
     after = memory_mb(pid) if pid else (float("nan"),) * 2
     return {"runs": args.runs, "sessions": args.visitors, "errors": len(errors), "seconds": seconds,
             "rss_after_first": after_first[0], "rss_after_all": after[0], "pss_after_first": after_first[1],
-            "pss_after_all": after[1], "peak_rss": peak.rss, "errors_seen": sorted(set(errors))[:5]}
+            "pss_after_all": after[1], "peak_rss": peak["rss"], "errors_seen": sorted(set(errors))[:5]}
 
 
 def run(args: argparse.Namespace) -> dict:
     """Start the app (unless --url), run the cases, print Markdown; the figures by case."""
     env = {"MNISTDEMO_TRAIN_WORKERS": str(args.workers)} if args.workers else {}
-    proc, url = (None, args.url.rstrip("/")) if args.url else start_app(env, log_dir=Path(tempfile.gettempdir()))
+    proc, url = app_at(args.url, env)
     pid = args.pid if args.url else proc.pid
     workers = args.workers or _default_workers()
     results: dict = {"rows": []}
@@ -351,7 +294,7 @@ def run(args: argparse.Namespace) -> dict:
                 solo.press_start(button, time.monotonic(), args.timeout)
                 print(f"{case}: one run alone on the idle server: first loss {solo.first_loss or float('nan'):.1f} s, "
                       f"finished {solo.finished or float('nan'):.1f} s {solo.error}", flush=True)
-            with PeakMemory(pid) as peak:
+            with peak_memory(pid) as peak:
                 press_together(button, visitors, args.timeout)
             results["rows"].append(summary(case, visitors, peak, workers, solo))
             print(per_visitor(case, visitors), flush=True)

@@ -9,111 +9,21 @@ from the pointerup event to the reading shown (`#reading[data-ms]`).
 """
 
 import argparse
-import functools
-import http.server
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
+
 from mnistdemo.replay import canvas_points  # noqa: E402
-from mnistdemo.strokes import CANVAS_SIZE, HELD_OUT_WRITERS, load_pendigits, random_placement  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextmanager
-def serve(folder: Path):
-    """Serve `folder` with a plain file server on a free loopback port -> its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def block_other_hosts(context, attempted: list[str]) -> None:
-    """Abort every request of `context` that leaves loopback, noting its URL in `attempted`."""
-    def route(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            attempted.append(route.request.url)
-            route.abort()
-    context.route("**/*", route)
-
-
-def _to_page(page):
-    """Canvas pixels -> page coordinates of #sketch (its CSS size may differ from its 280 px)."""
-    box = page.locator("#sketch").bounding_box()
-    return lambda x, y: (box["x"] + x * box["width"] / CANVAS_SIZE, box["y"] + y * box["height"] / CANVAS_SIZE)
-
-
-def draw_with_mouse(page, strokes) -> None:
-    """Replay strokes (canvas pixels) with the mouse."""
-    to_page = _to_page(page)
-    for stroke in strokes:
-        page.mouse.move(*to_page(*stroke[0]))
-        page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*to_page(*point))
-        page.mouse.up()
-
-
-def draw_with_finger(page, strokes) -> None:
-    """Replay strokes as one finger each: touchstart, touchmoves, touchend, as a phone's browser sends them."""
-    to_page = _to_page(page)
-    cdp = page.context.new_cdp_session(page)
-    for stroke in strokes:
-        points = [dict(zip("xy", to_page(*point))) for point in stroke]
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": points[:1]})
-        for point in points[1:]:
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    cdp.detach()
-
-
-def reading(page, strokes: int) -> str:
-    """The text of #reading once it reads a drawing of `strokes` strokes."""
-    answer = page.locator(f'#reading.answer[data-strokes="{strokes}"]')
-    answer.wait_for(timeout=60_000)
-    return answer.inner_text().strip()
-
-
-def clear(page) -> None:
-    page.locator("#clear").click()
-    page.locator('#reading.empty[data-strokes="0"]').wait_for(timeout=60_000)
-
-
-def held_out_twenty(seed: int = 7):
-    """Two digits of each class by held-out writers at varied sizes and places (as test_browser_draw picks them)."""
-    rng = np.random.default_rng(seed)
-    digits = load_pendigits(writers=HELD_OUT_WRITERS)
-    chosen = []
-    for label in range(10):
-        pool = [d for d in digits if d.label == label]
-        chosen += [pool[i] for i in rng.choice(len(pool), 2, replace=False)]
-    return [(d, {"height_frac": float(rng.uniform(0.5, 0.8)),
-                 "center": (float(rng.uniform(0.42, 0.58)), float(rng.uniform(0.42, 0.58)))})
-            for d in chosen]
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement  # noqa: E402
+from support.browser import CHROMIUM, CHROMIUM_ARGS, misread, read_held_out_twenty  # noqa: E402
+from support.static_page import block_other_hosts, clear, draw_and_read, draw_with_mouse, reading, serve  # noqa: E402
 
 
 def page_weight(folder: Path) -> dict[str, int]:
@@ -153,17 +63,8 @@ def main() -> None:
         print(f"page open to model ready: {time.perf_counter() - started:.2f} s; fetched until then: "
               f"{sum(size for _, size in fetched) / 1024:.0f} KB in {len(fetched)} requests")
 
-        right, misread = 0, []
-        for i, (digit, placement) in enumerate(held_out_twenty()):
-            if i:
-                clear(page)
-            strokes = canvas_points(digit, **placement)
-            draw_with_mouse(page, strokes)
-            answer = reading(page, len(strokes)).split()[0]
-            right += answer == str(digit.label)
-            if answer != str(digit.label):
-                misread.append((digit.label, answer))
-        print(f"held-out pen digits drawn with the mouse: {right}/20 right; misread (drawn, read): {misread}")
+        wrong = misread(read_held_out_twenty(page, draw_and_read, clear))
+        print(f"held-out pen digits drawn with the mouse: {20 - len(wrong)}/20 right; misread (drawn, read): {wrong}")
 
         rng = np.random.default_rng(11)
         digits = load_pendigits(writers=HELD_OUT_WRITERS)

@@ -11,19 +11,17 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
 from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from http_api import start_app, stop_app  # noqa: E402
 from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE  # noqa: E402
 from mnistdemo.replay import canvas_points  # noqa: E402
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits  # noqa: E402
-from test_browser_draw import _draw, _reading  # noqa: E402
-from test_browser_numbers import _reading as _number_reading  # noqa: E402
-from test_browser_phone import PHONE, _first_number_read_exactly, _swipe  # noqa: E402
+from support.app import start_app, stop_app  # noqa: E402
+from support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, draw, number_reading, reading, swipe  # noqa: E402
+from support.numbers import first_number_read_exactly  # noqa: E402
 
 DOCS = REPO / "docs"
 
@@ -37,15 +35,15 @@ def _save(png: bytes, name: str) -> None:
 def main() -> None:
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
     five, three = (next(d for d in digits if d.label == label) for label in (5, 3))
-    number, strokes = _first_number_read_exactly()
+    number, strokes = first_number_read_exactly()
     proc, url = start_app()
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(url)
-            _draw(page, canvas_points(five, height_frac=0.65))
-            _reading(page)
+            draw(page, canvas_points(five, height_frac=0.65))
+            reading(page)
             page.get_by_text("Preprocessing, step by step").click()
             page.wait_for_timeout(2000)
             page.evaluate("window.scrollTo(0, 0)")
@@ -54,13 +52,13 @@ def main() -> None:
             phone = browser.new_context(**PHONE).new_page()
             phone.goto(url)
             phone.locator("#sketch canvas").first.wait_for()
-            _swipe(phone, canvas_points(three, height_frac=0.7))
-            _reading(phone)
+            swipe(phone, canvas_points(three, height_frac=0.7))
+            reading(phone)
             _save(phone.screenshot(), "phone.png")
             phone.get_by_role("tab", name="Whole numbers").tap()
             phone.locator("#number-sketch canvas").first.wait_for()
-            _swipe(phone, strokes, "#number-sketch", NUMBER_CANVAS_SIZE)
-            print("number drawn", number, "read", _number_reading(phone))
+            swipe(phone, strokes, "#number-sketch", NUMBER_CANVAS_SIZE)
+            print("number drawn", number, "read", number_reading(phone))
             phone.evaluate("window.scrollTo(0, 0)")
             _save(phone.screenshot(), "phone-numbers.png")
             browser.close()

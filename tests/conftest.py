@@ -1,16 +1,11 @@
-"""Shared fixtures: the real app served on a free loopback port, and Debian's Chromium for Playwright."""
+"""Shared fixtures: the real app served on a free loopback port, and Debian's Chromium for Playwright.
 
-import sys
-from pathlib import Path
+Helpers the tests share are in tests/support/ (`from support.app import start_app`, ...)."""
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from http_api import start_app, stop_app  # noqa: E402,F401 (tests import them from here too)
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from support.app import start_app, stop_app
+from support.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,7 @@
-"""Architectures: the lab reports' networks, parameter for parameter."""
+"""Architectures: the lab reports' networks, parameter for parameter.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_architectures.py
+"""
 
 import subprocess
 import sys

@@ -1,4 +1,7 @@
-"""Bad input through the Python API and the real server's HTTP API: a right answer or one clear message, fast."""
+"""Bad input through the Python API and the real server's HTTP API: a right answer or one clear message, fast.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_bad_input.py (starts the app; the broken-weights tests a second one)
+"""
 
 import http.client
 import io
@@ -8,7 +11,6 @@ import select
 import shutil
 import time
 import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +21,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import start_app, stop_app
-from http_api import call, file_data, predict_http, upload  # bench/http_api.py, on the path through conftest
+from support.api import call, file_data, page_config, predict_http, top_label, upload
+from support.app import start_app, stop_app
+from support.images import png, seven
 
 FAST = 5.0  # seconds: generous, these answers take ~0.05 s on an idle machine
 NO_INK = "No ink found: draw a digit first."
@@ -31,25 +34,6 @@ LEAKS = re.compile(r"Traceback|File \"|\.py\b|/tmp/|/root/|/home/|/work/|/usr/|/
 
 
 # ---- images ---------------------------------------------------------------------------------
-
-def seven(height: int = 280, width: int = 280, paper: int = 255, ink: int = 0,
-          dtype: type = np.uint8) -> np.ndarray:
-    """A thick '7' centred in a (height, width) image of `paper` with `ink` strokes."""
-    image = np.full((height, width), paper, dtype)
-    side = 0.8 * min(height, width)
-    x0, y0 = (width - side) / 2, (height - side) / 2
-    point = lambda fx, fy: (int(x0 + fx * side), int(y0 + fy * side))  # noqa: E731
-    thickness = max(2, int(0.09 * side))
-    cv2.line(image, point(0.15, 0.1), point(0.85, 0.1), ink, thickness)
-    cv2.line(image, point(0.85, 0.1), point(0.4, 0.95), ink, thickness)
-    return image
-
-
-def png(array: np.ndarray, **params: int) -> bytes:
-    """(H, W[, C]) uint8/uint16 array -> PNG bytes (OpenCV keeps 16-bit depth)."""
-    flags = [cv2.IMWRITE_PNG_COMPRESSION, params.get("compression", 1)]
-    return cv2.imencode(".png", array, flags)[1].tobytes()
-
 
 def pil_bytes(image: Image.Image, fmt: str, **save: object) -> bytes:
     """A Pillow image -> encoded bytes in `fmt`."""
@@ -114,7 +98,7 @@ CASES = [
 ]
 
 
-# ---- raw HTTP: bench/http_api.py, plus an upload that survives the server's early refusal ---
+# ---- raw HTTP: support/api.py, plus an upload that survives the server's early refusal ----
 
 def upload_status(url: str, filename: str, data: bytes, chunk: int = 2**18) -> int:
     """POST /gradio_api/upload in chunks, stopping once the server answers; its HTTP status.
@@ -143,11 +127,6 @@ def upload_status(url: str, filename: str, data: bytes, chunk: int = 2**18) -> i
         return connection.getresponse().status
     finally:
         connection.close()
-
-
-def top_label(result: object) -> str:
-    """The gr.Label payload's top class."""
-    return result[0]["label"]
 
 
 def assert_clear_message(message: object, expected: str) -> None:
@@ -262,15 +241,10 @@ def broken_app(tmp_path_factory):
     stop_app(proc)
 
 
-def _page_config(url: str) -> dict:
-    with urllib.request.urlopen(url + "/config", timeout=120) as response:  # a busy machine is slow
-        return json.loads(response.read())
-
-
 @pytest.mark.slow
 def test_broken_weights_leave_the_app_serving_the_rest(broken_app):
     url, broken, others = broken_app
-    components = _page_config(url)["components"]
+    components = page_config(url, timeout=120)["components"]  # a busy machine is slow
     texts = [c["props"].get("value") or "" for c in components if c["type"] == "markdown"]
     unavailable = [t for t in texts if "Unavailable models" in t]
     assert unavailable and f"`{broken}` (" in unavailable[0], texts  # named, with a reason in brackets
@@ -287,7 +261,8 @@ def test_broken_weights_leave_the_app_serving_the_rest(broken_app):
 @pytest.mark.slow
 def test_broken_weights_reason_names_no_server_path(broken_app):
     url, broken, _ = broken_app
-    texts = [c["props"].get("value") or "" for c in _page_config(url)["components"] if c["type"] == "markdown"]
+    components = page_config(url, timeout=120)["components"]
+    texts = [c["props"].get("value") or "" for c in components if c["type"] == "markdown"]
     shown = next(t for t in texts if "Unavailable models" in t)
     event, message = predict_http(url, "seven.png", png(seven()), broken)
     assert event == "error"

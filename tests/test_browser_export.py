@@ -1,4 +1,7 @@
-"""Export in a real browser: train a tiny net in the Train tab, download it for the web, run it in ONNX Runtime."""
+"""Export in a real browser: train a tiny net in the Train tab, download it for the web, run it in ONNX Runtime.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_browser_export.py (needs Chromium; trains a small net: minutes)
+"""
 
 import json
 import re
@@ -8,7 +11,7 @@ import onnxruntime as ort
 import pytest
 
 from mnistdemo.data import load_dataset
-from test_browser_train import _choose, _set_slider
+from support.browser import choose, set_slider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,11 +23,11 @@ def test_a_model_trained_in_the_train_tab_downloads_as_onnx_and_predicts(page, a
 
     # A small run: the custom CNN (the quick preset's), 10,000 images, 1 epoch of 157 batches. Not the
     # settings of test_browser_train: an identical run would be shared, not trained again.
-    _choose(page, "train-arch", "Custom CNN")
+    choose(page, "train-arch", "Custom CNN")
     page.get_by_text("Conv + pool blocks").wait_for()
-    _set_slider(page, "train-subset", 10000)
-    _set_slider(page, "train-epochs", 1)
-    _choose(page, "train-batch-size", "64")
+    set_slider(page, "train-subset", 10000)
+    set_slider(page, "train-epochs", 1)
+    choose(page, "train-batch-size", "64")
     page.locator("#train-start").click()
     page.locator("#train-status").get_by_text("now in the Draw tab").wait_for(timeout=120_000)
     page.locator("#train-summary").get_by_text(re.compile(r"run01-custom")).wait_for(timeout=30_000)

@@ -1,4 +1,7 @@
-"""The UI in Simplified Chinese: by the browser's language, or switched under Settings → Language."""
+"""The UI in Simplified Chinese: by the browser's language, or switched under Settings → Language.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_browser_i18n.py (needs Chromium at /usr/bin/chromium)
+"""
 
 import re
 
@@ -8,7 +11,7 @@ from playwright.sync_api import expect
 from mnistdemo.replay import canvas_points
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits
 from mnistdemo.ui.texts import ZH
-from test_browser_draw import _draw
+from support.browser import choose_language, draw
 
 pytestmark = pytest.mark.browser
 _KEPT = " ".join(ZH.values()).lower()  # names such as MNIST, CNN or Dense(1024) stay as they are in Chinese
@@ -29,7 +32,7 @@ def test_a_chinese_browser_gets_the_chinese_ui(chinese_page, app_url):
     expect(page.get_by_role("tab", name="手写")).to_be_visible(timeout=60_000)
     # What a handler returns is translated too: the verdict on a held-out writer's "4".
     four = next(d for d in load_pendigits(writers=HELD_OUT_WRITERS) if d.label == 4)
-    _draw(page, canvas_points(four, height_frac=0.7, center=(0.5, 0.5)))
+    draw(page, canvas_points(four, height_frac=0.7, center=(0.5, 0.5)))
     expect(page.locator("#verdict")).to_contain_text(re.compile("(识别为|网络数：) 4"), timeout=60_000)
     page.screenshot(path="/tmp/mnistdemo-zh-draw.png", full_page=True)
     page.get_by_role("tab", name="训练与比较").click()
@@ -39,24 +42,17 @@ def test_a_chinese_browser_gets_the_chinese_ui(chinese_page, app_url):
     page.screenshot(path="/tmp/mnistdemo-zh-train.png", full_page=True)
 
 
-def _choose_language(page, language: str) -> None:
-    page.locator("footer button.settings").click()
-    page.get_by_label("Language").click()
-    page.get_by_role("option", name=language).click()
-    page.locator(".banner-wrap button").first.click()  # the Settings panel's close button
-
-
 def test_settings_switch_an_english_page_to_chinese_and_back(page, app_url):
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
     expect(page.get_by_role("tab", name="Draw")).to_be_visible(timeout=60_000)
-    _choose_language(page, "简体中文")
+    choose_language(page, "简体中文")
     expect(page.get_by_role("tab", name="手写")).to_be_visible()
     # Gradio retitles a tab that is not showing when it is first opened.
     page.locator("[data-tab-id=train]").click()
     expect(page.get_by_role("tab", name="训练与比较")).to_be_visible()
     expect(page.get_by_role("button", name="开始训练")).to_be_visible()
-    _choose_language(page, "English")
+    choose_language(page, "English")
     expect(page.get_by_role("button", name="Start training")).to_be_visible()
 
 
@@ -82,13 +78,13 @@ def test_after_switching_to_chinese_the_draw_and_train_tabs_show_only_chinese(pa
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(app_url)
     expect(page.get_by_role("tab", name="Draw")).to_be_visible(timeout=60_000)
-    _choose_language(page, "简体中文")
+    choose_language(page, "简体中文")
     # Every tab's title, the upload hint and what the server renders after a drawing (the reading, its table).
     expect(page.get_by_role("tab", name="多位数")).to_be_visible()
     expect(page.locator("#upload")).to_contain_text("将图片拖放到此处")
     four = next(d for d in load_pendigits(writers=HELD_OUT_WRITERS) if d.label == 4)
     page.get_by_role("button", name="Brush").first.click()
-    _draw(page, canvas_points(four, height_frac=0.7, center=(0.5, 0.5)))
+    draw(page, canvas_points(four, height_frac=0.7, center=(0.5, 0.5)))
     # Read as a 4, or not sure of it (the networks may disagree): either way in Chinese.
     expect(page.locator("#verdict")).to_contain_text(re.compile("识别为 4|不确定"), timeout=60_000)
     assert not _english_shown(page), _english_shown(page)
@@ -109,7 +105,7 @@ def test_after_switching_to_chinese_the_draw_and_train_tabs_show_only_chinese(pa
     assert epochs["width"] > epochs["height"], epochs
     page.screenshot(path="/tmp/mnistdemo-zh-switched-train.png", full_page=True)
     # And back: English only, headers included.
-    _choose_language(page, "English")
+    choose_language(page, "English")
     expect(page.get_by_role("button", name="Start training")).to_be_visible()
     expect(page.locator("#train-runs th").nth(1)).to_have_attribute("title", "test accuracy")
     body = page.locator("body").inner_text()

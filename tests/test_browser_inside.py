@@ -1,14 +1,17 @@
-"""The "Inside the network" panel in a real browser, on a real pen-drawn digit drawn with the mouse."""
+"""The "Inside the network" panel in a real browser, on a real pen-drawn digit drawn with the mouse.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_browser_inside.py (needs Chromium at /usr/bin/chromium)
+"""
 
 import re
 
 import cv2
 import numpy as np
 import pytest
-from test_browser_draw import _draw, _reading
 
 from mnistdemo.replay import canvas_points
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits
+from support.browser import draw, reading
 
 pytestmark = pytest.mark.browser
 
@@ -39,8 +42,8 @@ def test_opening_the_panel_shows_maps_filters_and_saliency_of_the_drawing(page, 
     digit = next(d for d in load_pendigits(writers=HELD_OUT_WRITERS) if d.label == 3)
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
-    _draw(page, canvas_points(digit, height_frac=0.65))
-    assert _reading(page) == "3"
+    draw(page, canvas_points(digit, height_frac=0.65))
+    assert reading(page) == "3"
 
     page.locator("#inside").get_by_text("Inside the network").first.click()
     page.locator("#inside-note").get_by_text(re.compile(r"→ 3 \(")).wait_for(timeout=60_000)

@@ -1,4 +1,7 @@
-"""The Whole numbers tab in a real browser: held-out writers' pen-drawn numbers drawn with the mouse."""
+"""The Whole numbers tab in a real browser: held-out writers' pen-drawn numbers drawn with the mouse.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_browser_numbers.py (needs Chromium; ~2 min a number)
+"""
 
 import re
 
@@ -8,7 +11,7 @@ import pytest
 from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE, random_number
 from mnistdemo.replay import mouse_points
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits
-from test_browser_draw import _draw
+from support.browser import draw, number_reading
 
 pytestmark = pytest.mark.browser
 
@@ -21,21 +24,6 @@ def _four_digit_numbers():
     rng = np.random.default_rng(2026)
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
     return [random_number(digits, rng, 4, gap_range=(5.0, 40.0)) for _ in range(NUMBERS)]
-
-
-def _reading(page) -> str:
-    """The number shown once the last stroke's reading has arrived (unchanged for 4 s), without "?" marks."""
-    heading = page.locator("#number-reading h1")
-    heading.wait_for(timeout=60_000)
-    seen, since = None, 0
-    for _ in range(240):  # the app may be slow on a busy machine: a stroke's reading can lag
-        page.wait_for_timeout(500)
-        now = (heading.inner_text().strip(), page.locator("#number-digits img").count())
-        since = since + 1 if now == seen else 0
-        seen = now
-        if since >= 8:
-            break
-    return seen[0].replace("?", "")
 
 
 # Records every reading the page shows while a number is written: (text, held back as provisional?).
@@ -66,8 +54,8 @@ def test_pen_drawn_numbers_drawn_with_the_mouse_are_read(page, app_url):
             reading.get_by_text("Draw a number").wait_for(timeout=60_000)
         page.evaluate(WATCH_READINGS)
         # No click on the Brush tool: the canvas is ready to draw, fresh and after Clear.
-        _draw(page, mouse_points([s for digit in number.strokes for s in digit]), "#number-sketch", NUMBER_CANVAS_SIZE)
-        text = _reading(page)
+        draw(page, mouse_points([s for digit in number.strokes for s in digit]), "#number-sketch", NUMBER_CANVAS_SIZE)
+        text = number_reading(page)
         digits_shown = page.locator("#number-digits img").count()
         results.append((number.text, text, digits_shown))
         # Says what it is, and no partial reading ("27", "207") showed while the number was written.

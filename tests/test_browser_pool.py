@@ -1,9 +1,14 @@
-"""Two browsers press Start on the same settings: the run is trained once, and each gets the model in their own list."""
+"""Two browsers press Start on the same settings: the run is trained once, and each gets the model in their own list.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_browser_pool.py (needs Chromium; trains a tiny net, a few minutes)
+"""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
+
+from support.browser import choose, set_slider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -12,13 +17,10 @@ def _set_up_tiny_run(page, app_url: str) -> None:
     """Custom CNN, 3,000 images, 1 epoch: settings no other test trains."""
     page.goto(app_url)
     page.get_by_role("tab", name="Train & compare").click()
-    page.locator("#train-arch input").click()
-    page.get_by_role("option", name="Custom CNN", exact=True).click()
+    choose(page, "train-arch", "Custom CNN", exact=True)
     page.get_by_text("Conv + pool blocks").wait_for()
-    for elem_id, value in (("train-subset", 3000), ("train-epochs", 1)):
-        box = page.locator(f"#{elem_id} input[type=number]")
-        box.fill(str(value))
-        box.press("Enter")
+    set_slider(page, "train-subset", 3000)
+    set_slider(page, "train-epochs", 1)
 
 
 def _trained_here(page) -> list[str]:

@@ -1,11 +1,14 @@
-"""The Draw tab's test-set samples, every-model table and step captions in a real browser at 1280x900."""
+"""The Draw tab's test-set samples, every-model table and step captions in a real browser at 1280x900.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_browser_samples.py (needs Chromium at /usr/bin/chromium)
+"""
 
 import re
 
 import pytest
-from test_browser_draw import _reading
 
 from mnistdemo.config import REPO_DIR
+from support.browser import reading
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +52,7 @@ def test_one_click_reads_a_sample_and_the_next_upload_is_read_as_a_digit(page, a
 
     # The next upload is a digit, read by the digit model still chosen.
     page.locator("#upload input[type=file]").set_input_files(str(SEVEN))
-    assert _reading(page) == "7"
+    assert reading(page) == "7"
     models = _models_listed(table, "best_mnist")
     assert len(models) == 8 and "best_fashion" not in models and table.get_by_text("Sandal").count() == 0
     page.get_by_text("Preprocessing, step by step").click()

@@ -1,5 +1,8 @@
 """The static page (export-web) in a real browser: a plain file server on loopback, every other host blocked,
-held-out pen digits drawn with the mouse on a desktop and with a finger on a phone."""
+held-out pen digits drawn with the mouse on a desktop and with a finger on a phone.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_browser_static_site.py (needs Chromium and `npm ci`'s node_modules)
+"""
 
 import shutil
 
@@ -9,11 +12,12 @@ import pytest
 
 from mnistdemo.preprocess import preprocess
 from mnistdemo.replay import canvas_points
-from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, render_strokes
-from web_page import block_other_hosts, clear, draw_with_finger, draw_with_mouse, held_out_twenty, reading, serve
+from mnistdemo.strokes import render_strokes
+from support.browser import PHONE, misread, read_held_out_twenty
+from support.drawings import held_out_digits
+from support.static_page import block_other_hosts, clear, draw_and_read, draw_with_finger, reading, serve
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 3}
 
 
 @pytest.fixture(scope="module")
@@ -49,20 +53,11 @@ def test_pen_digits_drawn_with_the_mouse_are_read_in_the_browser_alone(offline, 
     new_page, attempted = offline
     page = new_page(viewport={"width": 1280, "height": 900})
     page.goto(site_url)  # no waiting for the model: the canvas takes strokes at once
-    right, misread, differ = 0, [], []
-    for i, (digit, placement) in enumerate(held_out_twenty()):  # the 20 test_browser_draw draws in the app
-        if i:
-            clear(page)
-        strokes = canvas_points(digit, **placement)
-        draw_with_mouse(page, strokes)
-        answer = reading(page, len(strokes)).split()[0]
-        right += answer == str(digit.label)
-        if answer != str(digit.label):
-            misread.append((digit.label, answer))
-        if answer != _python_reads(static_site, strokes):
-            differ.append((digit.label, answer))
+    readings = read_held_out_twenty(page, draw_and_read, clear)  # the 20 test_browser_draw draws in the app
+    wrong = misread(readings)
+    differ = [(r.label, r.answer) for r in readings if r.answer != _python_reads(static_site, r.strokes)]
     # The default model misreads 2 of these 20 in Python as well (1.7% of all held-out pen digits).
-    assert right >= 18, f"only {right}/20 read right; misread (drawn, reading): {misread}"
+    assert len(wrong) <= 2, f"only {20 - len(wrong)}/20 read right; misread (drawn, reading): {wrong}"
     assert len(differ) <= 1, f"the page and Python read these differently (drawn, page's reading): {differ}"
 
     page.locator("#language").select_option("zh")  # the reading and the page switch language in place
@@ -78,16 +73,13 @@ def test_pen_digits_drawn_with_the_mouse_are_read_in_the_browser_alone(offline, 
 def test_a_finger_draws_digits_on_a_phone(offline, site_url):
     new_page, attempted = offline
     phone = new_page(**PHONE)
-    rng = np.random.default_rng(3)
-    digits = load_pendigits(writers=HELD_OUT_WRITERS)
-    for label in (2, 0, 7):  # fixed digits by held-out writers, none chosen by hand
-        digit = rng.choice([d for d in digits if d.label == label])
+    for digit in held_out_digits((2, 0, 7)):  # fixed digits by held-out writers, none chosen by hand
         # A fresh page each: in headless Chromium an emulated tap on Clear after a swipe sometimes gives no
         # click (about 1 run in 4 here), so Clear is tested with the mouse above.
         phone.goto(site_url)
         strokes = canvas_points(digit, height_frac=0.7, center=(0.5, 0.5))
         draw_with_finger(phone, strokes)
-        assert reading(phone, len(strokes)).split()[0] == str(label)
+        assert reading(phone, len(strokes)).split()[0] == str(digit.label)
     box = phone.locator("#sketch").bounding_box()
     assert 0 <= box["x"] and box["x"] + box["width"] <= 390, f"the canvas does not fit the screen: {box}"
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390, "the page scrolls sideways"

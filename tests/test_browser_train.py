@@ -1,4 +1,7 @@
-"""The Train & compare tab in a real browser: train a tiny net live, see it in the results, use it to draw."""
+"""The Train & compare tab in a real browser: train a tiny net live, see it in the results, use it to draw.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_browser_train.py (needs Chromium; trains a tiny net, a few minutes)
+"""
 
 import re
 
@@ -7,20 +10,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from mnistdemo.experiments import QUICK
+from support.browser import choose, set_slider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _set_slider(page, elem_id: str, value: int) -> None:
-    box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
-
-
-def _choose(page, elem_id: str, option: str | re.Pattern) -> None:
-    page.locator(f"#{elem_id} input").click()
-    page.get_by_role("option", name=option).click()
 
 
 def _seven_png(path) -> str:
@@ -55,15 +47,15 @@ def test_train_a_tiny_net_live_then_draw_with_it(page, app_url, tmp_path):
     page.goto(app_url)
     page.get_by_role("tab", name="Train & compare").click()
     # The defaults are the quick preset, with no warning; a tiny run says what limits it.
-    expect(page.locator("#train-subset input[type=number]")).to_have_value(str(QUICK.train_subset))
+    expect(page.locator("#train-subset input[type=number]")).to_have_value("15000")
     expect(page.locator("#train-limits")).to_have_text("")
 
     # A tiny run: custom CNN, 2,000 images, 1 epoch of 32 batches.
-    _choose(page, "train-arch", "Custom CNN")
+    choose(page, "train-arch", "Custom CNN")
     page.get_by_text("Conv + pool blocks").wait_for()
-    _set_slider(page, "train-subset", 2000)
-    _set_slider(page, "train-epochs", 1)
-    _choose(page, "train-batch-size", "64")
+    set_slider(page, "train-subset", 2000)
+    set_slider(page, "train-epochs", 1)
+    choose(page, "train-batch-size", "64")
     expect(page.locator("#train-limits")).to_contain_text("A small run: 32 batches of training.")
     page.locator("#train-start").click()
 
@@ -99,7 +91,7 @@ def test_train_a_tiny_net_live_then_draw_with_it(page, app_url, tmp_path):
 
     # Use it: the new model is in the Draw tab's list at once and reads an uploaded digit.
     page.get_by_role("tab", name="Draw").click()
-    _choose(page, "model-choice", re.compile(r"run01-custom .*trained here"))
+    choose(page, "model-choice", re.compile(r"run01-custom .*trained here"))
     page.locator("#upload input[type=file]").set_input_files(_seven_png(tmp_path / "seven.png"))
     page.locator("#verdict").get_by_text(re.compile("Reads|Not sure|Not a digit")).wait_for(timeout=30_000)
     reading = page.locator("#reading [data-testid=label-output-value]").first.inner_text().strip()

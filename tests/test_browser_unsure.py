@@ -1,4 +1,7 @@
-"""The Draw tab says "Not a digit?" for a letter or scribble drawn with the mouse, and still reads a digit."""
+"""The Draw tab says "Not a digit?" for a letter or scribble drawn with the mouse, and still reads a digit.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_browser_unsure.py (needs Chromium at /usr/bin/chromium)
+"""
 
 import re
 
@@ -9,7 +12,7 @@ from mnistdemo import nondigits, unsure
 from mnistdemo.preprocess import preprocess
 from mnistdemo.replay import canvas_points
 from mnistdemo.strokes import load_pendigits, render_digit
-from test_browser_draw import _clear, _draw
+from support.browser import clear, draw
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +26,7 @@ def _scores(drawings) -> np.ndarray:
 
 
 def _verdict_after_drawing(page, strokes, wanted: str) -> str:
-    _draw(page, strokes)
+    draw(page, strokes)
     verdict = page.locator("#verdict")
     # A case-sensitive pattern: "Reads" must not match the empty canvas's "... the model reads."
     verdict.get_by_text(re.compile(wanted)).wait_for(timeout=60_000)
@@ -49,11 +52,11 @@ def test_letter_or_scribble_is_not_a_digit_and_a_digit_still_reads(page, app_url
     page.screenshot(path="/tmp/mnistdemo-unsure.png", full_page=True)
 
     # A tiny drawing of a clear digit: the advice to draw larger, because size is the cause.
-    _clear(page)
+    clear(page)
     text = _verdict_after_drawing(page, canvas_points(digit, height_frac=0.1, center=(0.5, 0.5)), "Not")
     assert "very small" in text and "larger" in text, text
 
-    _clear(page)
+    clear(page)
     text = _verdict_after_drawing(page, canvas_points(digit, **PLACEMENT), "Reads")
     assert f"Reads {digit.label}" in text.replace("*", "") and "Not" not in text and "larger" not in text, text
     assert page.locator("#reading .output-class").inner_text().strip() == str(digit.label)

@@ -1,10 +1,14 @@
-"""bench/classroom.py --draw against the real server: a few students draw real pen digits at once."""
+"""bench/classroom.py --draw against the real server: a few students draw real pen digits at once.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_classroom.py (starts the app)
+"""
 
 import asyncio
 import concurrent.futures
 
 import pytest
-from classroom import drawings, parse_args, run_students
+
+from bench.classroom import drawings, parse_args, run_students  # the benchmark under test
 
 
 @pytest.mark.slow

@@ -1,4 +1,7 @@
-"""The command line that reproduces shipped models: train a tiny model, save it, evaluate it."""
+"""The command line that reproduces shipped models: train a tiny model, save it, evaluate it.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_cli.py (trains a tiny model through the command line)
+"""
 
 import json
 import subprocess

@@ -1,4 +1,7 @@
-"""Data sets: the real MNIST and Fashion-MNIST load with standard counts; a bad cache says how to fix it."""
+"""Data sets: the real MNIST and Fashion-MNIST load with standard counts; a bad cache says how to fix it.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_data.py (needs `make data`'s MNIST and apt's Fashion-MNIST)
+"""
 
 import numpy as np
 import pytest

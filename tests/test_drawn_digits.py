@@ -1,13 +1,16 @@
-"""Regression guard for real drawings: shipped MNIST models on a few hundred replayed pen-drawn digits."""
+"""Regression guard for real drawings: shipped MNIST models on a few hundred replayed pen-drawn digits.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_drawn_digits.py
+"""
 
 import json
 
 import pytest
-from drawn_digits import render_pendigits  # bench/drawn_digits.py, on the path through conftest
 
 from mnistdemo.config import WEIGHTS_DIR
 from mnistdemo.evaluate import evaluate_probabilities
 from mnistdemo.inference import SHIPPED
+from support.drawings import render_pendigits
 
 MNIST_MODELS = sorted(p.stem for p in WEIGHTS_DIR.glob("*.keras")
                       if json.loads(p.with_suffix(".json").read_text())["dataset"] == "mnist")

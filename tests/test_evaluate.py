@@ -1,4 +1,7 @@
-"""Test-set metrics on hand-made cases whose answers are known."""
+"""Test-set metrics on hand-made cases whose answers are known.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_evaluate.py
+"""
 
 import keras
 import numpy as np

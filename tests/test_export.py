@@ -1,4 +1,7 @@
-"""ONNX export: every shipped model and a freshly trained one give Keras's answers in ONNX Runtime."""
+"""ONNX export: every shipped model and a freshly trained one give Keras's answers in ONNX Runtime.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_export.py (the slow tests read MNIST and train a net)
+"""
 
 import hashlib
 import json

@@ -1,4 +1,7 @@
-"""Inference: the shipped models load, score what their sidecars say, and predict any image."""
+"""Inference: the shipped models load, score what their sidecars say, and predict any image.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_inference.py (one slow test reads the MNIST test set)
+"""
 
 import json
 import shutil

@@ -1,4 +1,7 @@
-"""Looking inside the models: feature maps, filters, saliency, on every shipped model and a custom one."""
+"""Looking inside the models: feature maps, filters, saliency, on every shipped model and a custom one.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_inside.py
+"""
 
 import gc
 import subprocess

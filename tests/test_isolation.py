@@ -1,4 +1,7 @@
-"""Isolation: one visitor never sees another's runs or models, user text never becomes a path, no unsafe calls."""
+"""Isolation: one visitor never sees another's runs or models, user text never becomes a path, no unsafe calls.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_isolation.py (starts the app; the slow tests train tiny runs)
+"""
 
 import ast
 import io
@@ -14,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-# bench/http_api.py, on the path through conftest
-from http_api import call, english, file_data, predict_http, train_inputs, upload
-from test_bad_input import png, seven, top_label
+from support.api import call, english, file_data, predict_http, top_label, train_inputs, upload
+from support.images import png, seven
+from support.training import TINY_RUN
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = sorted((REPO / "mnistdemo").rglob("*.py")) + [REPO / "app.py"]
@@ -25,12 +28,6 @@ CONTAINER_CALLS = {"dict", "list", "set", "defaultdict", "OrderedDict", "deque",
                    "WeakValueDictionary", "WeakKeyDictionary"}
 MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "popitem", "add", "discard",
             "remove", "clear", "__setitem__"}
-# A tiny run: the Train tab's controls by label prefix; controls not named keep their defaults.
-TINY_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 1, "Kernel size": 3,
-            "Filters in the first block": 8, "Dense hidden layer": 0, "Batch normalisation": False,
-            "Optimiser": "adam", "Learning-rate schedule": "constant", "Learning rate": 1e-3,
-            "Epochs": 1, "Training images": 1000, "Validation split": 0.0, "ReduceLROnPlateau": False,
-            "EarlyStopping": False, "Augmentation": False, "Seed": 0}
 
 
 def _trees(paths: list[Path]) -> list[tuple[Path, ast.Module]]:

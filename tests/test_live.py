@@ -1,5 +1,8 @@
 """Training workers through the real server: a killed worker is one clear error and is replaced, a visitor who
-leaves mid-run frees the worker; and the words a dead worker's visitors read."""
+leaves mid-run frees the worker; and the words a dead worker's visitors read.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_live.py (starts the app; the slow tests train tiny runs)
+"""
 
 import os
 import signal
@@ -7,17 +10,11 @@ import time
 
 import pytest
 
-from http_api import events, train_inputs  # bench/http_api.py, on the path through conftest
-from load import TrainingRun  # bench/load.py
-from long_use import training_children  # bench/long_use.py
 from mnistdemo.live import death_message
+from support.api import events, train_inputs
+from support.processes import training_children
+from support.training import TINY_RUN, TrainingRun
 
-# The Train tab's controls by label prefix, for runs through the real server.
-TINY_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 1, "Kernel size": 3,
-            "Filters in the first block": 8, "Dense hidden layer": 0, "Batch normalisation": False,
-            "Optimiser": "adam", "Learning-rate schedule": "constant", "Learning rate": 1e-3, "Batch size": 128,
-            "Epochs": 1, "Training images": 1000, "Validation split": 0.0, "ReduceLROnPlateau": False,
-            "EarlyStopping": False, "Augmentation": False, "Seed": 0}
 LONG_RUN = {**TINY_RUN, "Epochs": 20, "Training images": 60000}  # many minutes: it must be ended, not finish
 
 

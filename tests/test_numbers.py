@@ -1,4 +1,7 @@
-"""Whole numbers: segmentation of wide drawings into digits, and reading real pen-drawn numbers."""
+"""Whole numbers: segmentation of wide drawings into digits, and reading real pen-drawn numbers.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_numbers.py
+"""
 
 import subprocess
 import sys

@@ -1,4 +1,7 @@
-"""Plot and table frames: right columns, right lengths, numbers equal to Keras's own."""
+"""Plot and table frames: right columns, right lengths, numbers equal to Keras's own.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_plots.py
+"""
 
 import re
 

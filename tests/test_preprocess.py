@@ -1,4 +1,7 @@
-"""Tests for mnistdemo.preprocess: synthetic drawings and uploads of every awkward kind."""
+"""Tests for mnistdemo.preprocess: synthetic drawings and uploads of every awkward kind.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_preprocess.py
+"""
 
 import io
 import subprocess

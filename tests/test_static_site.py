@@ -1,4 +1,7 @@
-"""export-web: the static site's files, what site.json tells the page, the Space front matter, bad requests."""
+"""export-web: the static site's files, what site.json tells the page, the Space front matter, bad requests.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_static_site.py (starts the app; needs `npm ci`'s node_modules)
+"""
 
 import json
 import re

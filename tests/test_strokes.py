@@ -1,5 +1,8 @@
 """Tests for mnistdemo.strokes (parsing pendigits, rendering them as the canvas would), mnistdemo.replay (mouse
-points) and mnistdemo.drawn_images (renderings as the models see them)."""
+points) and mnistdemo.drawn_images (renderings as the models see them).
+
+Run alone: .venv/bin/python -m pytest -q tests/test_strokes.py
+"""
 
 import dataclasses
 from collections import Counter
@@ -12,8 +15,7 @@ from mnistdemo import drawn_images
 from mnistdemo.drawn_images import drawn_training_set, render_drawn_digits
 from mnistdemo.preprocess import PREPROCESSING_VERSION
 from mnistdemo.replay import MAX_BROWSER_POINTS, canvas_points
-from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits,
-                               random_placement, render_digit, render_stroke_by_stroke)
+from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits, random_placement, render_digit, render_stroke_by_stroke
 
 
 @pytest.fixture(scope="module")

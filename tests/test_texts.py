@@ -1,4 +1,7 @@
-"""The UI's texts: every text the app asks for has a Simplified Chinese translation Gradio can use."""
+"""The UI's texts: every text the app asks for has a Simplified Chinese translation Gradio can use.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_texts.py
+"""
 
 import re
 

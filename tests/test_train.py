@@ -1,4 +1,7 @@
-"""Training as events: a short run streams batch and epoch events, Stop ends it early, sweeps and presets."""
+"""Training as events: a short run streams batch and epoch events, Stop ends it early, sweeps and presets.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_train.py (the slow tests read MNIST and train)
+"""
 
 import math
 import queue

@@ -1,4 +1,7 @@
-"""The Train tab's defaults and its note on small runs: a first run must read well."""
+"""The Train tab's defaults and its note on small runs: a first run must read well.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_train_tab.py (one slow test trains on MNIST)
+"""
 
 from dataclasses import asdict, replace
 

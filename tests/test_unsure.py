@@ -1,4 +1,7 @@
-"""The 'not a digit / not sure' signal and the non-digit drawings it is measured on."""
+"""The 'not a digit / not sure' signal and the non-digit drawings it is measured on.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_unsure.py
+"""
 
 import subprocess
 import sys

@@ -1,4 +1,7 @@
-"""The static page's preprocessing (mnistdemo/web/preprocess.js, run in Node) against preprocess.py on pen digits."""
+"""The static page's preprocessing (mnistdemo/web/preprocess.js, run in Node) against preprocess.py on pen digits.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_web_parity.py (needs Node.js and `npm ci`'s node_modules)
+"""
 
 import json
 import subprocess

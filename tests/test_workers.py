@@ -1,5 +1,8 @@
 """The pool of warm training workers: identical runs trained once, the queue's places, Stop, dead and worn-out
-workers, and two visitors on one run through the real server."""
+workers, and two visitors on one run through the real server.
+
+Run alone: .venv/bin/python -m pytest -q tests/test_workers.py (the slow tests train tiny runs, some through the app)
+"""
 
 import os
 import signal
@@ -9,13 +12,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from http_api import call, train_inputs  # bench/http_api.py, on the path through conftest
-from load import TrainingRun  # bench/load.py
 from mnistdemo.architectures import CustomCNN, Recipe
 from mnistdemo.events import BatchEvent, EpochEvent
 from mnistdemo.live import RunFailed, death_message
 from mnistdemo.train import TrainConfig, with_recipe
 from mnistdemo.workers import SIZE_ENV, TrainingPool, default_size
+from support.api import call, train_inputs
+from support.training import TINY_RUN, TrainingRun
 
 # 500 images = 4 batches of 128 (the last of 116) in one epoch, on a one-block CNN: seconds, most of it evaluation.
 TINY = TrainConfig(arch="custom", custom=CustomCNN(blocks=1, filters=8), train_subset=500, seed=1,
@@ -207,21 +210,17 @@ def test_workers_are_recycled_after_some_runs_and_above_a_memory_bound():
 
 # ---- the real server ------------------------------------------------------------------------
 
-TINY_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 1, "Kernel size": 3,
-            "Filters in the first block": 8, "Dense hidden layer": 0, "Batch normalisation": False,
-            "Optimiser": "adam", "Learning-rate schedule": "constant", "Learning rate": 1e-3, "Batch size": 128,
-            "Epochs": 1, "Training images": 1000, "Validation split": 0.0, "ReduceLROnPlateau": False,
-            "EarlyStopping": False, "Augmentation": False, "Seed": 12345}
+SHARED_RUN = {**TINY_RUN, "Seed": 12345}  # settings no other test trains
 
 
 @pytest.mark.slow
 def test_two_visitors_on_the_same_settings_share_one_run_but_not_their_lists(app_url):
-    runs = [TrainingRun(app_url, TINY_RUN, f"workers-{who}").start() for who in ("mine", "theirs")]
+    runs = [TrainingRun(app_url, SHARED_RUN, f"workers-{who}").start() for who in ("mine", "theirs")]
     assert [run.wait(300) for run in runs] == ["complete", "complete"], [run.error for run in runs]
     finals = [run.statuses[-1] for run in runs]
     assert all("now in the Draw tab" in final and "run01-custom" in final for final in finals), finals
     assert any("the same run as others" in final for final in finals), finals
-    inputs = train_inputs(app_url, "train_one", TINY_RUN)
+    inputs = train_inputs(app_url, "train_one", SHARED_RUN)
     for run in runs:  # each visitor's own list holds their own copy
         summary = call(app_url, "run_outputs", ["run01-custom", "en"], run.session)[1][0]
         assert summary.startswith("### run01-custom")

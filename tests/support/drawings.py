@@ -1,0 +1,36 @@
+"""Which real pen-drawn digits (data/pendigits, held-out writers) the tests and benchmarks draw or read."""
+
+import numpy as np
+
+from mnistdemo.drawn_images import render_drawn_digits
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits
+
+
+def held_out_twenty(seed: int = 7) -> list[tuple[object, dict]]:
+    """Two digits of each class by held-out writers at varied sizes and places: (digit, canvas_points placement)."""
+    rng = np.random.default_rng(seed)
+    digits = load_pendigits(writers=HELD_OUT_WRITERS)
+    chosen = []
+    for label in range(10):
+        pool = [d for d in digits if d.label == label]
+        chosen += [pool[i] for i in rng.choice(len(pool), 2, replace=False)]
+    return [(d, {"height_frac": float(rng.uniform(0.5, 0.8)),
+                 "center": (float(rng.uniform(0.42, 0.58)), float(rng.uniform(0.42, 0.58)))})
+            for d in chosen]
+
+
+def held_out_digits(labels: tuple[int, ...] = (2, 0, 7), seed: int = 3) -> list:
+    """One digit by a held-out writer for each label, chosen by a fixed seed (none by hand)."""
+    rng = np.random.default_rng(seed)
+    digits = load_pendigits(writers=HELD_OUT_WRITERS)
+    return [rng.choice([d for d in digits if d.label == label]) for label in labels]
+
+
+def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Rendered and preprocessed pen-drawn digits (default: held-out writers): (N, 28, 28) float32, (N,) labels."""
+    digits = load_pendigits(writers=writers)
+    if limit:
+        pick = np.random.default_rng(seed).choice(len(digits), limit, replace=False)
+        digits = [digits[i] for i in np.sort(pick)]
+    return render_drawn_digits(digits, seed=seed)
