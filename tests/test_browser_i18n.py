@@ -6,12 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from mnistdemo.strokes import HELD_OUT_WRITERS, canvas_points, load_pendigits
-from mnistdemo.ui.texts import ZH
+from mnistdemo.ui.texts import EN, MESSAGES
 from test_browser_draw import _draw
 
 pytestmark = pytest.mark.browser
-_KEPT = " ".join(ZH.values()).lower()  # names such as MNIST, CNN or Dense(1024) stay as they are in Chinese
-ENGLISH_WORDS = {word.lower() for text in ZH for word in re.findall(r"[A-Za-z]{3,}", text)
+_KEPT = " ".join(MESSAGES["zh-CN"].values()).lower()  # names such as MNIST, CNN or Dense(1024) stay as they are
+ENGLISH_WORDS = {word.lower() for text in EN.values() for word in re.findall(r"[A-Za-z]{3,}", text)
                  if word.lower() not in _KEPT}
 
 

@@ -22,7 +22,7 @@ from mnistdemo.ui import TRAIN_CONCURRENCY_ID
 from mnistdemo.ui.compare import (PLOT_HEIGHT, TrainSession, build_comparison, build_results,
                                   comparison_outputs, misclassified, run_outputs, wire_onnx_download)
 from mnistdemo.ui.draw_tab import model_choices
-from mnistdemo.ui.texts import say, t, text
+from mnistdemo.ui.texts import WORDS, error_message, say, t, text, word
 
 UPDATE_EVERY = 0.5  # seconds between streamed plot updates (LinePlot stays responsive at <= 2/s)
 QUEUE_EVERY = 1.0  # seconds between updates of a waiting visitor's place and countdown
@@ -34,23 +34,32 @@ LIVE_PLOTS = ("loss_plot", "accuracy_plot")
 STREAM_SLOTS = ("status", *LIVE_PLOTS, "run", "model_choice", "table", "csv", "overlay_loss", "overlay_accuracy",
                 "legend")
 LIVE_COLORS = {"per batch": "#9ecae9", "smoothed": "#1f5fa8", "validation": "#f58518"}
+# Each architecture's provenance (Architecture.source and .notes), as one message.
+ARCH_NOTES = {"tf2_cnn_dense1024": "arch.note.tf2_cnn_dense1024", "tf2_cnn": "arch.note.tf2_cnn",
+              "resnet_block_3x3": "arch.note.resnet", "resnet_block_5x5": "arch.note.resnet",
+              "fashion_cnn": "arch.note.fashion_cnn", "lenet5_bn": "arch.note.lenet5_bn",
+              "pytorch_tutorial_cnn": "arch.note.pytorch_tutorial_cnn", "best_mnist": "arch.note.best",
+              "best_fashion": "arch.note.best"}
+SCHEDULES = {"constant": "train.setup.schedule.constant", "cosine": "train.setup.schedule.cosine",
+             "onecycle": "train.setup.schedule.onecycle"}
 # Settings a person can leave empty, and the label that names them in the message.
-FIELD_LABELS = {"learning_rate": "Learning rate (peak)", "batch_size": "Batch size", "momentum": "SGD momentum",
-                "seed": "Seed (same seed, same run)", "dense_units": "Dense hidden layer (0 = none)"}
+FIELD_LABELS = {"learning_rate": "train.setup.learning_rate_peak", "batch_size": "train.setup.batch_size",
+                "momentum": "train.setup.sgd_momentum_2",
+                "seed": "train.setup.seed_same_seed_same", "dense_units": "train.setup.dense_hidden_layer_0"}
 
 
 def _arch_info(arch: str) -> str:
     if arch == "custom":
-        return say("A plain CNN: *blocks* x (conv → [batch norm] → ReLU → 2x2 max-pool), filters doubling per block.")
+        return say("train.setup.plain_cnn_blocks_x")
     a = ARCHITECTURES[arch]
-    return say("Parameters: ", f"**{a.params:,}**")
+    return say("train.setup.parameters", f"**{a.params:,}**")
 
 
 def _arch_note(arch: str) -> str:
     if arch == "custom":
         return ""
     a = ARCHITECTURES[arch]
-    return say(" ".join(filter(None, [f"From the {a.source}.", a.notes])))
+    return say(ARCH_NOTES[arch])
 
 
 def _recipe_values(recipe: Recipe) -> list:
@@ -72,7 +81,8 @@ def preset_values(config: TrainConfig) -> list:
 
 def _typed(name: str, value: Any, template: object, lang: str) -> Any:
     if value is None or value == "":
-        raise gr.Error(text("Please fill in this setting:", lang) + " " + text(FIELD_LABELS.get(name, name), lang))
+        setting = text(FIELD_LABELS[name], lang) if name in FIELD_LABELS else name
+        raise gr.Error(text("train.error.fill_in", lang) + " " + setting)
     return type(getattr(template, name))(value)
 
 
@@ -82,9 +92,9 @@ def config_from_values(values: dict[str, Any], arch: str | None = None, lang: st
     custom = CustomCNN(**{n: _typed(n, values[n], CustomCNN(), lang) for n in CUSTOM_FIELDS})
     arch = arch or values["arch"]
     if recipe.learning_rate <= 0 or recipe.learning_rate > 1:
-        raise gr.Error(text("The learning rate must be above 0 and at most 1.", lang))
+        raise gr.Error(text("train.error.learning_rate", lang))
     if not 0 <= recipe.validation_split <= 0.5:
-        raise gr.Error(text("The validation split must be between 0 and 0.5.", lang))
+        raise gr.Error(text("train.error.validation_split", lang))
     return TrainConfig(arch=arch, dataset=values["dataset"], recipe=recipe,
                        custom=custom if arch == "custom" else None,
                        train_subset=int(values["train_subset"]), seed=int(values["seed"] or 0))
@@ -97,13 +107,12 @@ def _status(html: str) -> str:
 def _start_status(pool: TrainingPool) -> str:
     """Shown at once on Start, before the run reaches the pool."""
     if pool.busy():
-        return _status("⏳ " + say("Every training worker on this server is busy. Your place in the queue and "
-                                   "an estimate of the wait show here in a moment."))
-    return _status(say("Starting: a warm training worker builds the network…"))
+        return _status("⏳ " + say("train.status.busy"))
+    return _status(say("train.status.starting"))
 
 
 def _queued(handle: RunHandle) -> str:
-    return _status("⏳ " + say("Queued (place in line · starts in about)",
+    return _status("⏳ " + say("train.status.queued",
                                f": <b>{handle.place}</b> · ~{math.ceil(handle.starts_in)} s"))
 
 
@@ -111,9 +120,8 @@ def _progress(title: str, event: BatchEvent, handle: RunHandle, epochs: int) -> 
     left = time_left(event, handle.elapsed, handle.first_batch)
     numbers = (f"<b>{title}</b> · {min(math.ceil(event.epoch), epochs)}/{epochs} · {event.step}/{event.total_steps}"
                f" · {handle.elapsed:.0f} s · ~{left:.0f} s")
-    line = (say("Training (epoch · batch · time · left)", f": {numbers}") if not handle.others else
-            say("Training the same run as others on this server, once for all of you "
-                "(others · epoch · batch · time · left)", f": <b>{handle.others}</b> · {numbers}"))
+    line = (say("train.status.training", f": {numbers}") if not handle.others else
+            say("train.status.training_shared", f": <b>{handle.others}</b> · {numbers}"))
     return _status(line + f'<br><progress value="{event.step / event.total_steps:.3f}" max="1" '
                           'style="width:100%"></progress>')
 
@@ -121,12 +129,10 @@ def _progress(title: str, event: BatchEvent, handle: RunHandle, epochs: int) -> 
 def _stopped(what: str, others: int = 0) -> str:
     """The status after Stop, by what it did to this visitor's run (RunHandle.stop's answer)."""
     if what == "left queue":
-        return _status(say("Stopped: you left the queue; nothing was trained for you."))
+        return _status(say("train.status.left_queue"))
     if what == "left shared":
-        return _status(say("Stopped: you left this run. Others on this server are on the same run, so it goes on "
-                           "for them; nothing was kept for you. Start the same settings again to rejoin it, or to "
-                           "get it at once when it has finished. Others on it:", f" {others}"))
-    return _status(say("Stopping at the next batch; the model trained so far is kept."))
+        return _status(say("train.status.left_shared", f" {others}"))
+    return _status(say("train.status.stopping"))
 
 
 def limits_note(values: dict[str, Any], lang: str = "") -> str:
@@ -137,25 +143,25 @@ def limits_note(values: dict[str, Any], lang: str = "") -> str:
         return ""
     if not is_small_run(config):
         return ""
-    note = f"⚠️ {text('**A small run:**', lang)} {run_batches(config):,} {text('batches of training.', lang)}"
+    note = f"⚠️ {text('train.limits.small_run', lang)} {run_batches(config):,} {text('train.limits.batches', lang)}"
     if figures := measured_small_runs(config):
-        measured = " · ".join(f"{n:,} {text('images', lang)} → {accuracy:.1%}"
+        measured = " · ".join(f"{n:,} {text('train.limits.images', lang)} → {accuracy:.1%}"
                               for n, accuracy in sorted(figures.items()))
-        note += f" {text('Measured on MNIST after 1 epoch with this network and its recipe:', lang)} {measured}."
+        note += f" {text('train.limits.measured', lang)} {measured}."
     quick = small_run_figures().get("custom", {}).get(QUICK.train_subset)
     if quick:
-        note += f" {text('The Quick preset (the defaults) reaches in seconds:', lang)} {quick:.1%}."
+        note += f" {text('train.limits.quick_reaches', lang)} {quick:.1%}."
     return note
 
 
 def _live_plots(batches: list, history: dict, lang: str = "", epochs: int = 1) -> tuple:
     """The live loss and accuracy curves over fractional epochs, legends in `lang`, x axis spanning the run."""
     batches = np.array(batches).reshape(-1, 3)
-    colors = {text(series, lang): color for series, color in LIVE_COLORS.items()}
+    colors = {word(series, lang): color for series, color in LIVE_COLORS.items()}
     out = []
     for metric in ("loss", "accuracy"):
         frame = plots.curve_frame(batches, history, metric)
-        frame["series"] = frame["series"].map(lambda series: text(series, lang))
+        frame["series"] = frame["series"].map(lambda series: word(series, lang))
         out.append(gr.LinePlot(frame, color_map=colors, x_lim=[0, epochs]))
     return tuple(out)
 
@@ -180,7 +186,7 @@ async def _follow(handle: RunHandle, title: str, epochs: int, batches: list, his
             yield _queued(handle), False
         elif state == "evaluating" and not said_evaluating:
             said_evaluating = True
-            yield _status(say("Evaluating on the test set…", f" <b>{title}</b>")), True
+            yield _status(say("train.status.evaluating", f" <b>{title}</b>")), True
         elif state == "training" and newest and now - last >= UPDATE_EVERY:
             last = now
             yield _progress(title, newest, handle, epochs), True
@@ -190,17 +196,13 @@ async def _follow(handle: RunHandle, title: str, epochs: int, batches: list, his
 def _done_status(run, handle: RunHandle) -> str:
     figures = f"<b>{run.name}</b> · {run.meta['test_accuracy']:.2%} · {run.meta['train_seconds']:.1f} s"
     if run.meta["stopped_early"]:
-        return _status(say("Stopped early, model kept (test accuracy, training time). It is now in the Draw tab's "
-                           "model list: ", figures))
+        return _status(say("train.status.stopped_early", figures))
     if handle.joined_finished:
-        return _status(say("This exact run (same settings, seed and code) had already finished on this server, so "
-                           "it is yours at once: the same run as others (test accuracy, training time, others). "
-                           "The model is now in the Draw tab's model list: ", f"{figures} · {handle.others}"))
+        return _status(say("train.status.done_already", f"{figures} · {handle.others}"))
     if handle.others:
-        return _status(say("Done: the same run as others on this server, trained once for all of you (test accuracy, "
-                           "training time, others). The model is now in the Draw tab's model list: ",
+        return _status(say("train.status.done_shared",
                            f"{figures} · {handle.others}"))
-    return _status(say("Done (test accuracy, training time). The model is now in the Draw tab's model list: ",
+    return _status(say("train.status.done",
                        figures))
 
 
@@ -210,7 +212,7 @@ async def stream_runs(pool: TrainingPool, session: TrainSession, session_models:
     unchanged = [gr.skip()] * (len(STREAM_SLOTS) - 1 - len(LIVE_PLOTS))  # after the status and the live plots
     for number, (label, config) in enumerate(jobs, 1):
         if session.stop.is_set():
-            yield _status(say("Stopped.")), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
+            yield _status(say("train.status.stopped")), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
             return
         name = session.next_name(config.arch, label)
         title = f"{name} ({number} of {len(jobs)})" if len(jobs) > 1 else name
@@ -226,9 +228,9 @@ async def stream_runs(pool: TrainingPool, session: TrainSession, session_models:
                 return
             run = replace(await asyncio.to_thread(handle.wait), experiment=experiment)
         except (ValueError, RunFailed) as error:  # a recipe train() refuses, or the worker died
-            yield (_status("✖ " + say("Training failed: ", html.escape(str(error)))),
+            yield (_status("✖ " + say("train.status.failed", html.escape(str(error)))),
                    *[gr.skip()] * (len(STREAM_SLOTS) - 1))
-            raise gr.Error(text(str(error), lang)) from None
+            raise gr.Error(error_message(error, lang)) from None
         finally:  # the visitor may have left (generator closed): a run nobody follows is dropped
             if session.live is not None:
                 session.live.close()
@@ -246,76 +248,76 @@ def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.co
     c: dict[str, gr.components.Component] = {}
     w: dict[str, gr.components.Component] = {}
     recipe, spec = QUICK.recipe, QUICK.custom
-    gr.Markdown(t("### Set-up"))
-    c["dataset"] = gr.Radio([(DATASET_TITLES[d], d) for d in DATASETS], value=QUICK.dataset, label=t("Data set"))
-    c["arch"] = gr.Dropdown([(t(a.title), a.name) for a in ARCHITECTURES.values()] + [(t("Custom CNN"), "custom")],
-                            value=QUICK.arch, label=t("Architecture (fills in its report's recipe)"),
+    gr.Markdown(t("train.setup.set_up"))
+    c["dataset"] = gr.Radio([(DATASET_TITLES[d], d) for d in DATASETS], value=QUICK.dataset,
+                              label=t("train.setup.data_set"))
+    arch_choices = [(t(WORDS[a.title]), a.name) for a in ARCHITECTURES.values()] + [(t("arch.custom"), "custom")]
+    c["arch"] = gr.Dropdown(arch_choices, value=QUICK.arch, label=t("train.setup.architecture_fills_report_s"),
                             elem_id="train-arch")
     w["arch_info"] = gr.Markdown(_arch_info(QUICK.arch))
     w["arch_note"] = gr.Markdown(_arch_note(QUICK.arch))
     with gr.Group(visible=QUICK.arch == "custom") as w["custom_group"]:
-        c["blocks"] = gr.Slider(1, 4, value=spec.blocks, step=1, label=t("Conv + pool blocks"))
-        c["kernel_size"] = gr.Radio([3, 5, 7], value=spec.kernel_size, label=t("Kernel size"))
-        c["filters"] = gr.Slider(8, 64, value=spec.filters, step=8, label=t("Filters in the first block"))
+        c["blocks"] = gr.Slider(1, 4, value=spec.blocks, step=1, label=t("train.setup.conv_pool_blocks"))
+        c["kernel_size"] = gr.Radio([3, 5, 7], value=spec.kernel_size, label=t("train.setup.kernel_size"))
+        c["filters"] = gr.Slider(8, 64, value=spec.filters, step=8, label=t("train.setup.filters_first_block"))
         c["dense_units"] = gr.Dropdown([0, 64, 128, 256, 512, 1024], value=spec.dense_units,
-                                       label=t("Dense hidden layer (0 = none)"))
-        c["batch_norm"] = gr.Checkbox(spec.batch_norm, label=t("Batch normalisation"))
-        c["dropout"] = gr.Slider(0.0, 0.5, value=spec.dropout, step=0.05, label=t("Dropout"))
+                                       label=t("train.setup.dense_hidden_layer_0"))
+        c["batch_norm"] = gr.Checkbox(spec.batch_norm, label=t("train.setup.batch_normalisation"))
+        c["dropout"] = gr.Slider(0.0, 0.5, value=spec.dropout, step=0.05, label=t("train.setup.dropout"))
     with gr.Row():
-        c["optimizer"] = gr.Radio([("Adam", "adam"), (t("SGD + momentum"), "sgd")], value=recipe.optimizer,
-                                  label=t("Optimiser"))
-        c["schedule"] = gr.Radio([(t(s), s) for s in ("constant", "cosine", "onecycle")], value=recipe.schedule,
-                                 label=t("Learning-rate schedule"))
+        c["optimizer"] = gr.Radio([("Adam", "adam"), (t("train.setup.sgd_momentum"), "sgd")], value=recipe.optimizer,
+                                  label=t("train.setup.optimiser"))
+        c["schedule"] = gr.Radio([(t(key), s) for s, key in SCHEDULES.items()], value=recipe.schedule,
+                                 label=t("train.setup.learning_rate_schedule"))
     with gr.Row():
-        c["learning_rate"] = gr.Number(recipe.learning_rate, label=t("Learning rate (peak)"), minimum=1e-6,
+        c["learning_rate"] = gr.Number(recipe.learning_rate, label=t("train.setup.learning_rate_peak"), minimum=1e-6,
                                        maximum=1.0, step=1e-4)
-        c["batch_size"] = gr.Dropdown([32, 64, 128, 256, 512], value=recipe.batch_size, label=t("Batch size"),
+        c["batch_size"] = gr.Dropdown([32, 64, 128, 256, 512], value=recipe.batch_size,
+                                      label=t("train.setup.batch_size"),
                                       elem_id="train-batch-size")
     # One slider a row: beside other controls their labels wrapped a character a line.
-    c["epochs"] = gr.Slider(1, 50, value=recipe.epochs, step=1, label=t("Epochs"), elem_id="train-epochs")
+    c["epochs"] = gr.Slider(1, 50, value=recipe.epochs, step=1, label=t("train.setup.epochs"), elem_id="train-epochs")
     c["train_subset"] = gr.Slider(1000, 60000, value=QUICK.train_subset, step=1000,
-                                  label=t("Training images (60,000 = all)"), elem_id="train-subset")
-    c["validation_split"] = gr.Slider(0.0, 0.3, value=recipe.validation_split, step=0.05, label=t("Validation split"))
+                                  label=t("train.setup.training_images_60_000"), elem_id="train-subset")
+    c["validation_split"] = gr.Slider(0.0, 0.3, value=recipe.validation_split, step=0.05,
+                                      label=t("train.setup.validation_split"))
     # One a line: side by side a phone cut "ReduceLROnPlateau" to "ReduceLR".
     c["reduce_lr_on_plateau"] = gr.Checkbox(recipe.reduce_lr_on_plateau, label="ReduceLROnPlateau")
     c["early_stopping"] = gr.Checkbox(recipe.early_stopping, label="EarlyStopping")
-    c["augment"] = gr.Checkbox(recipe.augment, label=t("Augmentation"))
-    with gr.Accordion(t("More settings"), open=False):
-        c["momentum"] = gr.Number(recipe.momentum, label=t("SGD momentum"), minimum=0, maximum=0.99)
-        c["label_smoothing"] = gr.Slider(0.0, 0.2, value=recipe.label_smoothing, step=0.01, label=t("Label smoothing"))
-        c["seed"] = gr.Number(QUICK.seed, label=t("Seed (same seed, same run)"), precision=0)
-        gr.Markdown(t("The two callbacks watch validation accuracy, so they need a validation split; "
-                      "ReduceLROnPlateau only acts with a constant schedule."))
+    c["augment"] = gr.Checkbox(recipe.augment, label=t("train.setup.augmentation"))
+    with gr.Accordion(t("train.setup.more_settings"), open=False):
+        c["momentum"] = gr.Number(recipe.momentum, label=t("train.setup.sgd_momentum_2"), minimum=0, maximum=0.99)
+        c["label_smoothing"] = gr.Slider(0.0, 0.2, value=recipe.label_smoothing, step=0.01,
+                                       label=t("train.setup.label_smoothing"))
+        c["seed"] = gr.Number(QUICK.seed, label=t("train.setup.seed_same_seed_same"), precision=0)
+        gr.Markdown(t("train.setup.callbacks_note"))
     w["limits"] = gr.Markdown("", elem_id="train-limits")
     with gr.Row():
-        w["quick"] = gr.Button(t("Quick preset (the defaults): 97% on MNIST in seconds"), size="sm",
+        w["quick"] = gr.Button(t("train.setup.quick_preset_defaults_97"), size="sm",
                                elem_id="train-quick")
-        w["fast"] = gr.Button(t("Fast preset: 99% on MNIST in 1 epoch (all 60,000 images)"), size="sm")
+        w["fast"] = gr.Button(t("train.setup.fast_preset_99_mnist"), size="sm")
     with gr.Row():
-        w["start"] = gr.Button(t("Start training"), variant="primary", scale=2, elem_id="train-start")
-        w["stop"] = gr.Button(t("Stop"), variant="stop", scale=1, elem_id="train-stop")
-    with gr.Accordion(t("Experiments: vary one thing"), open=True):
-        gr.Markdown(t("Trains a family of custom CNNs that differ in one setting, under the same recipe, "
-                      "training images and seed (the custom CNN's controls give the rest)."))
-        w["sweep"] = gr.Radio([(t(title), key) for key, (title, _, _) in SWEEPS.items()], value="kernel_size",
-                              label=t("Vary"), elem_id="train-sweep")
-        w["sweep_start"] = gr.Button(t("Run experiment"), elem_id="train-sweep-start")
+        w["start"] = gr.Button(t("train.setup.start_training"), variant="primary", scale=2, elem_id="train-start")
+        w["stop"] = gr.Button(t("train.setup.stop"), variant="stop", scale=1, elem_id="train-stop")
+    with gr.Accordion(t("train.setup.experiments_vary_one_thing"), open=True):
+        gr.Markdown(t("train.setup.sweep_intro"))
+        w["sweep"] = gr.Radio([(t(WORDS[title]), key) for key, (title, _, _) in SWEEPS.items()], value="kernel_size",
+                              label=t("train.setup.vary"), elem_id="train-sweep")
+        w["sweep_start"] = gr.Button(t("train.setup.run_experiment"), elem_id="train-sweep-start")
     return c, w
 
 
 def _live_column() -> dict[str, gr.components.Component]:
-    gr.Markdown(t("### Live"))
-    live = {"status": gr.HTML(_status(say("Press Start training.")), elem_id="train-status")}
+    gr.Markdown(t("train.live.live"))
+    live = {"status": gr.HTML(_status(say("train.status.press_start")), elem_id="train-status")}
     # Over fractional epochs: a one-epoch run draws its curve batch by batch.
     with gr.Row():
-        for metric, title in (("loss", "Training loss per batch (light: each batch; dark: smoothed; "
-                                       "orange: validation)"),
-                              ("accuracy", "Training accuracy per batch (light: each batch; dark: smoothed; "
-                                           "orange: validation)")):
+        for metric, title in (("loss", "train.live.loss_plot"),
+                              ("accuracy", "train.live.accuracy_plot")):
             # The label names the colours: a legend below the chart did not fit its fixed height.
             live[f"{metric}_plot"] = gr.LinePlot(
                 x="epoch", y=metric, color="series", color_map=LIVE_COLORS, colors_in_legend=[], height=PLOT_HEIGHT,
-                label=t(title), x_title=t("epoch"), y_title=t(metric), x_lim=[0, 1],
+                label=t(title), x_title=t("plot.epoch"), y_title=t(WORDS[metric]), x_lim=[0, 1],
                 y_lim=[0.0, 1.0] if metric == "accuracy" else None, min_width=280, elem_id=f"train-{metric}-plot")
     return live
 
@@ -328,9 +330,7 @@ def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown, lang: g
     train on `pool` (default: a new pool of warm workers, started now in the background)."""
     pool = (pool or TrainingPool()).start()
     session = gr.State(TrainSession, delete_callback=TrainSession.close)
-    gr.Markdown(t("Train a convolutional network on MNIST or Fashion-MNIST here and now. Pick an architecture "
-                  "(its report's recipe fills in) or build your own, start, and watch it learn. Every run of "
-                  "yours lands in the comparison below and in the Draw tab's model list; nobody else sees them."))
+    gr.Markdown(t("train.intro"))
     with gr.Row():
         with gr.Column(scale=2, min_width=320):
             controls, widgets = _setup_column()
