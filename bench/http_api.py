@@ -59,13 +59,14 @@ def call(url: str, api_name: str, data: list, session_hash: str | None = None,
 
 
 def english(text: str) -> str:
-    """A label as the page config holds it (`__i18n__{json}` when translated) -> its English text."""
+    """A label as the page config holds it (`__i18n__{json}`, a message id, when translated) -> its English text."""
     marker = "__i18n__"
     if marker not in text:
         return text
     before, after = text.split(marker, 1)
     meta, end = json.JSONDecoder().raw_decode(after)
-    return before + meta["key"] + after[end:]
+    messages = json.loads((REPO / "mnistdemo" / "ui" / "lang" / "en.json").read_text(encoding="utf-8"))["messages"]
+    return before + messages.get(meta["key"], meta["key"]) + after[end:]
 
 
 def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:
