@@ -111,6 +111,7 @@ def test_after_switching_to_chinese_the_draw_and_train_tabs_show_only_chinese(pa
     _choose_language(page, "English")
     expect(page.get_by_role("button", name="Start training")).to_be_visible()
     expect(page.locator("#train-runs th").nth(1)).to_have_attribute("title", "test accuracy")
+    expect(page.get_by_role("tab", name="Whole numbers")).to_be_visible()  # retitled by the server, a moment later
     body = page.locator("body").inner_text()
     assert not re.search("[\u4e00-\u9fff]", body), re.findall(".{0,40}[\u4e00-\u9fff]+.{0,40}", body)
 

@@ -5,9 +5,11 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import numpy as np
+from gradio.components import Component
 
 from mnistdemo import plots
 from mnistdemo.checkpoints import save
@@ -15,7 +17,7 @@ from mnistdemo.config import CLASS_NAMES
 from mnistdemo.experiments import CompletedRun, cached_dataset
 from mnistdemo.export import export_onnx, sidecar_path
 from mnistdemo.workers import RunHandle
-from mnistdemo.ui.texts import WORDS, say, t, text, word
+from mnistdemo.ui.texts import say, t, text, word
 
 _log = logging.getLogger(__name__)
 
@@ -27,7 +29,13 @@ BN_LAG_NOTE = t("train.results.bn_note")
 
 
 class TrainSession:
-    """One visitor's runs, Stop flag and download folder (kept in a gr.State)."""
+    """One visitor's runs, Stop flag and download folder (kept in a gr.State).
+
+    Ownership: Gradio makes one per browser session (`gr.State(TrainSession)` calls the class) and
+    passes that same object to every Train tab handler of the session; the object is changed in
+    place, only by the Train tab's handlers (`train_tab._wire` says which), and closed by Gradio
+    when the session ends (`close`, the State's delete callback). Nothing outside the session holds it.
+    """
 
     def __init__(self):
         self.runs: list[CompletedRun] = []
@@ -36,7 +44,12 @@ class TrainSession:
         self.counter = 0
         self._dir: Path | None = None
 
-    def __deepcopy__(self, memo):  # gr.State deep-copies its value; a session is never shared
+    def __deepcopy__(self, memo):
+        """The session itself: it must stay, because Gradio 6.31 deep-copies a State's value as it makes it
+        (`SessionState.__getitem__`: `deepcopy(value())` for a callable value), and a threading.Event cannot
+        be copied. The instance is brand new and this session's own, so the copy may be the instance itself;
+        Gradio copies nothing else (a State's new value is stored as returned). tests/test_train_tab.py checks
+        Gradio still makes session values this way."""
         return self
 
     @property
@@ -100,14 +113,21 @@ def _class_names(run: CompletedRun, lang: str) -> list[str]:
     return [word(name, lang) for name in run.model.class_names]
 
 
-def run_outputs(session: TrainSession, name: str | None, lang: str = "") -> tuple:
-    """Results of one run in language `lang`: summary, per-class bars, confusion table, layer table, download."""
+def by_component(components: dict[str, Component], values: dict[str, Any]) -> dict[Component, Any]:
+    """Values by view name (as `build_results` and `build_comparison` name their components) -> {component: value}."""
+    return {components[name]: value for name, value in values.items()}
+
+
+def run_outputs(session: TrainSession, name: str | None, lang: str = "") -> dict[str, Any]:
+    """Results of one run in language `lang`, by `build_results`' names: summary, per-class bars, confusion
+    table, layer table, download, and an emptied gallery of misclassified images with its caption."""
     run = session.get(name)
+    cleared = {"gallery": [], "gallery_caption": say("train.results.choose_cell_confusion_matrix")}
     if run is None:
         empty_confusion = plots.confusion_frame(np.zeros((10, 10)), CLASS_NAMES["mnist"]).iloc[:0]
-        return (say("train.results.train_model_see_results"), None,
-                empty_confusion.rename(columns=lambda h: word(h, lang)), None, None, [],
-                say("train.results.choose_cell_confusion_matrix"))
+        return {"summary": say("train.results.train_model_see_results"), "bars": None,
+                "confusion": empty_confusion.rename(columns=lambda h: word(h, lang)), "layers": None,
+                "download": None, **cleared}
     names = _class_names(run, lang)
     # From 0: a bar chart that starts higher makes small differences between classes look large.
     bars = gr.BarPlot(plots.per_class_frame(run.evaluation.per_class, names), sort=names, y_lim=[0.0, 1.0])
@@ -115,8 +135,8 @@ def run_outputs(session: TrainSession, name: str | None, lang: str = "") -> tupl
     corner = confusion.columns[0]  # "true \\ predicted"
     confusion = plots.confusion_styler(confusion.rename(columns={corner: word(corner, lang)}))
     layers = plots.model_summary_frame(run.model.model)
-    return (run_summary(run, lang), bars, confusion, layers.rename(columns=lambda h: word(h, lang)),
-            model_file(session, run), [], say("train.results.choose_cell_confusion_matrix"))
+    return {"summary": run_summary(run, lang), "bars": bars, "confusion": confusion,
+            "layers": layers.rename(columns=lambda h: word(h, lang)), "download": model_file(session, run), **cleared}
 
 
 def model_file(session: TrainSession, run: CompletedRun) -> str:
@@ -177,8 +197,9 @@ def _legend(colors: dict[str, str]) -> str:
     return f"<div style='font-size:0.9em'>{items}</div>"
 
 
-def comparison_outputs(session: TrainSession, lang: str = "") -> tuple:
-    """Comparison table (in language `lang`), its CSV download, loss and accuracy overlays and their legend."""
+def comparison_outputs(session: TrainSession, lang: str = "") -> dict[str, Any]:
+    """By `build_comparison`'s names: the table (in language `lang`), its CSV download, loss and accuracy
+    overlays and their legend."""
     metas = [r.meta for r in session.runs]
     table = plots.comparison_frame(metas, [r.experiment for r in session.runs], words=lambda w: word(w, lang))
     csv = None
@@ -187,9 +208,10 @@ def comparison_outputs(session: TrainSession, lang: str = "") -> tuple:
         plots.comparison_frame(metas, [r.experiment for r in session.runs]).to_csv(csv, index=False)
     colors = plots.run_colors([r.name for r in session.runs])
     curves = {r.name: r.batches for r in session.runs}
-    return (table.rename(columns=lambda h: word(h, lang)), (str(csv) if csv else None),
-            gr.LinePlot(plots.overlay_frame(curves, "loss"), color_map=colors),
-            gr.LinePlot(plots.overlay_frame(curves, "accuracy"), color_map=colors), _legend(colors))
+    return {"table": table.rename(columns=lambda h: word(h, lang)), "csv": str(csv) if csv else None,
+            "overlay_loss": gr.LinePlot(plots.overlay_frame(curves, "loss"), color_map=colors),
+            "overlay_accuracy": gr.LinePlot(plots.overlay_frame(curves, "accuracy"), color_map=colors),
+            "legend": _legend(colors)}
 
 
 def build_results() -> dict[str, gr.components.Component]:

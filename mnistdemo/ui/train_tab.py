@@ -4,10 +4,11 @@ import asyncio
 import html
 import math
 import time
-from dataclasses import fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import gradio as gr
+from gradio.components import Component
 import numpy as np
 
 from mnistdemo import plots
@@ -19,7 +20,7 @@ from mnistdemo.live import RunFailed
 from mnistdemo.train import TrainConfig, report_recipe
 from mnistdemo.workers import RunHandle, TrainingPool
 from mnistdemo.ui import TRAIN_CONCURRENCY_ID
-from mnistdemo.ui.compare import (PLOT_HEIGHT, TrainSession, build_comparison, build_results,
+from mnistdemo.ui.compare import (PLOT_HEIGHT, TrainSession, build_comparison, build_results, by_component,
                                   comparison_outputs, misclassified, run_outputs, wire_onnx_download)
 from mnistdemo.ui.draw_tab import model_choices
 from mnistdemo.ui.texts import WORDS, error_message, say, t, text, word
@@ -29,10 +30,6 @@ QUEUE_EVERY = 1.0  # seconds between updates of a waiting visitor's place and co
 POLL = 0.1  # seconds between looks at a run's new events
 RECIPE_FIELDS = [f.name for f in fields(Recipe)]
 CUSTOM_FIELDS = [f.name for f in fields(CustomCNN)]
-# What stream_runs yields, in order: status, the live plots, run list, Draw's model list, comparison.
-LIVE_PLOTS = ("loss_plot", "accuracy_plot")
-STREAM_SLOTS = ("status", *LIVE_PLOTS, "run", "model_choice", "table", "csv", "overlay_loss", "overlay_accuracy",
-                "legend")
 LIVE_COLORS = {"per batch": "#9ecae9", "smoothed": "#1f5fa8", "validation": "#f58518"}
 # Each architecture's provenance (Architecture.source and .notes), as one message.
 ARCH_NOTES = {"tf2_cnn_dense1024": "arch.note.tf2_cnn_dense1024", "tf2_cnn": "arch.note.tf2_cnn",
@@ -58,25 +55,36 @@ def _arch_info(arch: str) -> str:
 def _arch_note(arch: str) -> str:
     if arch == "custom":
         return ""
-    a = ARCHITECTURES[arch]
     return say(ARCH_NOTES[arch])
 
 
-def _recipe_values(recipe: Recipe) -> list:
-    return [getattr(recipe, name) for name in RECIPE_FIELDS]
+@dataclass(frozen=True)
+class SetupViews:
+    """The set-up column: `controls` by TrainConfig/Recipe/CustomCNN field name, `widgets` (texts, buttons) by name."""
+
+    controls: dict[str, Component]
+    widgets: dict[str, Component]
+
+    def show(self, values: dict[str, Any]) -> dict[Component, Any]:
+        """{component: value} for a handler to return, from values by control or widget name."""
+        return {{**self.controls, **self.widgets}[name]: value for name, value in values.items()}
 
 
-def on_arch_change(arch: str) -> list:
-    """Fill the recipe controls with the report's recipe; show the custom controls for "custom"."""
-    return [_arch_info(arch), _arch_note(arch), gr.update(visible=arch == "custom"),
-            *_recipe_values(report_recipe(arch))]
+def _arch_texts(arch: str) -> dict[str, Any]:
+    return {"arch_info": _arch_info(arch), "arch_note": _arch_note(arch),
+            "custom_group": gr.update(visible=arch == "custom")}
 
 
-def preset_values(config: TrainConfig) -> list:
-    """A preset's values for the data set, architecture, custom CNN, recipe and subset controls (in `_wire`'s order)."""
-    return [config.dataset, config.arch, _arch_info(config.arch), _arch_note(config.arch),
-            gr.update(visible=config.arch == "custom"), *[getattr(config.custom, name) for name in CUSTOM_FIELDS],
-            *_recipe_values(config.recipe), config.train_subset or 60_000]
+def on_arch_change(arch: str) -> dict[str, Any]:
+    """By control/widget name: the report's recipe in the recipe controls, the custom controls shown for "custom"."""
+    return {**_arch_texts(arch), **asdict(report_recipe(arch))}
+
+
+def preset_values(config: TrainConfig) -> dict[str, Any]:
+    """By control/widget name: a preset's data set, architecture, custom CNN, recipe and training images."""
+    return {"dataset": config.dataset, "arch": config.arch, **_arch_texts(config.arch),
+            **(asdict(config.custom) if config.custom else {}),
+            **asdict(config.recipe), "train_subset": config.train_subset or 60_000}
 
 
 def _typed(name: str, value: Any, template: object, lang: str) -> Any:
@@ -154,16 +162,16 @@ def limits_note(values: dict[str, Any], lang: str = "") -> str:
     return note
 
 
-def _live_plots(batches: list, history: dict, lang: str = "", epochs: int = 1) -> tuple:
-    """The live loss and accuracy curves over fractional epochs, legends in `lang`, x axis spanning the run."""
+def _live_plots(batches: list, history: dict, lang: str = "", epochs: int = 1) -> dict[str, gr.LinePlot]:
+    """The live loss and accuracy curves (by view name) over fractional epochs, legends in `lang`, x to the run's end."""
     batches = np.array(batches).reshape(-1, 3)
     colors = {word(series, lang): color for series, color in LIVE_COLORS.items()}
-    out = []
+    out = {}
     for metric in ("loss", "accuracy"):
         frame = plots.curve_frame(batches, history, metric)
         frame["series"] = frame["series"].map(lambda series: word(series, lang))
-        out.append(gr.LinePlot(frame, color_map=colors, x_lim=[0, epochs]))
-    return tuple(out)
+        out[f"{metric}_plot"] = gr.LinePlot(frame, color_map=colors, x_lim=[0, epochs])
+    return out
 
 
 async def _follow(handle: RunHandle, title: str, epochs: int, batches: list, history: dict):
@@ -206,13 +214,30 @@ def _done_status(run, handle: RunHandle) -> str:
                        figures))
 
 
+@dataclass(frozen=True)
+class RunViews:
+    """What a run's stream writes; its handlers return {component: value} for what changed (the rest stays)."""
+
+    live: dict[str, Component]  # "status", "loss_plot", "accuracy_plot" (_live_column)
+    run: gr.Dropdown  # the results' run list
+    model_choice: gr.Dropdown  # the Draw tab's model list
+    comparison: dict[str, Component]  # "table", "csv", "overlay_loss", "overlay_accuracy", "legend" (build_comparison)
+
+    @property
+    def outputs(self) -> list[Component]:
+        return [*self.live.values(), self.run, self.model_choice, *self.comparison.values()]
+
+    def status(self, html: str) -> dict[Component, Any]:
+        return {self.live["status"]: html}
+
+
 async def stream_runs(pool: TrainingPool, session: TrainSession, session_models: dict,
-                      jobs: list[tuple[str, TrainConfig]], experiment: str = "", lang: str = ""):
-    """Train each job in turn on the pool, yielding live updates <= 2/s, then add the model to this session."""
-    unchanged = [gr.skip()] * (len(STREAM_SLOTS) - 1 - len(LIVE_PLOTS))  # after the status and the live plots
+                      jobs: list[tuple[str, TrainConfig]], views: RunViews, experiment: str = "", lang: str = ""):
+    """Train each job in turn on the pool, yielding live updates <= 2/s as {component: value} for `views`'
+    components, then add the model to this session (`session` and `session_models` are this visitor's)."""
     for number, (label, config) in enumerate(jobs, 1):
         if session.stop.is_set():
-            yield _status(say("train.status.stopped")), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
+            yield views.status(_status(say("train.status.stopped")))
             return
         name = session.next_name(config.arch, label)
         title = f"{name} ({number} of {len(jobs)})" if len(jobs) > 1 else name
@@ -221,15 +246,14 @@ async def stream_runs(pool: TrainingPool, session: TrainSession, session_models:
             session.live = handle = pool.submit(config, name)  # queued, or joined to the same run
             async for progress, grew in _follow(handle, title, config.recipe.epochs, batches, history):
                 curves = (await asyncio.to_thread(_live_plots, batches, history, lang, config.recipe.epochs)
-                          if grew else [gr.skip()] * len(LIVE_PLOTS))
-                yield progress, *curves, *unchanged
+                          if grew else {})
+                yield {**views.status(progress), **by_component(views.live, curves)}
             if handle.left:  # Stop while queued, or on a run others go on with
-                yield _stopped(handle.how_left, handle.others), *[gr.skip()] * (len(STREAM_SLOTS) - 1)
+                yield views.status(_stopped(handle.how_left, handle.others))
                 return
             run = replace(await asyncio.to_thread(handle.wait), experiment=experiment)
         except (ValueError, RunFailed) as error:  # a recipe train() refuses, or the worker died
-            yield (_status("✖ " + say("train.status.failed", html.escape(str(error)))),
-                   *[gr.skip()] * (len(STREAM_SLOTS) - 1))
+            yield views.status(_status("✖ " + say("train.status.failed", html.escape(str(error)))))
             raise gr.Error(error_message(error, lang)) from None
         finally:  # the visitor may have left (generator closed): a run nobody follows is dropped
             if session.live is not None:
@@ -237,10 +261,12 @@ async def stream_runs(pool: TrainingPool, session: TrainSession, session_models:
             session.live = None
         session.add(run, session_models)
         comparison = await asyncio.to_thread(comparison_outputs, session, lang)
-        yield (_done_status(run, handle),
-               *_live_plots(run.batches.tolist(), run.meta["history"], lang, config.recipe.epochs),
-               gr.update(choices=[r.name for r in session.runs], value=run.name),
-               gr.update(choices=model_choices(session_models)), *comparison)
+        yield {**views.status(_done_status(run, handle)),
+               **by_component(views.live, _live_plots(run.batches.tolist(), run.meta["history"], lang,
+                                                      config.recipe.epochs)),
+               views.run: gr.update(choices=[r.name for r in session.runs], value=run.name),
+               views.model_choice: gr.update(choices=model_choices(session_models)),
+               **by_component(views.comparison, comparison)}
 
 
 def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.components.Component]]:
@@ -338,32 +364,34 @@ def build_train_tab(session_models: gr.State, model_choice: gr.Dropdown, lang: g
             live = _live_column()
     results = build_results()
     comparison = build_comparison()
-    slots = {**live, "run": results["run"], "model_choice": model_choice, **comparison}
-    _wire(pool, session, session_models, lang, controls, widgets, results, comparison,
-          [slots[k] for k in STREAM_SLOTS])
+    views = RunViews(live, results["run"], model_choice, comparison)
+    _wire(pool, session, session_models, lang, SetupViews(controls, widgets), results, views)
 
 
-def _wire(pool, session, session_models, lang, controls, widgets, results, comparison, stream_outputs) -> None:
+def _wire(pool, session, session_models, lang, setup: SetupViews, results, views: RunViews) -> None:
+    """Connect the tab's events. `session` (a TrainSession) and `session_models` (name -> LoadedModel, which
+    the Draw tab reads) belong to one visitor: Gradio hands each handler that visitor's own objects, and
+    only these handlers change them, in place: Start/sweep (stream_runs: a finished run goes into both),
+    Stop (the stop flag, the live run). Every other handler only reads them."""
+    controls, widgets = setup.controls, setup.widgets
     names = list(controls)
     values = lambda args: dict(zip(names, args))  # noqa: E731
+    # What run_outputs returns, in the order the HTTP API (tests/test_isolation.py) reads them.
     result_outputs = [results[k] for k in ("summary", "bars", "confusion", "layers", "download", "gallery",
                                            "gallery_caption")]
     quiet = {"api_visibility": "undocumented"}
+    status = views.live["status"]
     # The pool keeps the queue (and tells each visitor their place), so every run's event may wait on it at
     # once; waiting costs no thread (the handlers are coroutines).
     trainer = {"concurrency_id": TRAIN_CONCURRENCY_ID, "concurrency_limit": None, "show_progress": "minimal",
-               "show_progress_on": [stream_outputs[0]], **quiet}
-    status = stream_outputs[0]
+               "show_progress_on": [status], **quiet}
 
-    controls["arch"].input(on_arch_change, controls["arch"],
-                            [widgets["arch_info"], widgets["arch_note"], widgets["custom_group"],
-                             *[controls[n] for n in RECIPE_FIELDS]],
-                            **quiet)
-    preset_outputs = [controls["dataset"], controls["arch"], widgets["arch_info"], widgets["arch_note"],
-                      widgets["custom_group"], *[controls[n] for n in CUSTOM_FIELDS],
-                      *[controls[n] for n in RECIPE_FIELDS], controls["train_subset"]]
-    widgets["quick"].click(lambda: preset_values(QUICK), None, preset_outputs, **quiet)
-    widgets["fast"].click(lambda: preset_values(FAST), None, preset_outputs, **quiet)
+    arch_outputs = [widgets["arch_info"], widgets["arch_note"], widgets["custom_group"],
+                    *[controls[n] for n in RECIPE_FIELDS]]
+    controls["arch"].input(lambda arch: setup.show(on_arch_change(arch)), controls["arch"], arch_outputs, **quiet)
+    preset_outputs = [widgets["arch_info"], widgets["arch_note"], widgets["custom_group"], *controls.values()]
+    widgets["quick"].click(lambda: setup.show(preset_values(QUICK)), None, preset_outputs, **quiet)
+    widgets["fast"].click(lambda: setup.show(preset_values(FAST)), None, preset_outputs, **quiet)
     note = (lambda lang, *args: limits_note(values(args), lang), [lang, *controls.values()], widgets["limits"])
     for name in ("dataset", "arch", "batch_size", "epochs", "train_subset", "validation_split"):
         controls[name].change(*note, show_progress="hidden", **quiet)
@@ -375,22 +403,25 @@ def _wire(pool, session, session_models, lang, controls, widgets, results, compa
 
     async def train_one(session: TrainSession, models: dict, lang: str, *args):
         config = config_from_values(values(args), lang=lang)
-        async for update in stream_runs(pool, session, models, [("", config)], lang=lang):
+        async for update in stream_runs(pool, session, models, [("", config)], views, lang=lang):
             yield update
 
     async def train_sweep(session: TrainSession, models: dict, kind: str, lang: str, *args):
         base = config_from_values(values(args), arch="custom", lang=lang)
-        async for update in stream_runs(pool, session, models, sweep_configs(kind, base),
+        async for update in stream_runs(pool, session, models, sweep_configs(kind, base), views,
                                         experiment=SWEEPS[kind][0], lang=lang):
             yield update
 
     inputs = [session, lang, *controls.values()]
-    show_run = (run_outputs, [session, results["run"], lang], result_outputs)
+    def show_results(session: TrainSession, name: str | None, lang: str) -> dict[Component, Any]:
+        return by_component(results, run_outputs(session, name, lang))
+
+    show_run = (show_results, [session, results["run"], lang], result_outputs)
     widgets["start"].click(prepare, inputs, status, **quiet).success(
-        train_one, [session, session_models, lang, *controls.values()], stream_outputs, **trainer
-    ).then(*show_run, **quiet)
+        train_one, [session, session_models, lang, *controls.values()], views.outputs, **trainer
+    ).then(*show_run, api_name="run_outputs", **quiet)
     widgets["sweep_start"].click(prepare, inputs, status, **quiet).success(
-        train_sweep, [session, session_models, widgets["sweep"], lang, *controls.values()], stream_outputs, **trainer
+        train_sweep, [session, session_models, widgets["sweep"], lang, *controls.values()], views.outputs, **trainer
     ).then(*show_run, **quiet)
 
     def request_stop(session: TrainSession) -> str:
@@ -404,17 +435,17 @@ def _wire(pool, session, session_models, lang, controls, widgets, results, compa
     results["confusion"].select(misclassified, [session, results["run"], lang],
                                 [results["gallery"], results["gallery_caption"]], **quiet)
 
-    def redraw(session: TrainSession, name: str | None, lang: str, *args) -> tuple:
+    def redraw(session: TrainSession, name: str | None, lang: str, *args) -> dict[Component, Any]:
         """After a switch of language: what the server drew in the old one, in the new one."""
         latest = session.get(None)
         comparison = comparison_outputs(session, lang)
+        shown = {widgets["limits"]: limits_note(values(args), lang),
+                 **by_component(results, run_outputs(session, name, lang))}
         if latest is None:  # only the empty tables' headers: a plot's first data must not be empty (it stays blank)
-            return (limits_note(values(args), lang), *[gr.skip()] * len(LIVE_PLOTS), *run_outputs(session, name, lang),
-                    comparison[0], *[gr.skip()] * (len(comparison) - 1))
+            return {**shown, views.comparison["table"]: comparison["table"]}
         curves = _live_plots(latest.batches, latest.meta["history"], lang, latest.meta["config"]["recipe"]["epochs"])
-        return (limits_note(values(args), lang), *curves, *run_outputs(session, name, lang), *comparison)
+        return {**shown, **by_component(views.live, curves), **by_component(views.comparison, comparison)}
 
-    comparison_slots = stream_outputs[STREAM_SLOTS.index("table"):]
     lang.change(redraw, [session, results["run"], lang, *controls.values()],
-                [widgets["limits"], *stream_outputs[1:1 + len(LIVE_PLOTS)], *result_outputs, *comparison_slots],
+                [widgets["limits"], *views.live.values(), *result_outputs, *views.comparison.values()],
                 show_progress="hidden", **quiet)
