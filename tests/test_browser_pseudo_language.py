@@ -82,11 +82,11 @@ def test_a_pseudo_language_table_translates_every_tab(browser, pseudo_app):
     assert not _english_shown(page), _english_shown(page)
 
     page.locator("[data-tab-id=train]").click()
-    expect(page.get_by_role("button", name=pseudo(EN["train.setup.start_training"]))).to_be_visible()
+    expect(page.get_by_role("button", name=pseudo(EN["train.setup.start"]))).to_be_visible()
     expect(page.locator("#train-runs th").first).to_contain_text(pseudo(EN["table.run"]), timeout=60_000)
     assert not _english_shown(page), _english_shown(page)
     # A run (the quick preset, seconds on a warm worker): its status, live curves, results and comparison.
-    page.get_by_role("button", name=pseudo(EN["train.setup.start_training"])).click()
+    page.get_by_role("button", name=pseudo(EN["train.setup.start"])).click()
     done = pseudo(EN["train.status.done"]).split(" (")[0]
     expect(page.locator("#train-status")).to_contain_text(done, timeout=300_000)
     expect(page.locator("#train-summary")).to_contain_text("run01", timeout=60_000)

@@ -122,10 +122,10 @@ def run_outputs(session: TrainSession, name: str | None, lang: str = "") -> dict
     """Results of one run in language `lang`, by `build_results`' names: summary, per-class bars, confusion
     table, layer table, download, and an emptied gallery of misclassified images with its caption."""
     run = session.get(name)
-    cleared = {"gallery": [], "gallery_caption": say("train.results.choose_cell_confusion_matrix")}
+    cleared = {"gallery": [], "gallery_caption": say("train.results.gallery_hint")}
     if run is None:
         empty_confusion = plots.confusion_frame(np.zeros((10, 10)), CLASS_NAMES["mnist"]).iloc[:0]
-        return {"summary": say("train.results.train_model_see_results"), "bars": None,
+        return {"summary": say("train.results.empty"), "bars": None,
                 "confusion": empty_confusion.rename(columns=lambda h: word(h, lang)), "layers": None,
                 "download": None, **cleared}
     names = _class_names(run, lang)
@@ -151,13 +151,13 @@ def onnx_file(session: TrainSession, name: str | None, lang: str) -> str:
     """Convert the run's model to ONNX in the session folder once (on request: it takes a second or more)."""
     run = session.get(name)
     if run is None:
-        raise gr.Error(text("train.results.train_model_first", lang))
+        raise gr.Error(text("train.results.no_run", lang))
     if not Path(run.files.get("onnx", "")).is_file():
         try:
             path = export_onnx(run.model, session.dir, source=Path(model_file(session, run)))
         except Exception as error:  # a converter failure: say so, keep serving (the .keras download still works)
             _log.exception("ONNX export of %s failed", run.name)
-            raise gr.Error(text("train.results.onnx_export_failed_keras", lang)) from error
+            raise gr.Error(text("train.results.onnx_failed", lang)) from error
         run.files |= {"onnx": str(path), "onnx_json": str(sidecar_path(path))}
     return run.files["onnx"]
 
@@ -175,7 +175,7 @@ def misclassified(session: TrainSession, name: str | None, lang: str, evt: gr.Se
     """Gallery of test images behind a confusion-matrix cell (a diagonal cell: that class's errors)."""
     run = session.get(name)
     if run is None or not isinstance(evt.index, (list, tuple)):
-        return [], say("train.results.train_model_first")
+        return [], say("train.results.no_run")
     true, column = evt.index
     names = _class_names(run, lang)
     pred = None if column == 0 or column - 1 == true else column - 1
@@ -188,7 +188,7 @@ def misclassified(session: TrainSession, name: str | None, lang: str, evt: gr.Se
         big = np.kron(255 - data.x_test[i], np.ones((4, 4), np.uint8))  # dark ink on white, 112 x 112
         images.append((big, f"{names[data.y_test[i]]} → {names[p]} ({run.evaluation.probabilities[i, p]:.0%})"))
     shown = f" ({GALLERY_LIMIT}/{len(picked)})" if len(picked) > GALLERY_LIMIT else ""
-    return images, say("train.results.test_images_count_true", f"{len(picked)}{shown} · {what}")
+    return images, say("train.results.gallery_caption", f"{len(picked)}{shown} · {what}")
 
 
 def _legend(colors: dict[str, str]) -> str:
@@ -217,28 +217,28 @@ def comparison_outputs(session: TrainSession, lang: str = "") -> dict[str, Any]:
 def build_results() -> dict[str, gr.components.Component]:
     """Layout of one run's results; returns its components by name."""
     r: dict[str, gr.components.Component] = {}
-    gr.Markdown(t("train.results.results"))
+    gr.Markdown(t("train.results.heading"))
     r["run"] = gr.Dropdown([], label=t("train.results.run"), interactive=True, elem_id="train-run")
-    r["summary"] = gr.Markdown(say("train.results.train_model_see_results"), elem_id="train-summary")
+    r["summary"] = gr.Markdown(say("train.results.empty"), elem_id="train-summary")
     with gr.Row():
         r["bars"] = gr.BarPlot(x="class", y="accuracy", height=PLOT_HEIGHT,
-                               label=t("train.results.test_accuracy_per_class"),
+                               label=t("train.results.bars_label"),
                                x_title=t("table.class"), y_title=t("table.test_accuracy"), y_lim=[0.0, 1.0], scale=2,
                                elem_id="train-bars")
         r["confusion"] = gr.Dataframe(
             headers=["true \\ predicted", *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
-            label=t("train.results.confusion_matrix_rows_true"), column_widths=["20%"] + ["8%"] * 10,
+            label=t("train.results.confusion_label"), column_widths=["20%"] + ["8%"] * 10,
             elem_id="train-confusion")
-    r["gallery_caption"] = gr.Markdown(say("train.results.choose_cell_confusion_matrix"))
-    r["gallery"] = gr.Gallery(label=t("train.results.misclassified_test_images"), columns=12, height=260,
+    r["gallery_caption"] = gr.Markdown(say("train.results.gallery_hint"))
+    r["gallery"] = gr.Gallery(label=t("train.results.gallery_label"), columns=12, height=260,
                               allow_preview=False,
                               elem_id="train-errors")
-    with gr.Accordion(t("train.results.model_summary_layers_output"), open=False):
+    with gr.Accordion(t("train.results.layers_title"), open=False):
         r["layers"] = gr.Dataframe(interactive=False, max_height=400)
     with gr.Row():
-        r["download"] = gr.DownloadButton(t("train.results.download_model_keras"), size="sm")
-        r["onnx"] = gr.Button(t("train.results.download_web_onnx"), size="sm", elem_id="train-onnx")
-        r["onnx_file"] = gr.DownloadButton(t("train.results.download_web_onnx"), visible="hidden",
+        r["download"] = gr.DownloadButton(t("train.results.download_keras"), size="sm")
+        r["onnx"] = gr.Button(t("train.results.download_onnx"), size="sm", elem_id="train-onnx")
+        r["onnx_file"] = gr.DownloadButton(t("train.results.download_onnx"), visible="hidden",
                                            elem_id="train-onnx-file")
     gr.Markdown(BN_LAG_NOTE)
     return r
@@ -247,19 +247,19 @@ def build_results() -> dict[str, gr.components.Component]:
 def build_comparison() -> dict[str, gr.components.Component]:
     """Layout of the session's comparison; returns its components by name."""
     c: dict[str, gr.components.Component] = {}
-    gr.Markdown(t("train.compare.compare_session_s_runs"))
+    gr.Markdown(t("train.compare.heading"))
     c["table"] = gr.Dataframe(headers=plots.COMPARISON_COLUMNS, interactive=False, max_height=360,
                               elem_id="train-runs")
-    c["csv"] = gr.DownloadButton(t("train.compare.download_table_csv"), size="sm")
+    c["csv"] = gr.DownloadButton(t("train.compare.download_csv"), size="sm")
     with gr.Row():
         # Over fractional epochs, smoothed per batch: a one-epoch run draws a curve, not a dot.
         c["overlay_loss"] = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT, x_lim=[0, None],
-                                        label=t("train.compare.training_loss_smoothed"), x_title=t("plot.epoch"),
+                                        label=t("train.compare.loss_label"), x_title=t("plot.epoch"),
                                         y_title=t("plot.loss"),
                                         colors_in_legend=[], elem_id="train-overlay-loss")
         c["overlay_accuracy"] = gr.LinePlot(x="epoch", y="accuracy", color="run", height=PLOT_HEIGHT,
                                             x_lim=[0, None], y_lim=[0.0, 1.0],
-                                            label=t("train.compare.training_accuracy_smoothed"),
+                                            label=t("train.compare.accuracy_label"),
                                             x_title=t("plot.epoch"), y_title=t("plot.accuracy"), colors_in_legend=[],
                                             elem_id="train-overlay-accuracy")
     c["legend"] = gr.HTML("")

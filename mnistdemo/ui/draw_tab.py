@@ -252,18 +252,18 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             sketch = gr.Sketchpad(
-                label=t("draw.draw_digit"), canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
+                label=t("draw.sketch_label"), canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
                 brush=gr.Brush(colors=["#000000"], default_size=BRUSH_RADIUS, color_mode="fixed"),
                 layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="sketch",
                 elem_classes=["brush-ready"])
         with gr.Column(scale=1, min_width=300):
-            label = gr.Label(num_top_classes=3, label=t("draw.what_model_reads"), elem_id="reading")
+            label = gr.Label(num_top_classes=3, label=t("draw.reading_label"), elem_id="reading")
             verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
-            seen = gr.Image(label=t("draw.what_model_sees_28x28"), height=PREVIEW_SIZE + 40,
+            seen = gr.Image(label=t("draw.seen_label"), height=PREVIEW_SIZE + 40,
                             interactive=False, format="png", elem_id="seen")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
-            upload = gr.Image(label=t("draw.upload_image"), type="filepath", image_mode="RGBA",
+            upload = gr.Image(label=t("draw.upload_label"), type="filepath", image_mode="RGBA",
                               sources=["upload", "clipboard"], height=200, elem_id="upload")
             choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label=t("draw.model"),
                                  elem_id="model-choice")
@@ -272,15 +272,15 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
                 gr.Markdown(say("draw.unavailable_models") + "; ".join(
                     f"`{name}` ({why})" for name, why in SHIPPED.unavailable.items()))
         with gr.Column(scale=1, min_width=300):
-            with gr.Accordion(t("draw.preprocessing_step_step"), open=False, elem_id="steps") as steps_box:
-                steps = gr.Gallery(columns=3, height=420, object_fit="contain", label=t("draw.steps"),
+            with gr.Accordion(t("draw.steps_title"), open=False, elem_id="steps") as steps_box:
+                steps = gr.Gallery(columns=3, height=420, object_fit="contain", label=t("draw.steps_label"),
                                    allow_preview=False, elem_id="steps-gallery")
-            with gr.Accordion(t("draw.every_model_data_set"), open=False,
+            with gr.Accordion(t("draw.every_model_title"), open=False,
                               elem_id="every-model") as table_box:
                 table = gr.Dataframe(headers=[text(h, ENGLISH) for h in TABLE_HEADERS],
                                      interactive=False, wrap=True, elem_id="every-model-table")
     inside = build_inside_panel()
-    with gr.Accordion(t("draw.samples_from_test_sets"), open=False, elem_id="samples"):
+    with gr.Accordion(t("draw.samples_title"), open=False, elem_id="samples"):
         galleries = {dataset: gr.Gallery(_samples(dataset), columns=10, height=150, allow_preview=False,
                                          label=t(SAMPLE_LABELS[dataset]), elem_id=f"samples-{dataset}")
                      for dataset in DATASETS}

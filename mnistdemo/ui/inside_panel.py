@@ -19,12 +19,12 @@ from mnistdemo.ui.texts import error_text, say, t, text, word
 
 TITLE = "inside.title"
 INTRO = "inside.intro"
-SALIENCY_LABEL = "inside.strokes_that_counted"
-GRAD_CAM_LABEL = "inside.where_looked_grad_cam"
-MAPS_LABEL = "inside.feature_maps_one_image"
-FILTERS_LABEL = "inside.learned_filters"
-EMPTY_NOTE = "inside.draw_digit_upload_image"
-READS_NOTE = "inside.model_answer_overlays_explain"
+SALIENCY_LABEL = "inside.saliency_label"
+GRAD_CAM_LABEL = "inside.grad_cam_label"
+MAPS_LABEL = "inside.maps_label"
+FILTERS_LABEL = "inside.filters_label"
+EMPTY_NOTE = "inside.empty"
+READS_NOTE = "inside.reads"
 # Gallery captions are not translated by Gradio: the server renders them in the visitor's language.
 MAPS_CAPTION = "inside.caption.maps"
 FILTERS_CAPTION = "inside.caption.filters"

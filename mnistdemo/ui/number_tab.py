@@ -10,15 +10,15 @@ from mnistdemo.ui.draw_tab import enlarge, sketch_image
 from mnistdemo.ui.models import resolve_model
 from mnistdemo.ui.texts import error_text, say, t, text
 
-SKETCH_LABEL = "number.draw_number_several_digits"
+SKETCH_LABEL = "number.sketch_label"
 MODEL_LABEL = "draw.model"
-READING_LABEL = "number.number_read"
-READS_NUMBER = "number.reads_number"
-READS_NUMBER_UNSURE = "number.reads_number_not_sure"
-DIGITS_LABEL = "number.each_digit_model_sees"
+READING_LABEL = "number.reading_label"
+READS_NUMBER = "number.reads"
+READS_NUMBER_UNSURE = "number.reads_unsure"
+DIGITS_LABEL = "number.digits_label"
 HINT = "number.hint"
-NO_MODEL_MESSAGE = "number.no_mnist_model_available"
-NOT_DIGITS_MESSAGE = "number.model_does_not_read"
+NO_MODEL_MESSAGE = "number.no_model"
+NOT_DIGITS_MESSAGE = "number.not_digits_model"
 PREVIEW_SIZE = 112  # each 28x28 shown 4x, pixels kept square
 # The page holds a reading back while a number is written (page.js) and needs to know when the one
 # of its last stroke has come: it counts the canvas's changes and each reading echoes the count it

@@ -40,14 +40,14 @@ ARCH_NOTES = {"tf2_cnn_dense1024": "arch.note.tf2_cnn_dense1024", "tf2_cnn": "ar
 SCHEDULES = {"constant": "train.setup.schedule.constant", "cosine": "train.setup.schedule.cosine",
              "onecycle": "train.setup.schedule.onecycle"}
 # Settings a person can leave empty, and the label that names them in the message.
-FIELD_LABELS = {"learning_rate": "train.setup.learning_rate_peak", "batch_size": "train.setup.batch_size",
-                "momentum": "train.setup.sgd_momentum_2",
-                "seed": "train.setup.seed_same_seed_same", "dense_units": "train.setup.dense_hidden_layer_0"}
+FIELD_LABELS = {"learning_rate": "train.setup.learning_rate", "batch_size": "train.setup.batch_size",
+                "momentum": "train.setup.momentum",
+                "seed": "train.setup.seed", "dense_units": "train.setup.dense_units"}
 
 
 def _arch_info(arch: str) -> str:
     if arch == "custom":
-        return say("train.setup.plain_cnn_blocks_x")
+        return say("train.setup.custom_info")
     a = ARCHITECTURES[arch]
     return say("train.setup.parameters", f"**{a.params:,}**")
 
@@ -163,7 +163,7 @@ def limits_note(values: dict[str, Any], lang: str = "") -> str:
 
 
 def _live_plots(batches: list, history: dict, lang: str = "", epochs: int = 1) -> dict[str, gr.LinePlot]:
-    """The live loss and accuracy curves (by view name) over fractional epochs, legends in `lang`, x to the run's end."""
+    """Live loss and accuracy curves (by view name) over fractional epochs, legends in `lang`, x to the run's end."""
     batches = np.array(batches).reshape(-1, 3)
     colors = {word(series, lang): color for series, color in LIVE_COLORS.items()}
     out = {}
@@ -274,29 +274,29 @@ def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.co
     c: dict[str, gr.components.Component] = {}
     w: dict[str, gr.components.Component] = {}
     recipe, spec = QUICK.recipe, QUICK.custom
-    gr.Markdown(t("train.setup.set_up"))
+    gr.Markdown(t("train.setup.heading"))
     c["dataset"] = gr.Radio([(DATASET_TITLES[d], d) for d in DATASETS], value=QUICK.dataset,
-                              label=t("train.setup.data_set"))
+                              label=t("train.setup.dataset"))
     arch_choices = [(t(WORDS[a.title]), a.name) for a in ARCHITECTURES.values()] + [(t("arch.custom"), "custom")]
-    c["arch"] = gr.Dropdown(arch_choices, value=QUICK.arch, label=t("train.setup.architecture_fills_report_s"),
+    c["arch"] = gr.Dropdown(arch_choices, value=QUICK.arch, label=t("train.setup.arch"),
                             elem_id="train-arch")
     w["arch_info"] = gr.Markdown(_arch_info(QUICK.arch))
     w["arch_note"] = gr.Markdown(_arch_note(QUICK.arch))
     with gr.Group(visible=QUICK.arch == "custom") as w["custom_group"]:
-        c["blocks"] = gr.Slider(1, 4, value=spec.blocks, step=1, label=t("train.setup.conv_pool_blocks"))
+        c["blocks"] = gr.Slider(1, 4, value=spec.blocks, step=1, label=t("train.setup.blocks"))
         c["kernel_size"] = gr.Radio([3, 5, 7], value=spec.kernel_size, label=t("train.setup.kernel_size"))
-        c["filters"] = gr.Slider(8, 64, value=spec.filters, step=8, label=t("train.setup.filters_first_block"))
+        c["filters"] = gr.Slider(8, 64, value=spec.filters, step=8, label=t("train.setup.filters"))
         c["dense_units"] = gr.Dropdown([0, 64, 128, 256, 512, 1024], value=spec.dense_units,
-                                       label=t("train.setup.dense_hidden_layer_0"))
+                                       label=t("train.setup.dense_units"))
         c["batch_norm"] = gr.Checkbox(spec.batch_norm, label=t("train.setup.batch_normalisation"))
         c["dropout"] = gr.Slider(0.0, 0.5, value=spec.dropout, step=0.05, label=t("train.setup.dropout"))
     with gr.Row():
-        c["optimizer"] = gr.Radio([("Adam", "adam"), (t("train.setup.sgd_momentum"), "sgd")], value=recipe.optimizer,
-                                  label=t("train.setup.optimiser"))
+        c["optimizer"] = gr.Radio([("Adam", "adam"), (t("train.setup.optimizer.sgd"), "sgd")], value=recipe.optimizer,
+                                  label=t("train.setup.optimizer"))
         c["schedule"] = gr.Radio([(t(key), s) for s, key in SCHEDULES.items()], value=recipe.schedule,
-                                 label=t("train.setup.learning_rate_schedule"))
+                                 label=t("train.setup.schedule"))
     with gr.Row():
-        c["learning_rate"] = gr.Number(recipe.learning_rate, label=t("train.setup.learning_rate_peak"), minimum=1e-6,
+        c["learning_rate"] = gr.Number(recipe.learning_rate, label=t("train.setup.learning_rate"), minimum=1e-6,
                                        maximum=1.0, step=1e-4)
         c["batch_size"] = gr.Dropdown([32, 64, 128, 256, 512], value=recipe.batch_size,
                                       label=t("train.setup.batch_size"),
@@ -304,37 +304,37 @@ def _setup_column() -> tuple[dict[str, gr.components.Component], dict[str, gr.co
     # One slider a row: beside other controls their labels wrapped a character a line.
     c["epochs"] = gr.Slider(1, 50, value=recipe.epochs, step=1, label=t("train.setup.epochs"), elem_id="train-epochs")
     c["train_subset"] = gr.Slider(1000, 60000, value=QUICK.train_subset, step=1000,
-                                  label=t("train.setup.training_images_60_000"), elem_id="train-subset")
+                                  label=t("train.setup.train_subset"), elem_id="train-subset")
     c["validation_split"] = gr.Slider(0.0, 0.3, value=recipe.validation_split, step=0.05,
                                       label=t("train.setup.validation_split"))
     # One a line: side by side a phone cut "ReduceLROnPlateau" to "ReduceLR".
     c["reduce_lr_on_plateau"] = gr.Checkbox(recipe.reduce_lr_on_plateau, label="ReduceLROnPlateau")
     c["early_stopping"] = gr.Checkbox(recipe.early_stopping, label="EarlyStopping")
-    c["augment"] = gr.Checkbox(recipe.augment, label=t("train.setup.augmentation"))
+    c["augment"] = gr.Checkbox(recipe.augment, label=t("train.setup.augment"))
     with gr.Accordion(t("train.setup.more_settings"), open=False):
-        c["momentum"] = gr.Number(recipe.momentum, label=t("train.setup.sgd_momentum_2"), minimum=0, maximum=0.99)
+        c["momentum"] = gr.Number(recipe.momentum, label=t("train.setup.momentum"), minimum=0, maximum=0.99)
         c["label_smoothing"] = gr.Slider(0.0, 0.2, value=recipe.label_smoothing, step=0.01,
                                        label=t("train.setup.label_smoothing"))
-        c["seed"] = gr.Number(QUICK.seed, label=t("train.setup.seed_same_seed_same"), precision=0)
+        c["seed"] = gr.Number(QUICK.seed, label=t("train.setup.seed"), precision=0)
         gr.Markdown(t("train.setup.callbacks_note"))
     w["limits"] = gr.Markdown("", elem_id="train-limits")
     with gr.Row():
-        w["quick"] = gr.Button(t("train.setup.quick_preset_defaults_97"), size="sm",
+        w["quick"] = gr.Button(t("train.setup.quick_preset"), size="sm",
                                elem_id="train-quick")
-        w["fast"] = gr.Button(t("train.setup.fast_preset_99_mnist"), size="sm")
+        w["fast"] = gr.Button(t("train.setup.fast_preset"), size="sm")
     with gr.Row():
-        w["start"] = gr.Button(t("train.setup.start_training"), variant="primary", scale=2, elem_id="train-start")
+        w["start"] = gr.Button(t("train.setup.start"), variant="primary", scale=2, elem_id="train-start")
         w["stop"] = gr.Button(t("train.setup.stop"), variant="stop", scale=1, elem_id="train-stop")
-    with gr.Accordion(t("train.setup.experiments_vary_one_thing"), open=True):
+    with gr.Accordion(t("train.setup.sweep_title"), open=True):
         gr.Markdown(t("train.setup.sweep_intro"))
         w["sweep"] = gr.Radio([(t(WORDS[title]), key) for key, (title, _, _) in SWEEPS.items()], value="kernel_size",
-                              label=t("train.setup.vary"), elem_id="train-sweep")
-        w["sweep_start"] = gr.Button(t("train.setup.run_experiment"), elem_id="train-sweep-start")
+                              label=t("train.setup.sweep"), elem_id="train-sweep")
+        w["sweep_start"] = gr.Button(t("train.setup.sweep_start"), elem_id="train-sweep-start")
     return c, w
 
 
 def _live_column() -> dict[str, gr.components.Component]:
-    gr.Markdown(t("train.live.live"))
+    gr.Markdown(t("train.live.heading"))
     live = {"status": gr.HTML(_status(say("train.status.press_start")), elem_id="train-status")}
     # Over fractional epochs: a one-epoch run draws its curve batch by batch.
     with gr.Row():
