@@ -42,7 +42,10 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="mnistdemo: draw a digit") as demo:
         gr.Markdown("# mnistdemo")
         gr.Markdown(t("page.intro"), elem_id="intro")
-        session_models = gr.State({})  # name -> LoadedModel trained in this browser session
+        # name -> LoadedModel trained in this browser session. Gradio gives each session its own dict; the
+        # Train tab's run stream alone changes it, in place (TrainSession.add adds a finished run's model
+        # and drops the oldest's); the Draw tab and its inside panel only read it (ui/models.find_model).
+        session_models = gr.State({})
         # The page's language (a browser locale such as "zh-CN"), kept up to date by LANGUAGE_JS.
         lang = gr.Textbox(visible="hidden", elem_id="ui-lang")
         with gr.Tabs():
