@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from conftest import start_app, stop_app
-from http_api import call, file_data, predict_http, upload  # bench/http_api.py, on the path through conftest
+from http_api import call, english, file_data, predict_http, upload  # bench/http_api.py, on the path through conftest
 
 FAST = 5.0  # seconds: generous, these answers take ~0.05 s on an idle machine
 NO_INK = "No ink found: draw a digit first."
@@ -271,7 +271,7 @@ def _page_config(url: str) -> dict:
 def test_broken_weights_leave_the_app_serving_the_rest(broken_app):
     url, broken, others = broken_app
     components = _page_config(url)["components"]
-    texts = [c["props"].get("value") or "" for c in components if c["type"] == "markdown"]
+    texts = [english(c["props"].get("value") or "") for c in components if c["type"] == "markdown"]
     unavailable = [t for t in texts if "Unavailable models" in t]
     assert unavailable and f"`{broken}` (" in unavailable[0], texts  # named, with a reason in brackets
     dropdown = next(c for c in components if c["props"].get("elem_id") == "model-choice")
@@ -287,7 +287,8 @@ def test_broken_weights_leave_the_app_serving_the_rest(broken_app):
 @pytest.mark.slow
 def test_broken_weights_reason_names_no_server_path(broken_app):
     url, broken, _ = broken_app
-    texts = [c["props"].get("value") or "" for c in _page_config(url)["components"] if c["type"] == "markdown"]
+    texts = [english(c["props"].get("value") or "") for c in _page_config(url)["components"]
+             if c["type"] == "markdown"]
     shown = next(t for t in texts if "Unavailable models" in t)
     event, message = predict_http(url, "seven.png", png(seven()), broken)
     assert event == "error"
