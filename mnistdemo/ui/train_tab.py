@@ -120,8 +120,7 @@ def _start_status(pool: TrainingPool) -> str:
 
 
 def _queued(handle: RunHandle) -> str:
-    return _status("⏳ " + say("train.status.queued",
-                               f": <b>{handle.place}</b> · ~{math.ceil(handle.starts_in)} s"))
+    return _status("⏳ " + say("train.status.queued", f": <b>{handle.place}</b> · ~{math.ceil(handle.starts_in)} s"))
 
 
 def _progress(title: str, event: BatchEvent, handle: RunHandle, epochs: int) -> str:
@@ -208,10 +207,8 @@ def _done_status(run, handle: RunHandle) -> str:
     if handle.joined_finished:
         return _status(say("train.status.done_already", f"{figures} · {handle.others}"))
     if handle.others:
-        return _status(say("train.status.done_shared",
-                           f"{figures} · {handle.others}"))
-    return _status(say("train.status.done",
-                       figures))
+        return _status(say("train.status.done_shared", f"{figures} · {handle.others}"))
+    return _status(say("train.status.done", figures))
 
 
 @dataclass(frozen=True)
