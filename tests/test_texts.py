@@ -145,3 +145,14 @@ def test_the_server_renders_one_language_by_the_browsers_locale(lang, expected):
 def test_a_server_rendered_text_fills_in_its_figures():
     assert texts.text("inside.caption.filters", "en", c_out=16, k=3) == "1st convolution: 16 filters 3x3"
     assert texts.text("inside.caption.filters", "zh-CN", c_out=16, k=3) == "第 1 个卷积层：16 个 3x3 卷积核"
+
+
+@pytest.mark.parametrize("locale", sorted(texts.TABLES))
+def test_each_table_is_named_by_a_locale_gradio_takes(locale):
+    assert gr.I18n._LOCALE_PATTERN.match(locale), f"lang/{locale}.json: name it by a BCP 47 locale, e.g. fr, pt-BR"
+    assert locale in texts.I18N.translations_dict
+
+
+def test_a_table_for_a_region_serves_its_whole_language():
+    assert {"zh-CN", "zh"} <= set(texts.I18N.translations_dict)  # Gradio reads a "zh" browser with it too
+    assert texts.locale_of("ZH-cn") == texts.locale_of("zh-SG") == "zh-CN" and texts.locale_of("de") == "en"
