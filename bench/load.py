@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from http_api import REPO, call, events, file_data, start_app, stop_app, train_inputs, upload  # noqa: E402
+from http_api import REPO, call, english, events, file_data, start_app, stop_app, train_inputs, upload  # noqa: E402
 
 SAMPLE = REPO / "data" / "samples" / "mnist" / "7-test0.png"  # a real MNIST test "7"
 HEADER = ("| setting | clients x requests | errors | wrong | throughput (req/s) | p50 ms | p95 ms | p99 ms "
@@ -56,7 +56,7 @@ class TrainingRun:
     url: str
     settings: dict
     session: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:12]}")
-    statuses: list[str] = field(default_factory=list)  # the status HTML of every streamed update
+    statuses: list[str] = field(default_factory=list)  # the status HTML of every streamed update, in English
     outcome: str = ""  # "complete" or "error" once finished
     error: object = None
     started: threading.Event = field(default_factory=threading.Event)  # first batch reported
@@ -68,7 +68,7 @@ class TrainingRun:
         event, status = call(self.url, "prepare", inputs, self.session)
         if event != "complete":
             raise RuntimeError(f"training refused: {status}")
-        self.statuses.append(status[0])
+        self.statuses.append(english(status[0]))
         self._thread = threading.Thread(target=self._stream, args=(inputs,), daemon=True)
         self._thread.start()
         return self
@@ -79,8 +79,8 @@ class TrainingRun:
                 if event == "error":
                     self.outcome, self.error = event, data
                 elif isinstance(data, list) and isinstance(data[0], str):
-                    self.statuses.append(data[0])
-                    if "batch " in data[0]:
+                    self.statuses.append(english(data[0]))
+                    if "batch " in self.statuses[-1]:
                         self.started.set()
                 if event == "complete":
                     self.outcome = event
