@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, IMAGE_SIZE, WEIGHTS_DIR, weights_dir
 from mnistdemo.evaluate import to_probabilities
+from mnistdemo.messages import UserError
 from mnistdemo.preprocess import BBOX_MIN_INK, NO_INK_MESSAGE, preprocess, preprocess_steps, stroke_width
 from mnistdemo.serving import CALIBRATE_COMMAND, MANIFEST_NAME, Serving, read_manifest, stale_reasons
 
@@ -261,7 +262,7 @@ def ink_geometry(ink: np.ndarray) -> tuple[float, bool]:
     """(H, W) float32 ink in [0, 1] -> (the ink's longest side in stroke widths, whether a stroke runs off the edge)."""
     mask = ink > BBOX_MIN_INK
     if not mask.any():
-        raise ValueError(NO_INK_MESSAGE)
+        raise UserError("error.no_ink", NO_INK_MESSAGE)
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     width = max(stroke_width(crop), 1.0)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from mnistdemo.messages import UserError
 from mnistdemo.preprocess import NO_INK_MESSAGE, ink_mask, load_image, preprocess
 
 INK_LEVEL = 0.25  # anti-aliased edges fainter than this are not ink for segmentation
@@ -149,7 +150,7 @@ def _segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
     """(H, W) float32 ink (1 = ink) -> (h, w) float32 ink crops left to right, median digit height."""
     labels, boxes = _components(ink)
     if not boxes:
-        raise ValueError(NO_DIGITS_MESSAGE)
+        raise UserError("error.no_digits", NO_DIGITS_MESSAGE)
     groups = _merge_parts(boxes)
     digit_height = float(np.median([g.height for g in groups]))
     tallest = max(g.height for g in groups)
@@ -171,7 +172,7 @@ def _drawing_ink(image) -> np.ndarray:
     """Anything `load_image` takes -> (H, W) float32 ink; ValueError if there is none."""
     ink = ink_mask(load_image(image))
     if not (ink > INK_LEVEL).any():
-        raise ValueError(NO_DIGITS_MESSAGE)
+        raise UserError("error.no_digits", NO_DIGITS_MESSAGE)
     return ink
 
 
@@ -240,7 +241,7 @@ def read_number(image, model) -> tuple[str, list[tuple[np.ndarray, str, float]]]
         if options:
             plans.append(options)
     if not seen:
-        raise ValueError(NO_INK_MESSAGE)
+        raise UserError("error.no_ink", NO_INK_MESSAGE)
     probs = model.probabilities(np.stack(seen).astype(np.float32))
     best = probs.max(axis=1)
     answers = []

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from mnistdemo.config import DATASETS
+from mnistdemo.messages import UserError
 
 MAX_PIXELS = 50_000_000  # refused before decoding: 50 MP is already ~150 MB as RGB
 WORK_SIZE = 1024  # longest side kept after loading; 28 x 28 needs no more
@@ -51,7 +52,8 @@ def _pil_to_array(image: Image.Image) -> np.ndarray:
             return np.asarray(image.convert("RGBA"))
         return np.asarray(image.convert("L"))  # RGB, CMYK, 1, YCbCr, LAB, ... -> luma
     except Exception:  # decoders fail in many ways (OSError, ValueError, SyntaxError, ...)
-        raise ValueError("Could not read the image: the file is corrupt or truncated.") from None
+        raise UserError("error.image.truncated",
+                        "Could not read the image: the file is corrupt or truncated.") from None
 
 
 def _open_bytes(data: bytes) -> np.ndarray:
@@ -62,7 +64,7 @@ def _open_bytes(data: bytes) -> np.ndarray:
         raise ValueError(f"The image is too large; the limit is "
                          f"{MAX_PIXELS // 1_000_000} megapixels.") from None
     except Exception:  # Pillow's message may name a temporary file: keep it out
-        raise ValueError("Could not read the image: the file is not an image.") from None
+        raise UserError("error.image.not_an_image", "Could not read the image: the file is not an image.") from None
     with image:
         if image.format == "JPEG" and max(image.size) > 2 * WORK_SIZE:
             # libjpeg decodes at 1/2, 1/4 or 1/8 size for free: big photos load fast.
@@ -96,7 +98,7 @@ def _array_to_gray(array: np.ndarray) -> np.ndarray:
                          f"got shape {array.shape}.")
     height, width = array.shape[:2]
     if height == 0 or width == 0:
-        raise ValueError("Could not read the image: it has no pixels.")
+        raise UserError("error.image.no_pixels", "Could not read the image: it has no pixels.")
     _check_size(width, height)
     # uint8/uint16 stay integers until the image is small: a float copy costs 4x memory.
     if array.dtype not in (np.uint8, np.uint16):
@@ -133,7 +135,8 @@ def load_image(source: Image.Image | np.ndarray | str | Path | bytes) -> np.ndar
         try:
             source = Path(source).read_bytes()
         except OSError:
-            raise ValueError("Could not read the image: the file could not be opened.") from None
+            raise UserError("error.image.unopenable",
+                            "Could not read the image: the file could not be opened.") from None
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _array_to_gray(_open_bytes(bytes(source)))
     raise TypeError(f"load_image takes a PIL image, array, path or bytes, "
@@ -171,7 +174,7 @@ def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
     if ink.ndim != 2 or not np.isfinite(ink).all():
         raise ValueError(f"Expected a finite (H, W) ink image, got shape {ink.shape}.")
     if not (ink > BBOX_MIN_INK).any():
-        raise ValueError(NO_INK_MESSAGE)
+        raise UserError("error.no_ink", NO_INK_MESSAGE)
     x, y, w, h = cv2.boundingRect((ink > BBOX_MIN_INK).astype(np.uint8))
     return ink[y:y + h, x:x + w]
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from support.api import call, file_data, page_config, predict_http, top_label, upload
+from support.api import call, english, file_data, page_config, predict_http, top_label, upload
 from support.app import start_app, stop_app
 from support.images import png, seven
 
@@ -245,7 +245,7 @@ def broken_app(tmp_path_factory):
 def test_broken_weights_leave_the_app_serving_the_rest(broken_app):
     url, broken, others = broken_app
     components = page_config(url, timeout=120)["components"]  # a busy machine is slow
-    texts = [c["props"].get("value") or "" for c in components if c["type"] == "markdown"]
+    texts = [english(c["props"].get("value") or "") for c in components if c["type"] == "markdown"]
     unavailable = [t for t in texts if "Unavailable models" in t]
     assert unavailable and f"`{broken}` (" in unavailable[0], texts  # named, with a reason in brackets
     dropdown = next(c for c in components if c["props"].get("elem_id") == "model-choice")
@@ -262,7 +262,7 @@ def test_broken_weights_leave_the_app_serving_the_rest(broken_app):
 def test_broken_weights_reason_names_no_server_path(broken_app):
     url, broken, _ = broken_app
     components = page_config(url, timeout=120)["components"]
-    texts = [c["props"].get("value") or "" for c in components if c["type"] == "markdown"]
+    texts = [english(c["props"].get("value") or "") for c in components if c["type"] == "markdown"]
     shown = next(t for t in texts if "Unavailable models" in t)
     event, message = predict_http(url, "seven.png", png(seven()), broken)
     assert event == "error"

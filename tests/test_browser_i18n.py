@@ -10,12 +10,12 @@ from playwright.sync_api import expect
 
 from mnistdemo.replay import canvas_points
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits
-from mnistdemo.ui.texts import ZH
+from mnistdemo.ui.texts import EN, MESSAGES
 from support.browser import choose_language, draw
 
 pytestmark = pytest.mark.browser
-_KEPT = " ".join(ZH.values()).lower()  # names such as MNIST, CNN or Dense(1024) stay as they are in Chinese
-ENGLISH_WORDS = {word.lower() for text in ZH for word in re.findall(r"[A-Za-z]{3,}", text)
+_KEPT = " ".join(MESSAGES["zh-CN"].values()).lower()  # names such as MNIST, CNN or Dense(1024) stay as they are
+ENGLISH_WORDS = {word.lower() for text in EN.values() for word in re.findall(r"[A-Za-z]{3,}", text)
                  if word.lower() not in _KEPT}
 
 
@@ -108,6 +108,7 @@ def test_after_switching_to_chinese_the_draw_and_train_tabs_show_only_chinese(pa
     choose_language(page, "English")
     expect(page.get_by_role("button", name="Start training")).to_be_visible()
     expect(page.locator("#train-runs th").nth(1)).to_have_attribute("title", "test accuracy")
+    expect(page.get_by_role("tab", name="Whole numbers")).to_be_visible()  # retitled by the server, a moment later
     body = page.locator("body").inner_text()
     assert not re.search("[\u4e00-\u9fff]", body), re.findall(".{0,40}[\u4e00-\u9fff]+.{0,40}", body)
 

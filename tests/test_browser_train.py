@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from mnistdemo.presets import QUICK
 from support.browser import choose, set_slider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -47,7 +48,7 @@ def test_train_a_tiny_net_live_then_draw_with_it(page, app_url, tmp_path):
     page.goto(app_url)
     page.get_by_role("tab", name="Train & compare").click()
     # The defaults are the quick preset, with no warning; a tiny run says what limits it.
-    expect(page.locator("#train-subset input[type=number]")).to_have_value("15000")
+    expect(page.locator("#train-subset input[type=number]")).to_have_value(str(QUICK.train_subset))
     expect(page.locator("#train-limits")).to_have_text("")
 
     # A tiny run: custom CNN, 2,000 images, 1 epoch of 32 batches.

@@ -59,11 +59,11 @@ def test_the_readme_makes_the_folder_a_static_space(static_site):
 
 
 def test_the_chinese_class_names_are_the_apps():
-    from mnistdemo.ui.texts import ZH  # the page words Fashion-MNIST's classes as the app does
+    from mnistdemo.ui.texts import word  # the page words Fashion-MNIST's classes as the app does
 
     texts = (PAGE_DIR / "texts.js").read_text()
     for name in CLASS_NAMES["fashion_mnist"]:
-        assert re.search(rf'"?{re.escape(name)}"?: "{re.escape(ZH[name])}"', texts), name
+        assert re.search(rf'"?{re.escape(name)}"?: "{re.escape(word(name, "zh-CN"))}"', texts), name
 
 
 @pytest.mark.parametrize("models, message", [

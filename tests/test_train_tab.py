@@ -25,9 +25,38 @@ def defaults() -> dict:
 def test_the_defaults_are_the_quick_preset_and_its_button_restores_them(defaults):
     assert config_from_values(defaults) == QUICK
     assert QUICK.train_subset < 60_000 and QUICK.recipe.epochs == 1
-    # The Quick button's values, in _wire's order: data set, architecture, 3 texts, custom CNN, recipe, subset.
+    # The Quick button's values, by control name: every set-up control but the seed, and the three texts.
     values = preset_values(QUICK)
-    assert values[:2] == [defaults["dataset"], defaults["arch"]] and values[-1] == defaults["train_subset"]
+    assert {name: values[name] for name in defaults if name != "seed"} == {
+        name: value for name, value in defaults.items() if name != "seed"}
+    assert {"arch_info", "arch_note", "custom_group"} <= set(values)
+
+
+def test_handlers_return_values_by_component_so_none_is_misplaced():
+    from mnistdemo.ui.train_tab import SetupViews
+
+    with gr.Blocks():
+        controls, widgets = _setup_column()
+    shown = SetupViews(controls, widgets).show(preset_values(FAST))
+    assert shown[controls["train_subset"]] == 60_000 and shown[controls["arch"]] == FAST.arch
+    assert controls["seed"] not in shown  # left as the visitor set it
+    with pytest.raises(KeyError):
+        SetupViews(controls, widgets).show({"no_such_control": 1})
+
+
+def test_a_train_session_is_made_fresh_for_each_visitor_and_never_copied():
+    """Why TrainSession.__deepcopy__ returns itself: Gradio deep-copies the value it makes for a session."""
+    import inspect
+
+    from gradio.state_holder import SessionState
+
+    from mnistdemo.ui.compare import TrainSession
+
+    assert "deepcopy(value)" in inspect.getsource(SessionState.__getitem__)
+    with gr.Blocks() as demo:
+        state = gr.State(TrainSession, delete_callback=TrainSession.close)
+    first, second = SessionState(demo)[state._id], SessionState(demo)[state._id]
+    assert isinstance(first, TrainSession) and first is not second and first.stop is not second.stop
 
 
 def test_the_defaults_get_no_note_but_a_small_run_does(defaults):

@@ -22,7 +22,7 @@ PAGE_JS = Path(__file__).with_name("page.js")  # canvases ready to draw; whole n
 PAGE_CSS = Path(__file__).with_name("page.css")  # phones: the answer under the canvas, every tab in view
 # Gradio scopes `css` to inside the app; the page's own margins need a plain style sheet.
 PAGE_HEAD = "<style>@media (max-width: 640px) { .gradio-container .main.app { padding: 8px 6px !important; } }</style>"
-TAB_TITLES = ("Draw", "Whole numbers", "Train & compare")
+TAB_TITLES = ("page.tab.draw", "page.tab.numbers", "page.tab.train")
 # A plot's chart takes its block's full height below the label, which Gradio's own sizing ignores:
 # with the Soft theme's label the x axis and its title were cut off.
 CSS = """
@@ -41,17 +41,19 @@ def build_demo() -> gr.Blocks:
 
     with gr.Blocks(title="mnistdemo: draw a digit") as demo:
         gr.Markdown("# mnistdemo")
-        gr.Markdown(t("Draw a digit and watch convolutional networks read it; train and compare networks live. "
-                      "Language: Settings (at the foot of the page) → Language."), elem_id="intro")
-        session_models = gr.State({})  # name -> LoadedModel trained in this browser session
+        gr.Markdown(t("page.intro"), elem_id="intro")
+        # name -> LoadedModel trained in this browser session. Gradio gives each session its own dict; the
+        # Train tab's run stream alone changes it, in place (TrainSession.add adds a finished run's model
+        # and drops the oldest's); the Draw tab and its inside panel only read it (ui/models.find_model).
+        session_models = gr.State({})
         # The page's language (a browser locale such as "zh-CN"), kept up to date by LANGUAGE_JS.
         lang = gr.Textbox(visible="hidden", elem_id="ui-lang")
         with gr.Tabs():
-            with gr.Tab(t("Draw"), id="draw") as draw:
+            with gr.Tab(t("page.tab.draw"), id="draw") as draw:
                 model_choice = build_draw_tab(session_models, lang)
-            with gr.Tab(t("Whole numbers"), id="numbers") as numbers:
+            with gr.Tab(t("page.tab.numbers"), id="numbers") as numbers:
                 build_number_tab(lang)
-            with gr.Tab(t("Train & compare"), id="train") as train:
+            with gr.Tab(t("page.tab.train"), id="train") as train:
                 build_train_tab(session_models, model_choice, lang)
         # Gradio retitles a tab that is not showing only when it is opened: retitle all of them here.
         lang.change(retitle_tabs, lang, [draw, numbers, train], show_progress="hidden", api_visibility="private")

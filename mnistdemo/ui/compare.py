@@ -5,9 +5,11 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import numpy as np
+from gradio.components import Component
 
 from mnistdemo import plots
 from mnistdemo.checkpoints import save
@@ -16,7 +18,7 @@ from mnistdemo.data import cached_dataset
 from mnistdemo.export import export_onnx, sidecar_path
 from mnistdemo.runs import CompletedRun
 from mnistdemo.workers import RunHandle
-from mnistdemo.ui.texts import say, t, text
+from mnistdemo.ui.texts import say, t, text, word
 
 _log = logging.getLogger(__name__)
 
@@ -24,17 +26,17 @@ PLOT_HEIGHT = 300  # fixed: a streamed plot without one froze the page (NOTES.md
 MAX_RUNS = 12  # per session; the oldest run (and its model) goes when a 13th finishes
 GALLERY_LIMIT = 48
 EXPORT_CONCURRENCY_ID = "export"  # one conversion at a time on the server (0.5-13 s each, in this process)
-BN_LAG_NOTE = t(
-    "**Why can test accuracy sit far below training accuracy after an epoch or two?** Batch "
-    "normalisation trains on each batch's own statistics but predicts with moving averages of "
-    "them, which lag behind the weights early in training (Keras's momentum 0.99, which the report "
-    "networks keep, averages over ~100 batches; the custom CNN uses 0.9, ~10 batches). A few more "
-    "epochs, or a lower learning rate at the end (cosine, one-cycle), close the gap."
-)
+BN_LAG_NOTE = t("train.results.bn_note")
 
 
 class TrainSession:
-    """One visitor's runs, Stop flag and download folder (kept in a gr.State)."""
+    """One visitor's runs, Stop flag and download folder (kept in a gr.State).
+
+    Ownership: Gradio makes one per browser session (`gr.State(TrainSession)` calls the class) and
+    passes that same object to every Train tab handler of the session; the object is changed in
+    place, only by the Train tab's handlers (`train_tab._wire` says which), and closed by Gradio
+    when the session ends (`close`, the State's delete callback). Nothing outside the session holds it.
+    """
 
     def __init__(self):
         self.runs: list[CompletedRun] = []
@@ -43,7 +45,12 @@ class TrainSession:
         self.counter = 0
         self._dir: Path | None = None
 
-    def __deepcopy__(self, memo):  # gr.State deep-copies its value; a session is never shared
+    def __deepcopy__(self, memo):
+        """The session itself: it must stay, because Gradio 6.31 deep-copies a State's value as it makes it
+        (`SessionState.__getitem__`: `deepcopy(value())` for a callable value), and a threading.Event cannot
+        be copied. The instance is brand new and this session's own, so the copy may be the instance itself;
+        Gradio copies nothing else (a State's new value is stored as returned). tests/test_train_tab.py checks
+        Gradio still makes session values this way."""
         return self
 
     @property
@@ -91,40 +98,46 @@ def run_summary(run: CompletedRun, lang: str = "") -> str:
     m = run.meta
     history = m["history"]
     train_acc = history.get("accuracy", [float("nan")])[-1]
-    stopped = " · **" + text("stopped early", lang) + "**" if m.get("stopped_early") else ""
+    stopped = " · **" + text("table.stopped_early", lang) + "**" if m.get("stopped_early") else ""
     # Rendered here in `lang`: Gradio translates only the first text of a Markdown value.
     lines = [f"### {run.name}",
-             text("Test accuracy · test loss · training accuracy (last epoch) · parameters · epochs · seconds: ", lang)
+             text("train.results.summary", lang)
              + f"**{m['test_accuracy']:.2%}** · {m['test_loss']:.4f} · {train_acc:.2%} · {m['params']:,} · "
                f"{m['epochs']} · {m['train_seconds']:.1f} s{stopped}"]
     uses_bn = any(type(layer).__name__ == "BatchNormalization" for layer in run.model.model.layers)
     if uses_bn and train_acc - m["test_accuracy"] > 0.03:
-        lines.append("⚠️ " + text("This net uses batch normalisation and its test accuracy trails its training "
-                                  "accuracy: see the note below.", lang))
+        lines.append("⚠️ " + text("train.results.bn_warning", lang))
     return "\n\n".join(lines)
 
 
 def _class_names(run: CompletedRun, lang: str) -> list[str]:
-    return [text(name, lang) for name in run.model.class_names]
+    return [word(name, lang) for name in run.model.class_names]
 
 
-def run_outputs(session: TrainSession, name: str | None, lang: str = "") -> tuple:
-    """Results of one run in language `lang`: summary, per-class bars, confusion table, layer table, download."""
+def by_component(components: dict[str, Component], values: dict[str, Any]) -> dict[Component, Any]:
+    """Values by view name (as `build_results` and `build_comparison` name their components) -> {component: value}."""
+    return {components[name]: value for name, value in values.items()}
+
+
+def run_outputs(session: TrainSession, name: str | None, lang: str = "") -> dict[str, Any]:
+    """Results of one run in language `lang`, by `build_results`' names: summary, per-class bars, confusion
+    table, layer table, download, and an emptied gallery of misclassified images with its caption."""
     run = session.get(name)
+    cleared = {"gallery": [], "gallery_caption": say("train.results.gallery_hint")}
     if run is None:
         empty_confusion = plots.confusion_frame(np.zeros((10, 10)), CLASS_NAMES["mnist"]).iloc[:0]
-        return (say("Train a model to see its results here."), None,
-                empty_confusion.rename(columns=lambda h: text(h, lang)), None, None, [],
-                say("Choose a cell of the confusion matrix to see those test images."))
+        return {"summary": say("train.results.empty"), "bars": None,
+                "confusion": empty_confusion.rename(columns=lambda h: word(h, lang)), "layers": None,
+                "download": None, **cleared}
     names = _class_names(run, lang)
     # From 0: a bar chart that starts higher makes small differences between classes look large.
     bars = gr.BarPlot(plots.per_class_frame(run.evaluation.per_class, names), sort=names, y_lim=[0.0, 1.0])
     confusion = plots.confusion_frame(run.evaluation.confusion, names)
     corner = confusion.columns[0]  # "true \\ predicted"
-    confusion = plots.confusion_styler(confusion.rename(columns={corner: text(corner, lang)}))
+    confusion = plots.confusion_styler(confusion.rename(columns={corner: word(corner, lang)}))
     layers = plots.model_summary_frame(run.model.model)
-    return (run_summary(run, lang), bars, confusion, layers.rename(columns=lambda h: text(h, lang)),
-            model_file(session, run), [], say("Choose a cell of the confusion matrix to see those test images."))
+    return {"summary": run_summary(run, lang), "bars": bars, "confusion": confusion,
+            "layers": layers.rename(columns=lambda h: word(h, lang)), "download": model_file(session, run), **cleared}
 
 
 def model_file(session: TrainSession, run: CompletedRun) -> str:
@@ -139,13 +152,13 @@ def onnx_file(session: TrainSession, name: str | None, lang: str) -> str:
     """Convert the run's model to ONNX in the session folder once (on request: it takes a second or more)."""
     run = session.get(name)
     if run is None:
-        raise gr.Error(text("Train a model first.", lang))
+        raise gr.Error(text("train.results.no_run", lang))
     if not Path(run.files.get("onnx", "")).is_file():
         try:
             path = export_onnx(run.model, session.dir, source=Path(model_file(session, run)))
         except Exception as error:  # a converter failure: say so, keep serving (the .keras download still works)
             _log.exception("ONNX export of %s failed", run.name)
-            raise gr.Error(text("The ONNX export failed; the .keras download still works.", lang)) from error
+            raise gr.Error(text("train.results.onnx_failed", lang)) from error
         run.files |= {"onnx": str(path), "onnx_json": str(sidecar_path(path))}
     return run.files["onnx"]
 
@@ -163,7 +176,7 @@ def misclassified(session: TrainSession, name: str | None, lang: str, evt: gr.Se
     """Gallery of test images behind a confusion-matrix cell (a diagonal cell: that class's errors)."""
     run = session.get(name)
     if run is None or not isinstance(evt.index, (list, tuple)):
-        return [], say("Train a model first.")
+        return [], say("train.results.no_run")
     true, column = evt.index
     names = _class_names(run, lang)
     pred = None if column == 0 or column - 1 == true else column - 1
@@ -176,7 +189,7 @@ def misclassified(session: TrainSession, name: str | None, lang: str, evt: gr.Se
         big = np.kron(255 - data.x_test[i], np.ones((4, 4), np.uint8))  # dark ink on white, 112 x 112
         images.append((big, f"{names[data.y_test[i]]} → {names[p]} ({run.evaluation.probabilities[i, p]:.0%})"))
     shown = f" ({GALLERY_LIMIT}/{len(picked)})" if len(picked) > GALLERY_LIMIT else ""
-    return images, say("Test images (count, true class → read as): ", f"{len(picked)}{shown} · {what}")
+    return images, say("train.results.gallery_caption", f"{len(picked)}{shown} · {what}")
 
 
 def _legend(colors: dict[str, str]) -> str:
@@ -185,44 +198,48 @@ def _legend(colors: dict[str, str]) -> str:
     return f"<div style='font-size:0.9em'>{items}</div>"
 
 
-def comparison_outputs(session: TrainSession, lang: str = "") -> tuple:
-    """Comparison table (in language `lang`), its CSV download, loss and accuracy overlays and their legend."""
+def comparison_outputs(session: TrainSession, lang: str = "") -> dict[str, Any]:
+    """By `build_comparison`'s names: the table (in language `lang`), its CSV download, loss and accuracy
+    overlays and their legend."""
     metas = [r.meta for r in session.runs]
-    table = plots.comparison_frame(metas, [r.experiment for r in session.runs], words=lambda w: text(w, lang))
+    table = plots.comparison_frame(metas, [r.experiment for r in session.runs], words=lambda w: word(w, lang))
     csv = None
     if len(table):
         csv = session.dir / "runs.csv"
         plots.comparison_frame(metas, [r.experiment for r in session.runs]).to_csv(csv, index=False)
     colors = plots.run_colors([r.name for r in session.runs])
     curves = {r.name: r.batches for r in session.runs}
-    return (table.rename(columns=lambda h: text(h, lang)), (str(csv) if csv else None),
-            gr.LinePlot(plots.overlay_frame(curves, "loss"), color_map=colors),
-            gr.LinePlot(plots.overlay_frame(curves, "accuracy"), color_map=colors), _legend(colors))
+    return {"table": table.rename(columns=lambda h: word(h, lang)), "csv": str(csv) if csv else None,
+            "overlay_loss": gr.LinePlot(plots.overlay_frame(curves, "loss"), color_map=colors),
+            "overlay_accuracy": gr.LinePlot(plots.overlay_frame(curves, "accuracy"), color_map=colors),
+            "legend": _legend(colors)}
 
 
 def build_results() -> dict[str, gr.components.Component]:
     """Layout of one run's results; returns its components by name."""
     r: dict[str, gr.components.Component] = {}
-    gr.Markdown(t("### Results"))
-    r["run"] = gr.Dropdown([], label=t("Run"), interactive=True, elem_id="train-run")
-    r["summary"] = gr.Markdown(say("Train a model to see its results here."), elem_id="train-summary")
+    gr.Markdown(t("train.results.heading"))
+    r["run"] = gr.Dropdown([], label=t("train.results.run"), interactive=True, elem_id="train-run")
+    r["summary"] = gr.Markdown(say("train.results.empty"), elem_id="train-summary")
     with gr.Row():
-        r["bars"] = gr.BarPlot(x="class", y="accuracy", height=PLOT_HEIGHT, label=t("Test accuracy per class"),
-                               x_title=t("class"), y_title=t("test accuracy"), y_lim=[0.0, 1.0], scale=2,
+        r["bars"] = gr.BarPlot(x="class", y="accuracy", height=PLOT_HEIGHT,
+                               label=t("train.results.bars_label"),
+                               x_title=t("table.class"), y_title=t("table.test_accuracy"), y_lim=[0.0, 1.0], scale=2,
                                elem_id="train-bars")
         r["confusion"] = gr.Dataframe(
             headers=["true \\ predicted", *CLASS_NAMES["mnist"]], interactive=False, scale=3, max_height=440,
-            label=t("Confusion matrix (rows: true class; choose a cell)"), column_widths=["20%"] + ["8%"] * 10,
+            label=t("train.results.confusion_label"), column_widths=["20%"] + ["8%"] * 10,
             elem_id="train-confusion")
-    r["gallery_caption"] = gr.Markdown(say("Choose a cell of the confusion matrix to see those test images."))
-    r["gallery"] = gr.Gallery(label=t("Misclassified test images"), columns=12, height=260, allow_preview=False,
+    r["gallery_caption"] = gr.Markdown(say("train.results.gallery_hint"))
+    r["gallery"] = gr.Gallery(label=t("train.results.gallery_label"), columns=12, height=260,
+                              allow_preview=False,
                               elem_id="train-errors")
-    with gr.Accordion(t("Model summary (layers, output shapes, parameters)"), open=False):
+    with gr.Accordion(t("train.results.layers_title"), open=False):
         r["layers"] = gr.Dataframe(interactive=False, max_height=400)
     with gr.Row():
-        r["download"] = gr.DownloadButton(t("Download this model (.keras)"), size="sm")
-        r["onnx"] = gr.Button(t("Download for the web (ONNX)"), size="sm", elem_id="train-onnx")
-        r["onnx_file"] = gr.DownloadButton(t("Download for the web (ONNX)"), visible="hidden",
+        r["download"] = gr.DownloadButton(t("train.results.download_keras"), size="sm")
+        r["onnx"] = gr.Button(t("train.results.download_onnx"), size="sm", elem_id="train-onnx")
+        r["onnx_file"] = gr.DownloadButton(t("train.results.download_onnx"), visible="hidden",
                                            elem_id="train-onnx-file")
     gr.Markdown(BN_LAG_NOTE)
     return r
@@ -231,18 +248,20 @@ def build_results() -> dict[str, gr.components.Component]:
 def build_comparison() -> dict[str, gr.components.Component]:
     """Layout of the session's comparison; returns its components by name."""
     c: dict[str, gr.components.Component] = {}
-    gr.Markdown(t("### Compare this session's runs"))
+    gr.Markdown(t("train.compare.heading"))
     c["table"] = gr.Dataframe(headers=plots.COMPARISON_COLUMNS, interactive=False, max_height=360,
                               elem_id="train-runs")
-    c["csv"] = gr.DownloadButton(t("Download the table (CSV)"), size="sm")
+    c["csv"] = gr.DownloadButton(t("train.compare.download_csv"), size="sm")
     with gr.Row():
         # Over fractional epochs, smoothed per batch: a one-epoch run draws a curve, not a dot.
         c["overlay_loss"] = gr.LinePlot(x="epoch", y="loss", color="run", height=PLOT_HEIGHT, x_lim=[0, None],
-                                        label=t("Training loss, smoothed"), x_title=t("epoch"), y_title=t("loss"),
+                                        label=t("train.compare.loss_label"), x_title=t("plot.epoch"),
+                                        y_title=t("plot.loss"),
                                         colors_in_legend=[], elem_id="train-overlay-loss")
         c["overlay_accuracy"] = gr.LinePlot(x="epoch", y="accuracy", color="run", height=PLOT_HEIGHT,
-                                            x_lim=[0, None], y_lim=[0.0, 1.0], label=t("Training accuracy, smoothed"),
-                                            x_title=t("epoch"), y_title=t("accuracy"), colors_in_legend=[],
+                                            x_lim=[0, None], y_lim=[0.0, 1.0],
+                                            label=t("train.compare.accuracy_label"),
+                                            x_title=t("plot.epoch"), y_title=t("plot.accuracy"), colors_in_legend=[],
                                             elem_id="train-overlay-accuracy")
     c["legend"] = gr.HTML("")
     return c

@@ -11,37 +11,35 @@ from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
 from mnistdemo.ui.details import compute_while_open
 from mnistdemo.ui.inside_panel import build_inside_panel
-from mnistdemo.ui.texts import error_text, say, t, text
+from mnistdemo.ui.models import resolve_model
+from mnistdemo.ui.texts import ENGLISH, error_text, say, t, text, word
 
 # Each verdict is one translated text, then names and figures that read the same in any language.
 # A clear digit (or a Fashion-MNIST model's answer): the answer and its probability follow.
-READS_TEXT = "Reads"
+READS_TEXT = "draw.verdict.reads"
 # Not a clear digit: the words depend on why (mnistdemo.inference.REASONS); "disagree" and
 # "unsure_together" are followed by how many of the digit networks read each answer.
 NOT_SURE_TEXTS = {
-    "tiny": "**Not sure:** the drawing is very small for the brush. Draw it larger.",
-    "edge": "**Not sure:** a stroke runs off the edge, so part of the drawing may be missing. "
-            "Draw it inside the canvas.",
-    "disagree": "**Not sure:** the networks disagree. Networks reading each answer:",
-    "unsure_together": "**Not sure:** the networks agree, but none is confident. Networks reading each answer:",
+    "tiny": "draw.verdict.not_sure.tiny",
+    "edge": "draw.verdict.not_sure.edge",
+    "disagree": "draw.verdict.not_sure.disagree",
+    "unsure_together": "draw.verdict.not_sure.unsure_together",
 }
 NOT_A_DIGIT_TEXTS = {
-    "tiny": "**Not a digit?** The drawing is very small for the brush. Draw it larger.",
-    "edge": "**Not a digit?** A stroke runs off the edge, so part of the drawing may be missing. "
-            "Draw it inside the canvas.",
-    "disagree": "**Not a digit?** The networks cannot agree what it is. Networks reading each answer:",
-    "unlike_digits": "**Not a digit?** To the digit networks it looks like none of the ten digits.",
+    "tiny": "draw.verdict.not_a_digit.tiny",
+    "edge": "draw.verdict.not_a_digit.edge",
+    "disagree": "draw.verdict.not_a_digit.disagree",
+    "unlike_digits": "draw.verdict.not_a_digit.unlike_digits",
 }
-EMPTY_TEXT = "Draw a digit (or upload an image) to see what the model reads."
-UPLOAD_HINT = "Drop an image here, or click to upload"
+EMPTY_TEXT = "draw.verdict.empty"
+UPLOAD_HINT = "draw.upload_hint"
 # A test image of the other data set is read by that data set's best model; the verdict says so.
 OTHER_DATASET_TEXTS = {
-    "mnist": "This test image is a handwritten digit, so a digit model reads it (your choice stays for drawings):",
-    "fashion_mnist": "This test image is a piece of clothing, so a Fashion-MNIST model reads it "
-                     "(your choice stays for drawings):",
+    "mnist": "draw.verdict.other_dataset.mnist",
+    "fashion_mnist": "draw.verdict.other_dataset.fashion_mnist",
 }
 SAMPLES_DIR = REPO_DIR / "data" / "samples"
-SAMPLE_LABELS = {"mnist": "Handwritten digits (MNIST test set)", "fashion_mnist": "Clothing (Fashion-MNIST test set)"}
+SAMPLE_LABELS = {"mnist": "draw.samples.mnist", "fashion_mnist": "draw.samples.fashion_mnist"}
 PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
 # Events at once on the whole server: more threads than the two cores only queue on the GIL; the
 # answer events get their own slots so that details (only while open) never hold them up.
@@ -52,18 +50,8 @@ DETAILS_CONCURRENCY = 2
 def model_choices(session_models: dict) -> list[tuple[str, str]]:
     """(title, name) of every shipped model that loaded, then this session's trained ones."""
     shipped = [(m.title, name) for name, m in SHIPPED.load_all().models.items()]
-    trained = [(f"{m.title} · " + str(t("trained here")), name) for name, m in session_models.items()]
+    trained = [(f"{m.title} · " + str(t("draw.trained_here")), name) for name, m in session_models.items()]
     return shipped + trained
-
-
-def resolve_model(name: str | None, session_models: dict, lang: str = "") -> LoadedModel:
-    """A session model or a shipped one; gr.Error with the reason if there is none."""
-    if name in (session_models or {}):
-        return session_models[name]
-    try:
-        return SHIPPED.get(name)
-    except ValueError as error:
-        raise gr.Error(text(str(error), lang)) from None
 
 
 def sketch_image(value: dict | None) -> np.ndarray | None:
@@ -103,7 +91,7 @@ def _verdict(answer: Answer, lang: str = "") -> str:
     """Markdown verdict from the core answer: the reading of a clear digit, else why it is not one."""
     if answer.kind in ("digit", "item"):
         best = answer.answer
-        return say(READS_TEXT, f" **{text(best, lang)}** ({answer.probabilities[best]:.0%})")
+        return say(READS_TEXT, f" **{word(best, lang)}** ({answer.probabilities[best]:.0%})")
     texts = NOT_SURE_TEXTS if answer.kind == "unsure" else NOT_A_DIGIT_TEXTS
     counted = answer.reason in ("disagree", "unsure_together")
     return say(texts[answer.reason], _votes(answer) if counted else "")
@@ -116,7 +104,7 @@ def _label(answer: Answer, lang: str = ""):
 
 def _in_language(label: dict[str, float], lang: str) -> dict[str, float]:
     """Class names in the visitor's language (Gradio does not translate a Label's classes); digits stay digits."""
-    return {text(name, lang): p for name, p in label.items()}
+    return {word(name, lang): p for name, p in label.items()}
 
 
 def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> list[tuple[str, LoadedModel, np.ndarray]]:
@@ -133,14 +121,14 @@ def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]], dataset: 
     """Every model of `dataset` (the drawing's) on the same image, headers and class names in `lang`."""
     model, answer, confidence = (text(h, lang) for h in TABLE_HEADERS)
     return pd.DataFrame([{model: name.removesuffix(f"-{m.dataset}"),
-                          answer: text(m.class_names[int(probs.argmax())], lang),
+                          answer: word(m.class_names[int(probs.argmax())], lang),
                           confidence: f"{probs.max():.1%}"}
                          for name, m, probs in rows if m.dataset == dataset],
                         columns=[model, answer, confidence])
 
 
 EMPTY = (gr.update(value={}, show_heading=True), say(EMPTY_TEXT), None, None, None)
-TABLE_HEADERS = ("model", "answer", "confidence")
+TABLE_HEADERS = ("draw.table.model", "draw.table.answer", "draw.table.confidence")
 
 
 def analyse(image, model_name: str | None, session_models: dict, lang: str = ""):
@@ -149,11 +137,11 @@ def analyse(image, model_name: str | None, session_models: dict, lang: str = "")
     The digit networks that judge "is it a clear digit?" read it in one call (`assess_steps`)."""
     if image is None:
         return EMPTY
-    model = resolve_model(model_name, session_models, lang)
+    model = resolve_model(model_name, session_models)
     try:
         steps = preprocess_steps(image, model.dataset)
     except ValueError as error:
-        return EMPTY[0], error_text(error), None, None, None
+        return EMPTY[0], error_text(error, lang), None, None, None
     answer = assess_steps(steps, model)
     return _label(answer, lang), _verdict(answer, lang), enlarge(list(steps.values())[-1]), image, model.name
 
@@ -166,7 +154,7 @@ def steps_gallery(image, model_name: str | None, session_models: dict, lang: str
         steps = preprocess_steps(image, resolve_model(model_name, session_models).dataset)
     except ValueError:
         return []  # the verdict already says why
-    return [(_to_uint8(img), text(name, lang)) for name, img in steps.items()]
+    return [(_to_uint8(img), word(name, lang)) for name, img in steps.items()]
 
 
 def every_model_table(image, model_name: str | None, session_models: dict, lang: str = "") -> pd.DataFrame:
@@ -226,7 +214,7 @@ def assess_api(image, model_name: str | None, session_models: dict) -> dict:
 def _samples(dataset: str, lang: str = "") -> list[tuple[str, str]]:
     """(path, caption in `lang`) of the sample test images of `dataset`, in class order."""
     paths = sorted((SAMPLES_DIR / dataset).glob("*.png"), key=lambda p: int(p.stem.split("-")[0]))
-    return [(str(p), text(CLASS_NAMES[dataset][int(p.stem.split("-")[0])], lang)) for p in paths]
+    return [(str(p), word(CLASS_NAMES[dataset][int(p.stem.split("-")[0])], lang)) for p in paths]
 
 
 def sample_galleries(lang: str) -> list[gr.Gallery]:
@@ -264,37 +252,37 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             sketch = gr.Sketchpad(
-                label=t("Draw a digit"), canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
+                label=t("draw.sketch_label"), canvas_size=(CANVAS_SIZE, CANVAS_SIZE), fixed_canvas=True,
                 brush=gr.Brush(colors=["#000000"], default_size=BRUSH_RADIUS, color_mode="fixed"),
                 layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="sketch",
                 elem_classes=["brush-ready"])
         with gr.Column(scale=1, min_width=300):
-            label = gr.Label(num_top_classes=3, label=t("What the model reads"), elem_id="reading")
+            label = gr.Label(num_top_classes=3, label=t("draw.reading_label"), elem_id="reading")
             verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
-            seen = gr.Image(label=t("What the model sees (28x28)"), height=PREVIEW_SIZE + 40,
+            seen = gr.Image(label=t("draw.seen_label"), height=PREVIEW_SIZE + 40,
                             interactive=False, format="png", elem_id="seen")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
-            upload = gr.Image(label=t("... or upload an image"), type="filepath", image_mode="RGBA",
+            upload = gr.Image(label=t("draw.upload_label"), type="filepath", image_mode="RGBA",
                               sources=["upload", "clipboard"], height=200, elem_id="upload")
-            choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label=t("Model"),
+            choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label=t("draw.model"),
                                  elem_id="model-choice")
-            predict_button = gr.Button(t("Predict"), variant="primary")
+            predict_button = gr.Button(t("draw.predict"), variant="primary")
             if SHIPPED.unavailable:
-                gr.Markdown(say("Unavailable models: ") + "; ".join(
+                gr.Markdown(say("draw.unavailable_models") + "; ".join(
                     f"`{name}` ({why})" for name, why in SHIPPED.unavailable.items()))
             if SHIPPED.stale_calibration:
-                gr.Markdown(say("Stale calibration: ") + SHIPPED.stale_calibration)
+                gr.Markdown(say("draw.stale_calibration") + SHIPPED.stale_calibration)
         with gr.Column(scale=1, min_width=300):
-            with gr.Accordion(t("Preprocessing, step by step"), open=False, elem_id="steps") as steps_box:
-                steps = gr.Gallery(columns=3, height=420, object_fit="contain", label=t("Steps"),
+            with gr.Accordion(t("draw.steps_title"), open=False, elem_id="steps") as steps_box:
+                steps = gr.Gallery(columns=3, height=420, object_fit="contain", label=t("draw.steps_label"),
                                    allow_preview=False, elem_id="steps-gallery")
-            with gr.Accordion(t("Every model of this data set on this drawing"), open=False,
+            with gr.Accordion(t("draw.every_model_title"), open=False,
                               elem_id="every-model") as table_box:
-                table = gr.Dataframe(headers=list(TABLE_HEADERS),
+                table = gr.Dataframe(headers=[text(h, ENGLISH) for h in TABLE_HEADERS],
                                      interactive=False, wrap=True, elem_id="every-model-table")
     inside = build_inside_panel()
-    with gr.Accordion(t("Samples from the test sets: click one"), open=False, elem_id="samples"):
+    with gr.Accordion(t("draw.samples_title"), open=False, elem_id="samples"):
         galleries = {dataset: gr.Gallery(_samples(dataset), columns=10, height=150, allow_preview=False,
                                          label=t(SAMPLE_LABELS[dataset]), elem_id=f"samples-{dataset}")
                      for dataset in DATASETS}
@@ -325,5 +313,5 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
                    after=[drawn, uploaded, clicked, chosen, *sampled, relabeled])
     compute_while_open(steps_box, steps_gallery, [drawing, reader, session_models, lang], [steps], **details)
     compute_while_open(table_box, every_model_table, [drawing, reader, session_models, lang], [table], **details)
-    inside.wire(seen, reader, session_models, **details)
+    inside.wire(seen, reader, session_models, lang, **details)
     return choice

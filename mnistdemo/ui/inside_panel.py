@@ -12,27 +12,23 @@ import numpy as np
 
 from mnistdemo import inside
 from mnistdemo.config import IMAGE_SIZE
-from mnistdemo.inference import SHIPPED, LoadedModel
+from mnistdemo.inference import LoadedModel
 from mnistdemo.ui.details import compute_while_open
-from mnistdemo.ui.texts import say, t
+from mnistdemo.ui.models import find_model
+from mnistdemo.ui.texts import error_text, say, t, text, word
 
-TITLE = "Inside the network"
-INTRO = ("What the chosen model computes for this drawing. **Strokes that counted**: integrated gradients, "
-         "each pixel's share of the answer (red = most). **Where it looked**: Grad-CAM on the last conv "
-         "layer, coarser. **Feature maps**: what each conv layer's filters respond to (bright = strong), "
-         "input side first. **Filters**: the first conv layer's weights (white positive, black negative).")
-SALIENCY_LABEL = "Strokes that counted"
-GRAD_CAM_LABEL = "Where it looked (Grad-CAM)"
-MAPS_LABEL = "Feature maps, one image per conv layer"
-FILTERS_LABEL = "Learned filters"
-EMPTY_NOTE = "Draw a digit (or upload an image) to look inside the network."
-READS_NOTE = "The model and its answer (the overlays explain it):"
-# Gallery captions are not translated by Gradio: each says what the layer is in both languages.
-MAPS_CAPTION = ("{nth} convolution: {c} filters {k}x{k}, maps {h}x{w}",
-                "第 {n} 个卷积层：{c} 个 {k}x{k} 卷积核，特征图 {h}x{w}")
-FILTERS_CAPTION = ("1st convolution: {c_out} filters {k}x{k}", "第 1 个卷积层：{c_out} 个 {k}x{k} 卷积核")
-FILTERS_CAPTION_DEEP = ("1st convolution: {c_out} filters {k}x{k} x {c_in} inputs",
-                        "第 1 个卷积层：{c_out} 个 {k}x{k}x{c_in} 卷积核")
+TITLE = "inside.title"
+INTRO = "inside.intro"
+SALIENCY_LABEL = "inside.saliency_label"
+GRAD_CAM_LABEL = "inside.grad_cam_label"
+MAPS_LABEL = "inside.maps_label"
+FILTERS_LABEL = "inside.filters_label"
+EMPTY_NOTE = "inside.empty"
+READS_NOTE = "inside.reads"
+# Gallery captions are not translated by Gradio: the server renders them in the visitor's language.
+MAPS_CAPTION = "inside.caption.maps"
+FILTERS_CAPTION = "inside.caption.filters"
+FILTERS_CAPTION_DEEP = "inside.caption.filters_deep"
 OVERLAY_SIZE = 224
 
 
@@ -51,10 +47,10 @@ class InsidePanel:
     def outputs(self) -> list:
         return [self.note, self.saliency, self.grad_cam, self.maps, self.filters]
 
-    def wire(self, seen: gr.Image, choice: gr.Dropdown, session_models: gr.State, after: list,
+    def wire(self, seen: gr.Image, choice: gr.Dropdown, session_models: gr.State, lang: gr.Textbox, after: list,
              **event_args) -> None:
         """While open, recompute after each of the `after` events (and on opening), from `seen` and `choice`."""
-        compute_while_open(self.accordion, look_inside, [seen, choice, session_models], self.outputs, after,
+        compute_while_open(self.accordion, look_inside, [seen, choice, session_models, lang], self.outputs, after,
                            **event_args)
 
 
@@ -85,52 +81,42 @@ def seen_to_image(seen: np.ndarray) -> np.ndarray:
     return gray[factor // 2::factor, factor // 2::factor].astype(np.float32) / 255
 
 
-def _model(name: str | None, session_models: dict) -> LoadedModel:
-    if name in (session_models or {}):
-        return session_models[name]
-    return SHIPPED.get(name)
-
-
-def look_inside(seen, model_name: str | None, session_models: dict):
-    """(preview, model) -> (note, saliency overlay, Grad-CAM overlay, maps, filters)."""
+def look_inside(seen, model_name: str | None, session_models: dict, lang: str = ""):
+    """(preview, model, language) -> (note, saliency overlay, Grad-CAM overlay, maps, filters)."""
     if seen is None:
         return say(EMPTY_NOTE), None, None, [], []
     try:
-        model = _model(model_name, session_models)
+        model = find_model(model_name, session_models)
         image = seen_to_image(seen)
         probs = model.probabilities(image[None])[0]
         answer = int(probs.argmax())
-        maps = _map_tiles(model, image)
-        note = say(READS_NOTE, f" **{model.name}** → **{model.class_names[answer]}** ({probs[answer]:.0%})")
+        maps = _map_tiles(model, image, lang)
+        reading = word(model.class_names[answer], lang)
+        note = say(READS_NOTE, f" **{model.name}** → **{reading}** ({probs[answer]:.0%})")
         salient = inside.overlay(image, inside.saliency(model.model, image, answer), OVERLAY_SIZE)
         where = inside.overlay(image, inside.grad_cam(model.model, image, answer), OVERLAY_SIZE)
-        return note, salient, where, maps, _filter_tiles(model)
+        return note, salient, where, maps, _filter_tiles(model, lang)
     except ValueError as error:
-        return f"**{error}**", None, None, [], []
+        return error_text(error, lang), None, None, [], []
 
 
 def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 < 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def _caption(template: tuple[str, str], **figures) -> str:
-    """An (English, Chinese) caption template filled in: "English · 中文"."""
-    return " · ".join(text.format(**figures) for text in template)
-
-
-def _map_tiles(model: LoadedModel, image: np.ndarray) -> list[tuple[np.ndarray, str]]:
+def _map_tiles(model: LoadedModel, image: np.ndarray, lang: str) -> list[tuple[np.ndarray, str]]:
     tiles = []
     for n, (name, maps) in enumerate(inside.feature_maps(model.model, image), start=1):
         k = inside.conv_filters(model.model, name).shape[0]
         h, w, c = maps.shape
-        tiles.append((inside.tile_maps(maps), _caption(MAPS_CAPTION, nth=_ordinal(n), n=n, c=c, k=k, h=h, w=w)))
+        tiles.append((inside.tile_maps(maps), text(MAPS_CAPTION, lang, nth=_ordinal(n), n=n, c=c, k=k, h=h, w=w)))
     return tiles
 
 
-def _filter_tiles(model: LoadedModel) -> list[tuple[np.ndarray, str]]:
+def _filter_tiles(model: LoadedModel, lang: str) -> list[tuple[np.ndarray, str]]:
     """The first conv layer's filters: deeper layers' 3x3 slices per input map read as noise."""
     name = inside.conv_layer_names(model.model)[0]
     kernel = inside.conv_filters(model.model, name)
     k, _, c_in, c_out = kernel.shape
-    caption = _caption(FILTERS_CAPTION if c_in == 1 else FILTERS_CAPTION_DEEP, c_out=c_out, c_in=c_in, k=k)
+    caption = text(FILTERS_CAPTION if c_in == 1 else FILTERS_CAPTION_DEEP, lang, c_out=c_out, c_in=c_in, k=k)
     return [(inside.tile_filters(kernel), caption)]

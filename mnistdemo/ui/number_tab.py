@@ -8,18 +8,18 @@ from mnistdemo.inference import SHIPPED, assess_images
 from mnistdemo.numbers import read_number
 from mnistdemo.strokes import BRUSH_RADIUS
 from mnistdemo.ui.draw_tab import enlarge, sketch_image
+from mnistdemo.ui.models import resolve_model
 from mnistdemo.ui.texts import error_text, say, t, text
 
-SKETCH_LABEL = "Draw a number (several digits in a row)"
-MODEL_LABEL = "Model"
-READING_LABEL = "The number read"
-READS_NUMBER = "Reads the number:"
-READS_NUMBER_UNSURE = "Reads the number (not sure of the digits marked ?):"
-DIGITS_LABEL = "Each digit as the model sees it (28x28): answer and probability"
-HINT = ("Draw a number such as **2026** across the canvas, digits side by side. "
-        "Each digit is cut out, shrunk to 28x28 like a single drawing and read on its own.")
-NO_MODEL_MESSAGE = "No MNIST model is available to read digits."
-NOT_DIGITS_MESSAGE = "This model does not read digits: choose an MNIST model."
+SKETCH_LABEL = "number.sketch_label"
+MODEL_LABEL = "draw.model"
+READING_LABEL = "number.reading_label"
+READS_NUMBER = "number.reads"
+READS_NUMBER_UNSURE = "number.reads_unsure"
+DIGITS_LABEL = "number.digits_label"
+HINT = "number.hint"
+NO_MODEL_MESSAGE = "number.no_model"
+NOT_DIGITS_MESSAGE = "number.not_digits_model"
 PREVIEW_SIZE = 112  # each 28x28 shown 4x, pixels kept square
 # The page holds a reading back while a number is written (page.js) and needs to know when the one
 # of its last stroke has come: it counts the canvas's changes and each reading echoes the count it
@@ -43,16 +43,13 @@ def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = "
     """Sketch composite -> (reading as Markdown, gallery of (28x28 enlarged, "answer - probability"))."""
     if image is None:
         return say(HINT), []
-    try:
-        model = SHIPPED.get(model_name or default_number_model())
-    except ValueError as error:
-        raise gr.Error(text(str(error), lang)) from None
+    model = resolve_model(model_name or default_number_model(), {})  # shipped models only
     if model.dataset != "mnist":
         raise gr.Error(text(NOT_DIGITS_MESSAGE, lang) + f" ({model.name})")
     try:
         _, digits = read_number(image, model)
     except ValueError as error:  # a drawing with no ink left after Undo, say
-        return error_text(error), []
+        return error_text(error, lang), []
     # Each digit gets the Draw tab's verdict: a digit the networks are not sure of is marked "?".
     answers = assess_images(np.stack([seen for seen, _, _ in digits]), model)
     marks = ["" if a.kind == "digit" else "?" for a in answers]

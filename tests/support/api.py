@@ -5,6 +5,8 @@ from collections.abc import Iterable, Iterator
 
 import httpx
 
+from support.app import REPO
+
 
 def upload(url: str, filename: str, data: bytes, timeout: float = 60) -> str:
     """POST /gradio_api/upload as multipart; the server-side path of the file."""
@@ -70,13 +72,14 @@ def page_config(url: str, timeout: float = 30) -> dict:
 
 
 def english(text: str) -> str:
-    """A label as the page config holds it (`__i18n__{json}` when translated) -> its English text."""
+    """A label as the page config holds it (`__i18n__{json}`, a message id, when translated) -> its English text."""
     marker = "__i18n__"
     if marker not in text:
         return text
     before, after = text.split(marker, 1)
     meta, end = json.JSONDecoder().raw_decode(after)
-    return before + meta["key"] + after[end:]
+    messages = json.loads((REPO / "mnistdemo" / "ui" / "lang" / "en.json").read_text(encoding="utf-8"))["messages"]
+    return before + messages.get(meta["key"], meta["key"]) + after[end:]
 
 
 def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from support.api import call, events, train_inputs
+from support.api import call, english, events, train_inputs
 
 # A tiny run (seconds): the Train tab's controls by label prefix; controls not named keep their defaults.
 # Runs with the same settings are trained once for everybody: give each test its own "Seed".
@@ -30,7 +30,7 @@ class TrainingRun:
     url: str
     settings: dict
     session: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:12]}")
-    statuses: list[str] = field(default_factory=list)  # the status HTML of every streamed update
+    statuses: list[str] = field(default_factory=list)  # the status HTML of every streamed update, in English
     outcome: str = ""  # "complete" or "error" once finished
     error: object = None
     started: threading.Event = field(default_factory=threading.Event)  # first batch reported
@@ -42,7 +42,7 @@ class TrainingRun:
         event, status = call(self.url, "prepare", inputs, self.session)
         if event != "complete":
             raise RuntimeError(f"training refused: {status}")
-        self.statuses.append(status[0])
+        self.statuses.append(english(status[0]))
         self._thread = threading.Thread(target=self._stream, args=(inputs,), daemon=True)
         self._thread.start()
         return self
@@ -53,7 +53,7 @@ class TrainingRun:
                 if event == "error":
                     self.outcome, self.error = event, data
                 elif isinstance(data, list) and isinstance(data[0], str):
-                    self.statuses.append(data[0])
+                    self.statuses.append(english(data[0]))
                     if "batch " in data[0]:
                         self.started.set()
                 if event == "complete":
