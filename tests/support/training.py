@@ -54,7 +54,7 @@ class TrainingRun:
                     self.outcome, self.error = event, data
                 elif isinstance(data, list) and isinstance(data[0], str):
                     self.statuses.append(english(data[0]))
-                    if "batch " in data[0]:
+                    if "batch " in self.statuses[-1]:
                         self.started.set()
                 if event == "complete":
                     self.outcome = event
