@@ -155,8 +155,10 @@ class ModelRegistry:
         if name in self.models:
             return self.models[name]
         if name in self.unavailable:
-            raise ValueError(f"Model {name!r} is unavailable: {self.unavailable[name]}")
-        raise ValueError(f"Unknown model {name!r}; available: {', '.join(self.models) or 'none'}.")
+            raise UserError("error.model_unavailable", "Model {name!r} is unavailable: {why}", name=name,
+                            why=self.unavailable[name])
+        raise UserError("error.unknown_model", "Unknown model {name!r}; available: {available}.", name=name,
+                        available=", ".join(self.models) or "none")
 
 
 def _read_serving(directory: Path) -> tuple[Serving | None, str]:

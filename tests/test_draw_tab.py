@@ -131,3 +131,16 @@ def test_the_queue_polls_every_few_milliseconds_not_every_one():
     queue = build_demo()._queue
     assert (queue.sleep_when_free, queue.progress_update_sleep_when_free) == (QUEUE_POLL_SECONDS,
                                                                                PROGRESS_POLL_SECONDS)
+
+
+def test_an_unknown_model_is_said_in_the_visitors_language():
+    import gradio as gr
+
+    from mnistdemo.ui.models import resolve_model
+
+    with pytest.raises(gr.Error, match="Unknown model 'no-such-model'; available: "):
+        resolve_model("no-such-model", {}, "en")
+    with pytest.raises(gr.Error, match="没有名为 'no-such-model' 的模型"):
+        resolve_model("no-such-model", {}, "zh-CN")
+    with pytest.raises(ValueError, match="Unknown model 'no-such-model'"):  # English for the API and the CLI
+        SHIPPED.get("no-such-model")

@@ -137,7 +137,7 @@ def analyse(image, model_name: str | None, session_models: dict, lang: str = "")
     The digit networks that judge "is it a clear digit?" read it in one call (`assess_steps`)."""
     if image is None:
         return EMPTY
-    model = resolve_model(model_name, session_models)
+    model = resolve_model(model_name, session_models, lang)
     try:
         steps = preprocess_steps(image, model.dataset)
     except ValueError as error:
@@ -222,13 +222,13 @@ def sample_galleries(lang: str) -> list[gr.Gallery]:
     return [gr.Gallery(_samples(dataset, lang)) for dataset in DATASETS]
 
 
-def _sample_model(dataset: str, model_name: str, session_models: dict) -> str:
+def _sample_model(dataset: str, model_name: str, session_models: dict, lang: str = "") -> str:
     """The chosen model if it reads `dataset`, else that data set's best shipped model."""
-    if resolve_model(model_name, session_models).dataset == dataset:
+    if resolve_model(model_name, session_models, lang).dataset == dataset:
         return model_name
     names = [name for name, m in SHIPPED.models.items() if m.dataset == dataset]
     if not names:
-        raise gr.Error(f"No {DATASET_TITLES[dataset]} model is available to read this image.")
+        raise gr.Error(text("draw.no_model_for_dataset", lang, dataset=DATASET_TITLES[dataset]))
     return next((name for name in names if name.startswith("best_")), names[0])
 
 
@@ -237,7 +237,7 @@ def on_sample(dataset: str, model_name: str, session_models: dict, lang: str, ev
 
     The dropdown keeps the visitor's choice, so the next drawing or upload is read as before."""
     path = _samples(dataset)[evt.index][0]
-    reader = _sample_model(dataset, model_name, session_models)
+    reader = _sample_model(dataset, model_name, session_models, lang)
     label, verdict, *rest = analyse(path, reader, session_models, lang)
     if reader != model_name:
         reading = max(label["value"], key=label["value"].get)

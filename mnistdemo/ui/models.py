@@ -3,6 +3,7 @@
 import gradio as gr
 
 from mnistdemo.inference import SHIPPED, LoadedModel
+from mnistdemo.ui.texts import error_message
 
 
 def find_model(name: str | None, session_models: dict | None) -> LoadedModel:
@@ -12,9 +13,9 @@ def find_model(name: str | None, session_models: dict | None) -> LoadedModel:
     return SHIPPED.get(name)
 
 
-def resolve_model(name: str | None, session_models: dict | None) -> LoadedModel:
-    """`find_model` for a handler: gr.Error (a pop-up, and the API's error) with the reason if there is none."""
+def resolve_model(name: str | None, session_models: dict | None, lang: str | None = None) -> LoadedModel:
+    """`find_model` for a handler: gr.Error (a pop-up in `lang`, and the API's error) with the reason if there is none."""
     try:
         return find_model(name, session_models)
     except ValueError as error:
-        raise gr.Error(str(error)) from None
+        raise gr.Error(error_message(error, lang)) from None
