@@ -3,7 +3,8 @@
     python scripts/screenshots.py
 
 Held-out writers' pen digits are drawn with the mouse (desktop, 1280x900) and by touch (phone,
-390x844); each picture is stored with a 64-colour palette to stay small.
+390x844); the Train tab trains its defaults once (a few seconds). Each picture is stored with a
+64-colour palette to stay small.
 """
 
 import io
@@ -20,7 +21,8 @@ from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE  # noqa: E402
 from mnistdemo.replay import canvas_points  # noqa: E402
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits  # noqa: E402
 from support.app import start_app, stop_app  # noqa: E402
-from support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, draw, number_reading, reading, swipe  # noqa: E402
+from support.browser import (CHROMIUM, CHROMIUM_ARGS, PHONE, choose_language, draw, number_reading, reading,
+                             swipe)  # noqa: E402
 from support.numbers import first_number_read_exactly  # noqa: E402
 
 DOCS = REPO / "docs"
@@ -61,6 +63,24 @@ def main() -> None:
             print("number drawn", number, "read", number_reading(phone))
             phone.evaluate("window.scrollTo(0, 0)")
             _save(phone.screenshot(), "phone-numbers.png")
+
+            # The Train tab: Start with its defaults (the quick preset), the live curves, then the comparison.
+            page.get_by_role("tab", name="Train & compare").click()
+            page.locator("#train-start").click()
+            page.locator("#train-status").get_by_text("now in the Draw tab").wait_for(timeout=300_000)
+            page.wait_for_timeout(2000)
+            page.get_by_text("Set-up", exact=True).scroll_into_view_if_needed()
+            _save(page.screenshot(), "train.png")
+            page.locator("#train-runs").scroll_into_view_if_needed()
+            _save(page.screenshot(), "compare.png")
+
+            phone = browser.new_context(**PHONE).new_page()
+            phone.goto(url)
+            phone.locator("#sketch canvas").first.wait_for()
+            choose_language(phone, "简体中文")
+            phone.get_by_role("tab", name="训练与比较").tap()
+            phone.wait_for_timeout(2000)
+            _save(phone.screenshot(), "train-phone-zh.png")
             browser.close()
     finally:
         stop_app(proc)

@@ -249,8 +249,10 @@ def build_comparison() -> dict[str, gr.components.Component]:
     """Layout of the session's comparison; returns its components by name."""
     c: dict[str, gr.components.Component] = {}
     gr.Markdown(t("train.compare.heading"))
+    # Widths that fit each header whole (the table scrolls sideways where the page is narrower).
     c["table"] = gr.Dataframe(headers=plots.COMPARISON_COLUMNS, interactive=False, max_height=360,
-                              elem_id="train-runs")
+                              column_widths=["130px", "150px", "150px", "90px", "90px", "380px", "110px", "110px",
+                                             "120px", "150px"], elem_id="train-runs")
     c["csv"] = gr.DownloadButton(t("train.compare.download_csv"), size="sm")
     with gr.Row():
         # Over fractional epochs, smoothed per batch: a one-epoch run draws a curve, not a dot.
