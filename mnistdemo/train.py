@@ -214,19 +214,21 @@ _prepared: dict[TrainConfig, _Prepared] = {}  # by config with seed 0: the seed 
 def prepare(config: TrainConfig, data: Dataset) -> None:
     """Build, compile and trace `config`'s model on one batch, so that the next `train` of these settings
     (any seed) starts at its first batch: tracing costs a fresh model ~2 s of Python, which a warm
-    worker pays while it waits. Augmenting runs are not prepared (their pipeline draws random numbers)."""
-    recipe = config.recipe
-    if recipe.augment or recipe.validation_split or config.drawn_copies or config.dataset != data.name:
+    worker pays while it waits. Augmenting runs are not prepared (their pipeline draws random numbers);
+    settings already prepared are kept (the traced model outlives other runs and `clear_session`)."""
+    recipe, key = config.recipe, replace(config, seed=0)
+    if (key in _prepared or recipe.augment or recipe.validation_split or config.drawn_copies
+            or config.dataset != data.name):
         return
-    (x, _), _ = split_data(data, config, np.random.default_rng(0))
+    images = min(config.train_subset or len(data.x_train), len(data.x_train))  # split_data's count, no validation
     model = build_model(config.arch, config.custom)
-    _compile(model, config, math.ceil(len(x) / recipe.batch_size))
+    _compile(model, config, math.ceil(images / recipe.batch_size))
     model.optimizer.build(model.trainable_variables)
     start = [variable.numpy() for variable in model.optimizer.variables]
     one_batch = data.x_train[:recipe.batch_size], data.y_train[:recipe.batch_size]
     model.fit(_pipeline(*one_batch, recipe.batch_size, False, 0, config.dataset), epochs=1, verbose=0)
     model.predict_on_batch(to_model_input(data.x_test[:EVALUATION_BATCH]))
-    _prepared[replace(config, seed=0)] = _Prepared(model, start)
+    _prepared[key] = _Prepared(model, start)
 
 
 def prepared_runs() -> list[TrainConfig]:

@@ -143,6 +143,24 @@ def test_a_prepared_run_trains_exactly_as_a_fresh_one_and_only_once(mnist):
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_prepared_run_outlives_other_runs_and_is_not_traced_again(mnist):
+    # A worker prepares the defaults once; runs of other settings and clear_session come between.
+    config = replace(TINY, recipe=replace(TINY.recipe, validation_split=0.0, epochs=1), seed=5)
+    import mnistdemo.train
+
+    prepare(config, mnist)
+    traced = mnistdemo.train._prepared[replace(config, seed=0)].model
+    train(replace(config, custom=CustomCNN(blocks=2, filters=8)), mnist)
+    keras.backend.clear_session()
+    prepare(config, mnist)  # already there: kept as it is
+    assert prepared_runs() == [replace(config, seed=0)]
+    assert mnistdemo.train._prepared[replace(config, seed=0)].model is traced
+    warm = train(config, mnist)
+    fresh = train(config, mnist)
+    for a, b in zip(warm.model.get_weights(), fresh.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_augmented_runs_are_not_prepared(mnist):
     prepare(with_recipe(TINY, augment=True, validation_split=0.0), mnist)
     assert not prepared_runs()
