@@ -42,11 +42,16 @@ def test_a_chinese_browser_gets_the_chinese_ui(chinese_page, app_url):
     page.screenshot(path="/tmp/mnistdemo-zh-train.png", full_page=True)
 
 
-def test_settings_switch_an_english_page_to_chinese_and_back(page, app_url):
-    page.set_viewport_size({"width": 1280, "height": 1000})
+def _switch_to_chinese(page, app_url: str, height: int) -> None:
+    """Open the English page at 1280 x `height` and choose 简体中文 under Settings → Language."""
+    page.set_viewport_size({"width": 1280, "height": height})
     page.goto(app_url)
     expect(page.get_by_role("tab", name="Draw")).to_be_visible(timeout=60_000)
     choose_language(page, "简体中文")
+
+
+def test_settings_switch_an_english_page_to_chinese_and_back(page, app_url):
+    _switch_to_chinese(page, app_url, 1000)
     expect(page.get_by_role("tab", name="手写")).to_be_visible()
     # Gradio retitles a tab that is not showing when it is first opened.
     page.locator("[data-tab-id=train]").click()
@@ -75,10 +80,7 @@ def _table_headers(page) -> list[str]:
 
 
 def test_after_switching_to_chinese_the_draw_and_train_tabs_show_only_chinese(page, app_url):
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(app_url)
-    expect(page.get_by_role("tab", name="Draw")).to_be_visible(timeout=60_000)
-    choose_language(page, "简体中文")
+    _switch_to_chinese(page, app_url, 900)
     # Every tab's title, the upload hint and what the server renders after a drawing (the reading, its table).
     expect(page.get_by_role("tab", name="多位数")).to_be_visible()
     expect(page.locator("#upload")).to_contain_text("将图片拖放到此处")
