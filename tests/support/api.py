@@ -1,5 +1,6 @@
 """The app's Gradio API over raw HTTP with httpx (gradio_client adds ~150 ms a call)."""
 
+import functools
 import json
 from collections.abc import Iterable, Iterator
 
@@ -71,6 +72,12 @@ def page_config(url: str, timeout: float = 30) -> dict:
     return httpx.get(url + "/config", timeout=timeout).raise_for_status().json()
 
 
+@functools.cache
+def _english_messages() -> dict[str, str]:
+    """The English table, id -> text, read once (every streamed training status passes through `english`)."""
+    return json.loads((REPO / "mnistdemo" / "ui" / "lang" / "en.json").read_text(encoding="utf-8"))["messages"]
+
+
 def english(text: str) -> str:
     """A label as the page config holds it (`__i18n__{json}`, a message id, when translated) -> its English text."""
     marker = "__i18n__"
@@ -78,8 +85,7 @@ def english(text: str) -> str:
         return text
     before, after = text.split(marker, 1)
     meta, end = json.JSONDecoder().raw_decode(after)
-    messages = json.loads((REPO / "mnistdemo" / "ui" / "lang" / "en.json").read_text(encoding="utf-8"))["messages"]
-    return before + messages.get(meta["key"], meta["key"]) + after[end:]
+    return before + _english_messages().get(meta["key"], meta["key"]) + after[end:]
 
 
 def train_inputs(url: str, api_name: str, settings: dict[str, object]) -> list:
