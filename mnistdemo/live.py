@@ -109,7 +109,7 @@ def _train_job(job: Job, datasets: dict, missing: dict, conn: Connection, flag: 
             raise ValueError(f"Unknown data set {config.dataset!r}; choose one of {', '.join(DATASETS)}.")
         data = datasets[config.dataset]
         reporter = EventReporter(_PipeSink(conn), train_size(config, data), config.recipe.batch_size)
-        result = train(config, data, [reporter], flag)
+        result = train(config, data, [reporter], flag, keep_traced=True)
         if flag.dropped:
             conn.send(Dropped())
             return

@@ -144,10 +144,12 @@ def _add_drawn_digits(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tupl
 
 
 def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
-          stop: threading.Event | None = None, verbose: int = 0) -> TrainResult:
+          stop: threading.Event | None = None, verbose: int = 0, keep_traced: bool = False) -> TrainResult:
     """Train a fresh model, or go on from `config.init_from`'s weights.
 
-    `callbacks` see every batch and epoch; `stop` ends the run early."""
+    `callbacks` see every batch and epoch; `stop` ends the run early. `keep_traced`: the returned model
+    is also kept, traced, for the next run of these settings (any seed), which will take it over and
+    reset it; only for a caller that is done with the model before it trains again (a worker)."""
     if data.name != config.dataset:
         raise ValueError(f"The run asks for {config.dataset} but got {data.name}.")
     recipe = config.recipe
@@ -164,7 +166,7 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
     if (ready := _prepared.pop(replace(config, seed=0), None)) is not None:
         model = ready.take(model)
     else:
-        _compile(model, config, steps)
+        ready = _compiled(model, config, steps)
     train_ds = _pipeline(x, y, recipe.batch_size, recipe.augment, config.seed, config.dataset)
     val_ds = None
     if val is not None:
@@ -180,6 +182,8 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
     history = model.fit(train_ds, epochs=recipe.epochs, validation_data=val_ds,
                         callbacks=[stopper, *extra, *callbacks], verbose=verbose)
     seconds = time.perf_counter() - start
+    if keep_traced and _preparable(config, data):
+        _keep(replace(config, seed=0), ready)
     return TrainResult(model=model, config=config, history=history.history, seconds=seconds,
                        stopped=stopper.stopped, epochs_done=len(history.history.get("loss", [])))
 
@@ -202,13 +206,38 @@ class _Prepared:
 
     def take(self, fresh: keras.Model) -> keras.Model:
         """The traced model with `fresh`'s weights and its optimizer as new: it trains exactly as `fresh` would."""
-        self.model.set_weights(fresh.get_weights())
-        for variable, value in zip(self.model.optimizer.variables, self.optimizer_start):
+        # All variables, not only the weights: dropout's random state was seeded with `fresh`.
+        for variable, value in zip(self.model.variables, fresh.variables, strict=True):
+            variable.assign(value)
+        for variable, value in zip(self.model.optimizer.variables, self.optimizer_start, strict=True):
             variable.assign(value)
         return self.model
 
 
 _prepared: dict[TrainConfig, _Prepared] = {}  # by config with seed 0: the seed only changes weights and order
+KEPT_TRACED = 2  # traced models a process keeps: the defaults' and the last run's settings
+
+
+def _compiled(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> _Prepared:
+    """Compile `model` for `config` and note its optimizer's first state, so that it can be reset later."""
+    _compile(model, config, steps_per_epoch)
+    model.optimizer.build(model.trainable_variables)
+    return _Prepared(model, [variable.numpy() for variable in model.optimizer.variables])
+
+
+def _preparable(config: TrainConfig, data: Dataset) -> bool:
+    """Whether a traced model of these settings can serve another seed: augmenting and validating runs
+    draw random numbers in their pipeline, and drawn digits are added per run."""
+    recipe = config.recipe
+    return not (recipe.augment or recipe.validation_split or config.drawn_copies or config.dataset != data.name)
+
+
+def _keep(key: TrainConfig, prepared: _Prepared) -> None:
+    """Keep `prepared` for the next run of `key`'s settings; the oldest kept goes beyond KEPT_TRACED."""
+    _prepared.pop(key, None)
+    _prepared[key] = prepared
+    while len(_prepared) > KEPT_TRACED:
+        _prepared.pop(next(iter(_prepared)))
 
 
 def prepare(config: TrainConfig, data: Dataset) -> None:
@@ -217,18 +246,14 @@ def prepare(config: TrainConfig, data: Dataset) -> None:
     worker pays while it waits. Augmenting runs are not prepared (their pipeline draws random numbers);
     settings already prepared are kept (the traced model outlives other runs and `clear_session`)."""
     recipe, key = config.recipe, replace(config, seed=0)
-    if (key in _prepared or recipe.augment or recipe.validation_split or config.drawn_copies
-            or config.dataset != data.name):
+    if key in _prepared or not _preparable(config, data):
         return
     images = min(config.train_subset or len(data.x_train), len(data.x_train))  # split_data's count, no validation
-    model = build_model(config.arch, config.custom)
-    _compile(model, config, math.ceil(images / recipe.batch_size))
-    model.optimizer.build(model.trainable_variables)
-    start = [variable.numpy() for variable in model.optimizer.variables]
+    ready = _compiled(build_model(config.arch, config.custom), config, math.ceil(images / recipe.batch_size))
     one_batch = data.x_train[:recipe.batch_size], data.y_train[:recipe.batch_size]
-    model.fit(_pipeline(*one_batch, recipe.batch_size, False, 0, config.dataset), epochs=1, verbose=0)
-    model.predict_on_batch(to_model_input(data.x_test[:EVALUATION_BATCH]))
-    _prepared[key] = _Prepared(model, start)
+    ready.model.fit(_pipeline(*one_batch, recipe.batch_size, False, 0, config.dataset), epochs=1, verbose=0)
+    ready.model.predict_on_batch(to_model_input(data.x_test[:EVALUATION_BATCH]))
+    _keep(key, ready)
 
 
 def prepared_runs() -> list[TrainConfig]:

@@ -25,6 +25,14 @@ TINY = TrainConfig(arch="custom", custom=CustomCNN(blocks=1, filters=8), train_s
                    recipe=Recipe(learning_rate=3e-3, batch_size=128, epochs=2, validation_split=0.25))
 
 
+@pytest.fixture(autouse=True)
+def nothing_traced_ahead(monkeypatch):
+    """Each test starts with no traced model kept by an earlier one."""
+    import mnistdemo.train
+
+    monkeypatch.setattr(mnistdemo.train, "_prepared", {})
+
+
 @pytest.fixture(scope="module")
 def mnist():
     return load_dataset("mnist")
@@ -159,6 +167,33 @@ def test_a_prepared_run_outlives_other_runs_and_is_not_traced_again(mnist):
     fresh = train(config, mnist)
     for a, b in zip(warm.model.get_weights(), fresh.model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_worker_keeps_its_traced_model_for_the_next_seed_and_it_trains_exactly_as_fresh(mnist):
+    # Thirty visitors on the same settings with their own seeds: each run after the first takes over the
+    # traced model. Dropout's random state must come from the new seed too, not only the weights.
+    config = TrainConfig(arch="custom", custom=CustomCNN(blocks=2, filters=8, dense_units=16, batch_norm=True,
+                                                         dropout=0.3), train_subset=1000, seed=1,
+                         recipe=Recipe(learning_rate=3e-3, batch_size=128, epochs=1, validation_split=0.0))
+    fresh = train(replace(config, seed=7), mnist)
+    first = train(config, mnist, keep_traced=True)
+    assert first.model is not fresh.model and prepared_runs() == [replace(config, seed=0)]
+    kept = train(replace(config, seed=7), mnist, keep_traced=True)
+    assert kept.model is first.model
+    for a, b in zip(kept.model.get_weights(), fresh.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_run_keeps_its_model_only_when_asked_and_a_process_keeps_few(mnist):
+    import mnistdemo.train
+
+    config = replace(TINY, recipe=replace(TINY.recipe, validation_split=0.0, epochs=1))
+    train(config, mnist)
+    assert not prepared_runs()  # a caller that keeps using its model (the CLI, in-process runs)
+    settings = [replace(config, custom=CustomCNN(blocks=1, filters=f)) for f in (4, 6, 8)]
+    for each in settings:
+        train(each, mnist, keep_traced=True)
+    assert prepared_runs() == [replace(each, seed=0) for each in settings[-mnistdemo.train.KEPT_TRACED:]]
 
 
 def test_augmented_runs_are_not_prepared(mnist):
