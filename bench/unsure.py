@@ -2,13 +2,15 @@
 
 Digits are real pen-drawn digits (data/pendigits) by writers no model trained on (validation:
 writers 2, 6, ..., 30; test: 4, 8, ..., 28), rendered on the app's canvas; non-digits
-are Fashion-MNIST images, random scribbles and letters drawn from strokes (mnistdemo.nondigits),
-all put through the app's own preprocessing and read by every shipped MNIST model. For each
-candidate score it prints the AUROC of digits against each kind of non-digit and all of them
-(1.0 = every non-digit scores above every digit; 0.5 = no better than chance), then how the
-chosen score and thresholds (weights/serving.json) sort each group.
+are Fashion-MNIST images, random scribbles, letters and doodles drawn from strokes (mnistdemo.nondigits),
+all put through the app's own preprocessing and read by every shipped MNIST model and by the
+"is it a digit?" network (mnistdemo.detector, which trained on the training split; the test split's
+letters and doodles are ones it never saw). For each candidate score it prints the AUROC of digits
+against each kind of non-digit and all of them (1.0 = every non-digit scores above every digit;
+0.5 = no better than chance), then how the app's verdict (the chosen score and thresholds and the
+detector's threshold, weights/serving.json) sorts each group.
 
-    python bench/unsure.py               # test split: writers 4, 8, ..., 28, Fashion test set, test scribbles and letters
+    python bench/unsure.py               # test split: writers 4, 8, ..., 28, Fashion test set, test scribbles, letters, doodles
     python bench/unsure.py --calibrate   # validation split: the best score, for `python -m mnistdemo calibrate --score`
     python bench/unsure.py --digits 1000 --non-digits 300 --seed 1
 """
@@ -38,9 +40,6 @@ def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
     return float(roc_auc_score(labels, np.r_[digit_scores, other_scores]))
 
 
-OLD_UNSURE_BELOW = 0.6  # the Draw tab's rule before this signal: default model's top probability < 0.6
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calibrate", action="store_true",
@@ -66,6 +65,8 @@ def main() -> None:
     digits, labels = drawn_digits(split, args.digits, args.seed, TUNING_WRITERS if args.tuning_writers else None)
     groups = {"digits": digits} | {kind: non_digits(kind, split, args.non_digits, args.seed).images for kind in KINDS}
     probs = {name: ensemble_probabilities(images) for name, images in groups.items()}
+    detector = SHIPPED.detector
+    flags = {name: detector.not_a_digit(images) for name, images in groups.items()} if detector else {}
     print(f"{split} split: " + ", ".join(f"{len(x)} {name}" for name, x in groups.items())
           + f"; rendered and read in {time.perf_counter() - start:.0f} s\n")
 
@@ -80,6 +81,10 @@ def main() -> None:
         row.append(auroc(digit_scores, np.concatenate(list(other.values()))))
         table[name] = row
         print(f"| {name}{' (chosen)' if name == chosen else ''} | " + " | ".join(f"{a:.3f}" for a in row) + " |")
+    if flags:
+        row = [auroc(flags["digits"], flags[kind]) for kind in KINDS]
+        row.append(auroc(flags["digits"], np.concatenate([flags[kind] for kind in KINDS])))
+        print("| is-it-a-digit network (mnistdemo.detector) | " + " | ".join(f"{a:.3f}" for a in row) + " |")
 
     if args.calibrate:
         # The best score on all non-digits together.
@@ -92,16 +97,18 @@ def main() -> None:
               f"--sure-digits {args.sure_digits:g} --accept-digits {args.accept_digits:g}")
         return
 
+    detector_text = f" and the detector above {serving.detector_above:.4g}" if flags else " (no detector)"
     print(f"\nHow the chosen score ({chosen}, not sure above {unsure_above:.4g}, not a digit above "
-          f"{not_a_digit_above:.4g}) sorts each group:\n")
-    print("| group | read as a digit | not sure | not a digit | old rule: not sure |")
+          f"{not_a_digit_above:.4g}){detector_text} sorts each group:\n")
+    print("| group | read as a digit | not sure | not a digit | without the detector: read as a digit |")
     print("|---|---|---|---|---|")
+    verdicts = {}
     for name, p in probs.items():
-        kinds = classify(scores(p, chosen), unsure_above, not_a_digit_above)
-        old = (p[0].max(axis=-1) < OLD_UNSURE_BELOW).mean()
+        alone = classify(scores(p, chosen), unsure_above, not_a_digit_above)
+        kinds = verdicts[name] = np.where(flags[name] > serving.detector_above, "not_a_digit", alone) if flags else alone
         print(f"| {name} | " + " | ".join(f"{(kinds == k).mean():.1%}" for k in ("digit", "unsure", "not_a_digit"))
-              + f" | {old:.1%} |")
-    kinds = classify(scores(probs["digits"], chosen), unsure_above, not_a_digit_above)
+              + f" | {(alone == 'digit').mean():.1%} |")
+    kinds = verdicts["digits"]
     read = probs["digits"].mean(axis=0).argmax(axis=-1) == labels
     accepted = kinds == "digit"
     print(f"\nDigits read right by the models' mean: {read.mean():.1%} of all, {read[accepted].mean():.1%} of "

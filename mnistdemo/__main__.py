@@ -1,6 +1,7 @@
 """Command line: `python -m mnistdemo train ...` reproduces a shipped model; `evaluate NAME` re-measures one;
 `export NAME --format onnx` writes it for the web; `export-web DIR` writes the drawing page as a static site;
-`calibrate` sets the "not sure / not a digit" thresholds and writes the serving manifest weights/serving.json."""
+`train-detector` trains the "is it a digit?" network; `calibrate` sets the "not sure / not a digit" thresholds and
+writes the serving manifest weights/serving.json."""
 
 import argparse
 import shlex
@@ -155,11 +156,20 @@ def _export_web(args: argparse.Namespace) -> None:
           f"Try it: python -m http.server -d {shlex.quote(str(args.dir))} 8000")
 
 
+def _train_detector(args: argparse.Namespace) -> None:
+    from mnistdemo import detector
+
+    model, record = detector.train(seed=args.seed, epochs=args.epochs)
+    path = detector.save(model, record, args.out)
+    print(f"{record['params']:,} parameters trained in {record['train_seconds']:.0f} s -> {path}. "
+          f"Set its threshold: python -m mnistdemo calibrate --dir {shlex.quote(str(args.out))}")
+
+
 def _calibrate(args: argparse.Namespace) -> None:
     from mnistdemo.calibrate import Calibration, calibrate_and_write
 
     calibration = Calibration(sure_digits=args.sure_digits, accept_digits=args.accept_digits,
-                              digits=args.digits, seed=args.seed)
+                              detector_digits=args.detector_digits, digits=args.digits, seed=args.seed)
     try:
         serving, path = calibrate_and_write(args.dir, default_model=args.default_model,
                                             ensemble=tuple(args.ensemble or ()), score=args.score,
@@ -167,7 +177,8 @@ def _calibrate(args: argparse.Namespace) -> None:
     except ValueError as error:
         sys.exit(str(error))
     print(f"{serving.score} of {len(serving.ensemble)} models on {serving.calibration['digits']} validation digits: "
-          f"not sure above {serving.unsure_above:g}, not a digit above {serving.not_a_digit_above:g}; "
+          f"not sure above {serving.unsure_above:g}, not a digit above {serving.not_a_digit_above:g}"
+          + (f", the detector flags above {serving.detector_above:g}" if serving.detector else "") + "; "
           f"default model {serving.default_model} -> {path}")
 
 
@@ -210,6 +221,10 @@ def main(argv: list[str] | None = None) -> None:
                    help=f"shipped models the page offers, the first its default (default: {' '.join(DEFAULT_MODELS)})")
     w.add_argument("--app-url", default=FULL_APP_URL,
                    help=f"where the page's link to the full app goes (default: {FULL_APP_URL})")
+    d = sub.add_parser("train-detector", help="train the 'is it a digit?' network (weights/detector/is_digit.keras)")
+    d.add_argument("--epochs", type=int, default=3, help="epochs (default 3)")
+    d.add_argument("--seed", type=int, default=0, help="seed of the drawings and the training")
+    d.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="weights folder (default: the shipped one)")
     c = sub.add_parser("calibrate", help="set the 'not sure / not a digit' thresholds on validation digits and "
                                          "write the serving manifest (serving.json)")
     c.add_argument("--dir", type=Path, default=WEIGHTS_DIR, help="weights folder (the manifest is written there)")
@@ -222,12 +237,14 @@ def main(argv: list[str] | None = None) -> None:
                    help="share of validation digits kept below the 'not sure' threshold")
     c.add_argument("--accept-digits", type=float, default=Calibration.accept_digits,
                    help="share of validation digits kept below the 'not a digit' threshold")
+    c.add_argument("--detector-digits", type=float, default=Calibration.detector_digits,
+                   help="share of validation digits the 'is it a digit?' network lets through")
     c.add_argument("--digits", type=int, default=0, help="validation digits to use (0 = all)")
     c.add_argument("--seed", type=int, default=0, help="seed of the sample and the digits' placements")
     args = parser.parse_args(argv)
     configure_threads()
     commands = {"train": _train, "evaluate": _evaluate, "export": _export, "export-web": _export_web,
-                "calibrate": _calibrate}
+                "calibrate": _calibrate, "train-detector": _train_detector}
     commands[args.command](args)
 
 

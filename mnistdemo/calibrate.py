@@ -4,7 +4,9 @@ The thresholds are quantiles of the chosen score over validation digits only: pe
 held-out writers 2, 6, ..., 30 (mnistdemo.nondigits), rendered on the app's canvas and read by every
 digit network of the ensemble. "Not sure" lies above the 95th percentile, "not a digit" above the 98th.
 Which score to use was chosen by `python bench/unsure.py --calibrate` (highest validation AUROC against
-Fashion-MNIST images, scribbles and letters: the entropy of the models' mean probabilities).
+Fashion-MNIST images, scribbles and letters: the entropy of the models' mean probabilities). When the
+folder holds the "is it a digit?" network (mnistdemo.detector), its threshold lets 99% of the same
+validation digits through.
 """
 
 import json
@@ -27,6 +29,7 @@ class Calibration:
 
     sure_digits: float = 0.95  # share of validation digits below the "not sure" threshold
     accept_digits: float = 0.98  # share of validation digits below the "not a digit" threshold
+    detector_digits: float = 0.99  # share of validation digits the "is it a digit?" network lets through
     digits: int = 0  # validation digits to use (0 = all of them, ~2,000)
     seed: int = 0  # seed of the sample and of the digits' random placements
 
@@ -55,6 +58,7 @@ def calibrate(directory: Path = WEIGHTS_DIR, default_model: str = DEFAULT_MODEL,
               score: str = DEFAULT_SCORE, calibration: Calibration = Calibration()) -> Serving:
     """Measure the thresholds of `score` for the models in `directory` (`ensemble`; () = every MNIST model,
     the default first) on validation digits -> the Serving record for `directory`/serving.json."""
+    from mnistdemo.detector import DETECTOR_PATH, Detector
     from mnistdemo.inference import ModelRegistry
     from mnistdemo.nondigits import drawn_digits
     from mnistdemo.unsure import SCORES, scores
@@ -76,9 +80,17 @@ def calibrate(directory: Path = WEIGHTS_DIR, default_model: str = DEFAULT_MODEL,
     record = {"split": "validation", "digits": len(images), "seed": calibration.seed,
               "sure_digits": calibration.sure_digits, "accept_digits": calibration.accept_digits,
               "command": CALIBRATE_COMMAND}
+    hashes = {name: file_sha256(Path(directory) / f"{name}.keras") for name in names}
+    detector, detector_above = "", 1.0
+    if (Path(directory) / DETECTOR_PATH).exists():
+        detector = str(DETECTOR_PATH)
+        flags = Detector.load(Path(directory) / DETECTOR_PATH).not_a_digit(images)
+        detector_above = _rounded(float(np.quantile(flags, calibration.detector_digits)))
+        hashes[detector] = file_sha256(Path(directory) / DETECTOR_PATH)
+        record["detector_digits"] = calibration.detector_digits
     return Serving(default_model=default_model, ensemble=names, score=score, unsure_above=unsure,
-                   not_a_digit_above=not_digit, calibration=record,
-                   hashes={name: file_sha256(Path(directory) / f"{name}.keras") for name in names})
+                   not_a_digit_above=not_digit, detector=detector, detector_above=detector_above,
+                   calibration=record, hashes=hashes)
 
 
 def calibrate_and_write(directory: Path = WEIGHTS_DIR, **options) -> tuple[Serving, Path]:

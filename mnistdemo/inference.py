@@ -104,6 +104,7 @@ class ModelRegistry:
         self._lock = threading.Lock()
         self._loaded = False
         self._ensembles: dict[tuple[str, ...], Ensemble] = {}
+        self.detector: "Detector | None" = None  # the manifest's "is it a digit?" network, if it loaded
 
     def load_all(self) -> "ModelRegistry":
         """Load every model once; a broken file makes only that model unavailable."""
@@ -123,6 +124,7 @@ class ModelRegistry:
                     self.unavailable[path.stem] = ("its sidecar .json is missing" if missing
                                                    else "its weights file is corrupt or unreadable")
             self.serving, self.stale_calibration = _read_serving(self.directory)
+            self.detector = _load_detector(self.directory, self.serving)
             if self.stale_calibration:  # say so, log why, keep serving with the thresholds there are
                 _log.warning("stale calibration in %s: %s", self.directory, self.stale_calibration)
             self._loaded = True
@@ -177,6 +179,22 @@ def _read_serving(directory: Path) -> tuple[Serving | None, str]:
     if not reasons:
         return serving, ""
     return serving, "; ".join(reasons) + f": the 'not sure / not a digit' thresholds may be off; {fix}"
+
+
+def _load_detector(directory: Path, serving: Serving | None) -> "Detector | None":
+    """The manifest's "is it a digit?" network, beside the weights or else the shipped one (None if none loads)."""
+    from mnistdemo.detector import Detector
+
+    if serving is None or not serving.detector:
+        return None
+    for path in (directory / serving.detector, WEIGHTS_DIR / serving.detector):
+        if path.exists():
+            try:
+                return Detector.load(path)
+            except Exception:  # a broken file: the verdict goes on without it; the stale check says why
+                _log.exception("could not load %s", path)
+                return None
+    return None
 
 
 SHIPPED = ModelRegistry(weights_dir())  # $MNISTDEMO_WEIGHTS serves another folder
@@ -242,7 +260,7 @@ class Answer:
             "tiny": "The drawing is very small for the brush: draw it larger.",
             "edge": "A stroke runs off the edge, so part of the drawing may be missing: draw it inside the canvas.",
             "disagree": "The networks disagree: " + vote_text(self.votes) + ".",
-            "unlike_digits": "To the digit networks it looks like none of the ten digits.",
+            "unlike_digits": "It does not look like any of the ten digits.",
             "unsure_together": f"All {count} networks read {top}, but not with confidence.",
         }[self.reason]
 
@@ -276,10 +294,10 @@ def ink_geometry(ink: np.ndarray) -> tuple[float, bool]:
 
 
 def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = None,
-          ink: np.ndarray | None = None, serving: Serving | None = None) -> Answer:
+          ink: np.ndarray | None = None, serving: Serving | None = None, not_a_digit: float | None = None) -> Answer:
     """The Answer from probabilities already computed: `probs` (10,) of `model`, `ensemble` (M, 10) of the
     calibrated digit networks (`serving.ensemble`, default: the shipped manifest's) on the same drawing,
-    `ink` (H, W) the drawing's ink."""
+    `ink` (H, W) the drawing's ink, `not_a_digit` the "is it a digit?" network's score (mnistdemo.detector)."""
     from mnistdemo.unsure import assess_probabilities
 
     probabilities = model.label(probs)
@@ -294,6 +312,9 @@ def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = N
     # The page shows this model's answer: when the networks mostly read something else, it is no clear digit.
     if kind == "digit" and answer != next(iter(votes)):
         kind = "unsure"
+    # The digit networks know only digits (a smiley is a confident "0" to them); the detector knows the rest.
+    if not_a_digit is not None and serving.detector and not_a_digit > serving.detector_above:
+        kind = "not_a_digit"
     size, edge = ink_geometry(ink) if ink is not None else (np.inf, False)
     # Drawings this small are misread with confidence, so size alone makes a reading unsure.
     if size < TINY_BELOW and kind == "digit":
@@ -311,17 +332,19 @@ def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = N
     return Answer(kind, model.name, probabilities, reason, votes)
 
 
-def _read(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry") -> tuple[np.ndarray, np.ndarray | None]:
+def _read(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry") -> tuple:
     """(N, 28, 28) float32 -> `model`'s (N, 10) probabilities and, for a digit model, the (N, M, 10) of the
-    calibrated digit networks (`registry.serving.ensemble`), all read in one traced call (None otherwise)."""
+    calibrated digit networks (`registry.serving.ensemble`), all read in one traced call, and the (N,)
+    "is it a digit?" scores (None for what is not read)."""
     serving = registry.load_all().serving
     ensemble = registry.ensemble(serving.ensemble) if model.dataset == "mnist" and serving else None
     if ensemble is None:
-        return model.probabilities(images), None
+        return model.probabilities(images), None, None
     members = ensemble.probabilities(images)
     chosen = next((i for i, m in enumerate(ensemble.members) if m is model), None)
     probs = members[chosen] if chosen is not None else model.probabilities(images)
-    return probs, members.transpose(1, 0, 2)
+    flags = registry.detector.not_a_digit(images) if registry.detector is not None else None
+    return probs, members.transpose(1, 0, 2), flags
 
 
 def assess_images(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry | None" = None) -> list[Answer]:
@@ -330,17 +353,19 @@ def assess_images(images: np.ndarray, model: LoadedModel, registry: "ModelRegist
     if len(images) == 0:
         return []
     registry = registry or SHIPPED
-    probs, ensemble = _read(images, model, registry)
+    probs, ensemble, flags = _read(images, model, registry)
     members = ensemble if ensemble is not None else [None] * len(probs)
-    return [judge(model, p, e, serving=registry.serving) for p, e in zip(probs, members)]
+    flags = flags if flags is not None else [None] * len(probs)
+    return [judge(model, p, e, serving=registry.serving, not_a_digit=f) for p, e, f in zip(probs, members, flags)]
 
 
 def assess_steps(steps: dict[str, np.ndarray], model: LoadedModel, registry: "ModelRegistry | None" = None) -> Answer:
     """A drawing's preprocessing for `model` (`preprocess_steps`: its "ink" first, the 28x28 last) -> its Answer."""
     seen = list(steps.values())[-1][None]
     registry = registry or SHIPPED
-    probs, ensemble = _read(seen, model, registry)
-    return judge(model, probs[0], None if ensemble is None else ensemble[0], steps["ink"], registry.serving)
+    probs, ensemble, flags = _read(seen, model, registry)
+    return judge(model, probs[0], None if ensemble is None else ensemble[0], steps["ink"], registry.serving,
+                 None if flags is None else float(flags[0]))
 
 
 def assess(image, model: "str | LoadedModel | None" = None) -> Answer:

@@ -1,19 +1,22 @@
-"""The drawings the "not a digit" signal is calibrated and measured on, made as the app's canvas makes them.
+"""The drawings the "not a digit" signal is trained, calibrated and measured on, made as the app's canvas makes them.
 
-Everything is split into a validation part (to choose a score and its thresholds) and a test
-part (to report figures) that share nothing. Digits are real pen-drawn digits by the held-out
-writers, whom no shipped model trained on: validation takes writers 2, 6, ..., 30 and test
-writers 4, 8, ..., 28. (The tuning writers are no use here: every shipped MNIST model trained
-on their drawings, so its scores on them are lower than on anyone else's.) Non-digits come in
-three kinds:
+Three splits. Training (for the "is it a digit?" network, `mnistdemo.detector`), validation (to
+choose a score and set its thresholds) and test (to report figures); test shares nothing with the
+other two. Digits are real pen-drawn digits: training takes the tuning writers, validation the
+held-out writers 2, 6, ..., 30 and test the held-out writers 4, 8, ..., 28. (The tuning writers are
+no use for thresholds: every shipped MNIST model trained on their drawings, so its scores on them are
+lower than on anyone else's.) Non-digits come in four kinds:
 
-- Fashion-MNIST images: validation from its training set, test from its test set.
-- Scribbles: random walks, Bezier curves and zig-zags; validation and test use disjoint seeds.
+- Fashion-MNIST images: training and validation from its training set, test from its test set.
+- Scribbles: random walks, Bezier curves and zig-zags; each split has its own seed stream.
 - Letters that look like no digit, written from small stroke templates and jittered per
-  sample; validation and test use different letters (every other one of `LETTERS`).
+  sample; test uses other letters than training and validation (every other one of `LETTERS`).
+- Doodles, what a class draws instead of a digit (faces, a house, a star, a heart, a tick, signs):
+  test uses other doodles than validation, and training adds doodles of its own.
 
-Scribbles and letters are strokes, rendered with the app's brush on the app's canvas by
-`strokes.render_digit` and put through the app's own `preprocess`, as pen-drawn digits are.
+Training and validation draw the same letters and doodles, with other jitter. Scribbles, letters and
+doodles are strokes, rendered with the app's brush on the app's canvas by `strokes.render_digit` and
+put through the app's own `preprocess`, as pen-drawn digits are.
 """
 
 from dataclasses import dataclass
@@ -22,17 +25,18 @@ import numpy as np
 
 from mnistdemo.drawn_images import render_drawn_digits
 from mnistdemo.preprocess import preprocess
-from mnistdemo.strokes import BRUSH_RADIUS, HELD_OUT_WRITERS, PenDigit, load_pendigits, random_placement, render_digit
+from mnistdemo.strokes import BRUSH_RADIUS, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits, random_placement, render_digit
 
-SPLITS = ("validation", "test")
-KINDS = ("fashion", "scribbles", "letters")
+SPLITS = ("training", "validation", "test")
+KINDS = ("fashion", "scribbles", "letters", "doodles")
 NOT_A_DIGIT = -1  # the label a non-digit drawing carries
 
-SPLIT_WRITERS = {"validation": frozenset(w for w in HELD_OUT_WRITERS if w % 4 == 2),
+SPLIT_WRITERS = {"training": TUNING_WRITERS,
+                 "validation": frozenset(w for w in HELD_OUT_WRITERS if w % 4 == 2),
                  "test": frozenset(w for w in HELD_OUT_WRITERS if w % 4 == 0)}
 
-# Scribble seeds: validation draws from one stream, test from another.
-_SPLIT_SEED = {"validation": 1_000_003, "test": 2_000_029}
+# Seed streams of the splits' jitter and scribbles.
+_SPLIT_SEED = {"training": 3_000_017, "validation": 1_000_003, "test": 2_000_029}
 
 
 def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 12) -> list:
@@ -72,7 +76,94 @@ LETTER_TEMPLATES: dict[str, list[list[tuple[float, float]]]] = {
     "y": [[(0.0, 0.6), (0.45, 0.1)], [(0.9, 0.6), (0.45, 0.1), (0.15, -0.4)]],
 }
 LETTERS = tuple(LETTER_TEMPLATES)
-SPLIT_LETTERS = {"validation": LETTERS[0::2], "test": LETTERS[1::2]}
+SPLIT_LETTERS = {"training": LETTERS[0::2], "validation": LETTERS[0::2], "test": LETTERS[1::2]}
+
+
+
+def _circle(cx: float, cy: float, r: float, n: int = 16) -> list:
+    return _arc(cx, cy, r, r, 90, 450, n)
+
+
+def _star(cx: float, cy: float, r: float) -> list:
+    """A five-pointed star drawn in one stroke, point to point."""
+    return [(cx + r * np.cos(np.radians(90 + 144 * k)), cy + r * np.sin(np.radians(90 + 144 * k))) for k in range(6)]
+
+
+def _rays(cx: float, cy: float, inner: float, outer: float, count: int) -> list:
+    angles = np.radians(np.arange(count) * 360 / count + 10)
+    return [[(cx + inner * np.cos(a), cy + inner * np.sin(a)), (cx + outer * np.cos(a), cy + outer * np.sin(a))]
+            for a in angles]
+
+
+def _spiral(cx: float, cy: float, turns: float, r: float) -> list:
+    t = np.linspace(0, 2 * np.pi * turns, int(24 * turns))
+    radius = r * t / t[-1]
+    return list(zip(cx + radius * np.cos(t), cy + radius * np.sin(t)))
+
+
+# What a class doodles instead of a digit, as strokes in a unit box (x right, y up): faces, things,
+# signs and marks. A circle with anything inside it must stay "not a digit", not a confident "0".
+DOODLE_TEMPLATES: dict[str, list[list[tuple[float, float]]]] = {
+    "smiley": [_circle(0.5, 0.5, 0.5, 20), [(0.33, 0.65), (0.35, 0.6)], [(0.65, 0.65), (0.67, 0.6)],
+               _arc(0.5, 0.45, 0.28, 0.22, 200, 340, 10)],
+    "house": [[(0.1, 0.0), (0.1, 0.6), (0.9, 0.6), (0.9, 0.0), (0.1, 0.0)], [(0.0, 0.55), (0.5, 1.0), (1.0, 0.55)],
+              [(0.4, 0.0), (0.4, 0.3), (0.6, 0.3), (0.6, 0.0)]],
+    "star": [_star(0.5, 0.5, 0.5)],
+    "sad face": [_circle(0.5, 0.5, 0.5, 20), [(0.35, 0.68), (0.35, 0.6)], [(0.65, 0.68), (0.65, 0.6)],
+                 _arc(0.5, 0.15, 0.25, 0.18, 30, 150, 8)],
+    "heart": [[(0.5, 0.0), (0.05, 0.55)] + _arc(0.28, 0.72, 0.24, 0.24, 210, 20, 10)
+              + _arc(0.72, 0.72, 0.24, 0.24, 160, -30, 10) + [(0.95, 0.55), (0.5, 0.0)]],
+    "sun": [_circle(0.5, 0.5, 0.25, 16), *_rays(0.5, 0.5, 0.33, 0.5, 8)],
+    "tree": [[(0.42, 0.0), (0.42, 0.35)], [(0.58, 0.0), (0.58, 0.35)], _arc(0.5, 0.65, 0.38, 0.32, -60, 240, 18)],
+    "arrow": [[(0.0, 0.5), (1.0, 0.5)], [(0.7, 0.8), (1.0, 0.5), (0.7, 0.2)]],
+    "tick": [[(0.0, 0.45), (0.3, 0.0), (1.0, 1.0)]],
+    "cross in a box": [[(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 0.0)], [(0.15, 0.15), (0.85, 0.85)],
+                       [(0.85, 0.15), (0.15, 0.85)]],
+    "spiral": [_spiral(0.5, 0.5, 2.5, 0.5)],
+    "cloud": [_arc(0.2, 0.4, 0.2, 0.2, 270, 90, 7) + _arc(0.45, 0.62, 0.25, 0.22, 180, 20, 8)
+              + _arc(0.78, 0.45, 0.22, 0.22, 100, -90, 8) + [(0.2, 0.2)]],
+    "fish": [_arc(0.4, 0.5, 0.4, 0.25, 20, 340, 16) + [(1.0, 0.8), (1.0, 0.2), (0.77, 0.41)], [(0.2, 0.55), (0.22, 0.57)]],
+    "flower": [*(_arc(0.5 + 0.22 * np.cos(a), 0.65 + 0.22 * np.sin(a), 0.13, 0.13, 0, 360, 10)
+                 for a in np.radians([90, 162, 234, 306, 18])), [(0.5, 0.43), (0.5, 0.0)]],
+    "stick figure": [_circle(0.5, 0.85, 0.15, 12), [(0.5, 0.7), (0.5, 0.3)], [(0.15, 0.55), (0.85, 0.55)],
+                     [(0.2, 0.0), (0.5, 0.3), (0.8, 0.0)]],
+    "moon": [_arc(0.5, 0.5, 0.5, 0.5, 60, 300, 14) + _arc(0.75, 0.5, 0.35, 0.45, 230, 130, 10)],
+    "hash": [[(0.3, 1.0), (0.25, 0.0)], [(0.75, 1.0), (0.7, 0.0)], [(0.0, 0.68), (1.0, 0.68)], [(0.0, 0.32), (1.0, 0.32)]],
+    "triangle": [[(0.0, 0.0), (0.5, 0.9), (1.0, 0.0), (0.0, 0.0)]],
+    "cat face": [_circle(0.5, 0.45, 0.42, 18), [(0.15, 0.7), (0.2, 1.0), (0.4, 0.85)], [(0.6, 0.85), (0.8, 1.0), (0.85, 0.7)],
+                 [(0.0, 0.4), (0.35, 0.4)], [(0.65, 0.4), (1.0, 0.4)]],
+    "wave": [list(zip(np.linspace(0, 1, 24), 0.5 + 0.2 * np.sin(np.linspace(0, 4 * np.pi, 24))))],
+    "car": [[(0.0, 0.2), (0.0, 0.5), (0.25, 0.5), (0.35, 0.8), (0.7, 0.8), (0.8, 0.5), (1.0, 0.5), (1.0, 0.2), (0.0, 0.2)],
+            _circle(0.25, 0.15, 0.12, 10), _circle(0.75, 0.15, 0.12, 10)],
+    "plus": [[(0.5, 0.0), (0.5, 1.0)], [(0.0, 0.5), (1.0, 0.5)]],
+    "boat": [[(0.0, 0.3), (0.2, 0.0), (0.8, 0.0), (1.0, 0.3), (0.0, 0.3)], [(0.5, 0.3), (0.5, 1.0), (0.85, 0.45), (0.5, 0.45)]],
+    "lightning": [[(0.6, 1.0), (0.25, 0.45), (0.6, 0.5), (0.35, 0.0)]],
+}
+# Doodles only the "is it a digit?" network trains on, beside the validation ones (never the test ones).
+TRAINING_DOODLE_TEMPLATES: dict[str, list[list[tuple[float, float]]]] = {
+    "umbrella": [_arc(0.5, 0.5, 0.5, 0.45, 0, 180, 14) + [(0.0, 0.5), (1.0, 0.5)],
+                 [(0.5, 0.5), (0.5, 0.05)] + _arc(0.4, 0.05, 0.1, 0.08, 0, -180, 6)],
+    "apple": [_arc(0.5, 0.45, 0.45, 0.45, 80, 460, 20), [(0.5, 0.88), (0.58, 1.0)], _arc(0.7, 0.95, 0.12, 0.06, 180, 360, 6)],
+    "balloon": [_arc(0.5, 0.65, 0.35, 0.35, -80, 260, 18), [(0.5, 0.3), (0.45, 0.15), (0.55, 0.05), (0.5, 0.0)]],
+    "eye": [_arc(0.5, 0.2, 0.55, 0.5, 30, 150, 10), _arc(0.5, 0.8, 0.55, 0.5, 210, 330, 10), _circle(0.5, 0.5, 0.15, 10)],
+    "glasses": [_circle(0.22, 0.5, 0.2, 12), _circle(0.78, 0.5, 0.2, 12), [(0.42, 0.55), (0.58, 0.55)]],
+    "mountains": [[(0.0, 0.0), (0.3, 0.8), (0.5, 0.35), (0.72, 1.0), (1.0, 0.0)]],
+    "cup": [[(0.1, 1.0), (0.2, 0.0), (0.75, 0.0), (0.85, 1.0)], _arc(0.85, 0.55, 0.15, 0.22, 90, -90, 8)],
+    "envelope": [[(0.0, 0.0), (0.0, 0.7), (1.0, 0.7), (1.0, 0.0), (0.0, 0.0)], [(0.0, 0.7), (0.5, 0.3), (1.0, 0.7)]],
+    "snowman": [_circle(0.5, 0.3, 0.3, 16), _circle(0.5, 0.78, 0.2, 12), [(0.1, 0.5), (0.3, 0.4)]],
+    "ladder": [[(0.2, 0.0), (0.2, 1.0)], [(0.8, 0.0), (0.8, 1.0)], *([(0.2, y), (0.8, y)] for y in (0.2, 0.45, 0.7))],
+    "kite": [[(0.5, 1.0), (0.85, 0.6), (0.5, 0.2), (0.15, 0.6), (0.5, 1.0)], [(0.5, 0.2), (0.4, 0.1), (0.55, 0.0)]],
+    "leaf": [_arc(0.5, 0.5, 0.5, 0.25, 0, 360, 18), [(0.0, 0.5), (1.0, 0.5)]],
+    "bell": [[(0.0, 0.1), (0.15, 0.25)] + _arc(0.5, 0.6, 0.33, 0.38, 180, 0, 10) + [(0.85, 0.25), (1.0, 0.1), (0.0, 0.1)],
+             _circle(0.5, 0.03, 0.06, 6)],
+    "zig-zag line": [[(0.0, 0.4), (0.2, 0.6), (0.4, 0.4), (0.6, 0.6), (0.8, 0.4), (1.0, 0.6)]],
+    "sad mouth": [_arc(0.5, 0.0, 0.5, 0.4, 20, 160, 10)],
+    "rocket": [[(0.3, 0.1), (0.3, 0.7), (0.5, 1.0), (0.7, 0.7), (0.7, 0.1), (0.3, 0.1)], [(0.3, 0.25), (0.1, 0.0), (0.3, 0.1)],
+               [(0.7, 0.25), (0.9, 0.0), (0.7, 0.1)]],
+}
+DOODLES = tuple(DOODLE_TEMPLATES)
+SPLIT_DOODLES = {"training": DOODLES[0::2] + tuple(TRAINING_DOODLE_TEMPLATES),
+                 "validation": DOODLES[0::2], "test": DOODLES[1::2]}
 
 
 @dataclass(frozen=True)
@@ -102,6 +193,8 @@ def _wobble(points: np.ndarray, rng: np.random.Generator, sigma: float) -> np.nd
     """Smooth hand tremor: noise low-passed along the stroke, so lines bend rather than fray."""
     noise = rng.normal(0.0, sigma, points.shape)
     kernel = np.ones(5) / 5
+    if len(points) < len(kernel):  # a dot or a dash: too short to bend
+        return points + noise
     smooth = np.column_stack([np.convolve(noise[:, i], kernel, mode="same") for i in range(2)])
     return points + smooth * np.sqrt(5)
 
@@ -110,13 +203,26 @@ def letter_strokes(letter: str, rng: np.random.Generator) -> list[np.ndarray]:
     """One jittered rendition of `letter`: strokes as (K, 2) float64 (x, y), y upwards."""
     if letter not in LETTER_TEMPLATES:
         raise ValueError(f"No template for {letter!r}; letters: {''.join(LETTERS)}.")
+    return _jittered(LETTER_TEMPLATES[letter], rng)
+
+
+def doodle_strokes(doodle: str, rng: np.random.Generator) -> list[np.ndarray]:
+    """One jittered rendition of a doodle (`DOODLES`): strokes as (K, 2) float64 (x, y), y upwards."""
+    templates = DOODLE_TEMPLATES | TRAINING_DOODLE_TEMPLATES
+    if doodle not in templates:
+        raise ValueError(f"No template for {doodle!r}; doodles: {', '.join(templates)}.")
+    return _jittered(templates[doodle], rng)
+
+
+def _jittered(template: list, rng: np.random.Generator) -> list[np.ndarray]:
+    """A template's strokes turned, slanted, stretched and wobbled as a hand would draw them."""
     angle = np.radians(rng.uniform(-15, 15))
     shear = rng.uniform(-0.3, 0.3)
     sx, sy = np.exp(rng.uniform(-0.25, 0.25, 2))
     rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     affine = rotate @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
     strokes = []
-    for stroke in LETTER_TEMPLATES[letter]:
+    for stroke in template:
         points = _densify(np.asarray(stroke, np.float64), 0.04) @ affine.T
         strokes.append(_wobble(points, rng, 0.012))
     return strokes
@@ -179,6 +285,14 @@ def letters(split: str, n: int, seed: int = 0) -> list[PenDigit]:
     return [as_drawing(letter_strokes(chosen[i % len(chosen)], rng)) for i in range(n)]
 
 
+def doodles(split: str, n: int, seed: int = 0) -> list[PenDigit]:
+    """`n` jittered doodles of `split`'s kinds (validation and test doodles differ), cycling through them."""
+    _check_split(split)
+    rng = np.random.default_rng([_SPLIT_SEED[split], seed, 2])
+    chosen = SPLIT_DOODLES[split]
+    return [as_drawing(doodle_strokes(chosen[i % len(chosen)], rng)) for i in range(n)]
+
+
 def render_drawings(drawings: list[PenDigit], seed: int = 0) -> np.ndarray:
     """Drawings at random placements and brush sizes, preprocessed -> (N, 28, 28) float32 in [0, 1]."""
     rng = np.random.default_rng(seed)
@@ -190,25 +304,28 @@ def render_drawings(drawings: list[PenDigit], seed: int = 0) -> np.ndarray:
 
 
 def fashion_images(split: str, n: int, seed: int = 0) -> np.ndarray:
-    """`n` Fashion-MNIST images (validation: training set; test: test set) as an upload would be
+    """`n` Fashion-MNIST images (training, validation: its training set; test: its test set) as an upload would be
     preprocessed for the MNIST models -> (n, 28, 28) float32 in [0, 1]."""
     from mnistdemo.data import load_dataset
 
     _check_split(split)
     data = load_dataset("fashion_mnist")
-    pool = data.x_train if split == "validation" else data.x_test
-    pick = np.sort(np.random.default_rng(seed).choice(len(pool), n, replace=False))
+    pool = data.x_test if split == "test" else data.x_train
+    rng = np.random.default_rng([_SPLIT_SEED[split], seed] if split == "training" else seed)
+    pick = np.sort(rng.choice(len(pool), n, replace=False))
     return np.stack([preprocess(pool[i]) for i in pick]).astype(np.float32) if n else np.zeros((0, 28, 28), np.float32)
 
 
 def non_digits(kind: str, split: str, n: int, seed: int = 0) -> NonDigits:
-    """`n` preprocessed non-digit images of one kind ("fashion", "scribbles", "letters") and split."""
+    """`n` preprocessed non-digit images of one kind (`KINDS`) and split."""
     if kind == "fashion":
         return NonDigits(kind, split, fashion_images(split, n, seed))
     if kind == "scribbles":
         return NonDigits(kind, split, render_drawings(scribbles(split, n, seed), seed))
     if kind == "letters":
         return NonDigits(kind, split, render_drawings(letters(split, n, seed), seed))
+    if kind == "doodles":
+        return NonDigits(kind, split, render_drawings(doodles(split, n, seed), seed))
     raise ValueError(f"Unknown kind {kind!r}: choose one of {', '.join(KINDS)}.")
 
 

@@ -2,7 +2,8 @@
 
 `python -m mnistdemo calibrate` (mnistdemo.calibrate) writes it: the default model, the digit networks
 whose probabilities the "not sure / not a digit" thresholds were calibrated on (each with the sha256 of
-its weights file), the score, both thresholds and the preprocessing version the calibration saw. The
+its weights file), the score, both thresholds, the "is it a digit?" network (mnistdemo.detector) with its
+threshold and sha256, and the preprocessing version the calibration saw. The
 runtime reads it (`ModelRegistry.load_all`) and reports the calibration stale when a weights file or the
 preprocessing has changed since.
 """
@@ -28,6 +29,8 @@ class Serving:
     unsure_above: float
     not_a_digit_above: float
     preprocessing_version: int = PREPROCESSING_VERSION
+    detector: str = ""  # the "is it a digit?" network's file in the weights folder ("" = none; mnistdemo.detector)
+    detector_above: float = 1.0  # its score above which a drawing is "not a digit"
     hashes: dict[str, str] = field(default_factory=dict, compare=False)
     calibration: dict = field(default_factory=dict, compare=False)  # how the thresholds were measured
 
@@ -39,15 +42,20 @@ class Serving:
         return {"default_model": self.default_model, "score": self.score, "unsure_above": self.unsure_above,
                 "not_a_digit_above": self.not_a_digit_above, "preprocessing_version": self.preprocessing_version,
                 "ensemble": [{"name": name, "sha256": self.hashes.get(name, "")} for name in self.ensemble],
+                **({"detector": {"path": self.detector, "sha256": self.hashes.get(self.detector, ""),
+                                 "not_a_digit_above": self.detector_above}} if self.detector else {}),
                 "calibration": self.calibration}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Serving":
-        members = d["ensemble"]
+        members, detector = d["ensemble"], d.get("detector") or {"path": "", "sha256": "", "not_a_digit_above": 1.0}
+        hashes = {m["name"]: m["sha256"] for m in members} | ({detector["path"]: detector["sha256"]}
+                                                               if detector["path"] else {})
         return cls(default_model=d["default_model"], ensemble=tuple(m["name"] for m in members), score=d["score"],
                    unsure_above=float(d["unsure_above"]), not_a_digit_above=float(d["not_a_digit_above"]),
-                   preprocessing_version=int(d["preprocessing_version"]),
-                   hashes={m["name"]: m["sha256"] for m in members}, calibration=d.get("calibration", {}))
+                   preprocessing_version=int(d["preprocessing_version"]), detector=detector["path"],
+                   detector_above=float(detector["not_a_digit_above"]), hashes=hashes,
+                   calibration=d.get("calibration", {}))
 
 
 def file_sha256(path: Path) -> str:
@@ -83,4 +91,10 @@ def stale_reasons(serving: Serving, directory: Path) -> list[str]:
             reasons.append(f"{name}.keras is missing")
         elif file_sha256(path) != serving.hashes.get(name):
             reasons.append(f"{name}.keras changed since calibration")
+    if serving.detector:
+        path = Path(directory) / serving.detector
+        if not path.exists():
+            reasons.append(f"{serving.detector} is missing")
+        elif file_sha256(path) != serving.hashes.get(serving.detector):
+            reasons.append(f"{serving.detector} changed since calibration")
     return reasons

@@ -228,8 +228,7 @@ def broken_app(tmp_path_factory):
     from mnistdemo.config import WEIGHTS_DIR
 
     weights = tmp_path_factory.mktemp("weights")
-    for path in WEIGHTS_DIR.iterdir():
-        shutil.copy(path, weights)
+    shutil.copytree(WEIGHTS_DIR, weights, dirs_exist_ok=True)
     models = sorted(p.stem for p in weights.glob("*.keras"))
     assert len(models) >= 2, "needs one model to break and one to keep"
     broken = models[0]

@@ -199,6 +199,20 @@ def test_a_model_that_reads_otherwise_than_the_networks_is_not_sure():
     assert (answer.kind, answer.reason) == ("unsure", "disagree")
 
 
+def test_what_the_detector_flags_is_not_a_digit_even_when_every_network_is_sure():
+    # A smiley is a confident "0" to all eight digit networks; the "is it a digit?" network overrules them.
+    from mnistdemo.inference import judge
+
+    serving = SHIPPED.load_all().serving
+    assert serving.detector, "the shipped manifest names the detector"
+    sure_zero = (SHIPPED.get(None), _probs(0, 1.0), _ensemble((0, 8, 1.0)), _ink())
+    flagged = judge(*sure_zero, not_a_digit=min(1.0, serving.detector_above + 0.01))
+    assert (flagged.kind, flagged.reason) == ("not_a_digit", "unlike_digits")
+    assert flagged.message.startswith("Not a digit? It does not look like any of the ten digits.")
+    assert judge(*sure_zero, not_a_digit=serving.detector_above - 0.01).kind == "digit"
+    assert judge(*sure_zero).kind == "digit"  # no detector score: the networks alone
+
+
 def test_size_and_edge_advice_only_where_they_are_the_cause():
     from mnistdemo.inference import TINY_BELOW, judge, ink_geometry
 

@@ -39,6 +39,27 @@ def test_changed_missing_or_differently_preprocessed_weights_are_stale(tmp_path)
     assert f"preprocessing version {PREPROCESSING_VERSION - 1}" in reason
 
 
+def test_the_detector_is_part_of_the_manifest_and_goes_stale_like_the_networks(tmp_path):
+    (tmp_path / "detector").mkdir()
+    (tmp_path / "detector" / "is_digit.keras").write_bytes(b"detector" * 100)
+    path = "detector/is_digit.keras"
+    record = _manifest(tmp_path, detector=path, detector_above=0.25)
+    record.hashes[path] = serving.file_sha256(tmp_path / path)
+    serving.write_manifest(record, tmp_path)
+    read = serving.read_manifest(tmp_path)
+    assert read == record and read.hashes == record.hashes and read.detector_above == 0.25
+    assert serving.stale_reasons(read, tmp_path) == []
+    (tmp_path / path).write_bytes(b"retrained")
+    assert serving.stale_reasons(read, tmp_path) == [f"{path} changed since calibration"]
+    (tmp_path / path).unlink()
+    assert serving.stale_reasons(read, tmp_path) == [f"{path} is missing"]
+    # A manifest from before the detector reads as one without it.
+    plain = json.loads((tmp_path / "serving.json").read_text())
+    del plain["detector"]
+    (tmp_path / "serving.json").write_text(json.dumps(plain))
+    assert serving.read_manifest(tmp_path).detector == ""
+
+
 def test_bad_manifests_are_refused(tmp_path):
     with pytest.raises(ValueError, match="threshold"):
         _manifest(tmp_path, unsure_above=0.9, not_a_digit_above=0.1)

@@ -1,0 +1,104 @@
+"""Is it a digit at all? A small network that tells drawn digits from what else a class draws.
+
+The digit networks learned digits only, so to them a smiley is a confident "0" and a "#" a "4". This
+network learned the difference: MNIST's training digits and the tuning writers' pen digits against the
+training split of `mnistdemo.nondigits` (Fashion-MNIST training images, scribbles, letters and doodles).
+`python -m mnistdemo calibrate` sets its threshold on validation digits (held-out writers), so that it
+flags few real digits; `bench/unsure.py` measures it on the test split, whose letters and doodles it
+never saw. The verdict (`mnistdemo.inference.judge`) says "Not a digit?" when it is over its threshold.
+
+    python -m mnistdemo train-detector     # about 5 minutes on 2 cores; writes weights/detector/is_digit.keras
+"""
+
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from mnistdemo.config import IMAGE_SIZE, data_dir
+
+DETECTOR_PATH = Path("detector") / "is_digit.keras"  # in the weights folder, apart from the digit models
+TRAIN_COMMAND = "python -m mnistdemo train-detector"
+DRAWN_COPIES = 4  # renderings of each tuning writer's digit among the digits
+NON_DIGITS = {"fashion": 12_000, "scribbles": 6_000, "letters": 6_000, "doodles": 9_000}
+NON_DIGIT_WEIGHT = 0.5  # the non-digits together weigh half as much as the digits in the loss
+
+
+def build() -> keras.Model:
+    """(N, 28, 28, 1) in [0, 1] -> (N, 1) logit that the drawing is not a digit."""
+    layers = keras.layers
+    blocks = []
+    for filters in (16, 32, 64):
+        blocks += [layers.Conv2D(filters, 3, padding="same", use_bias=False), layers.BatchNormalization(),
+                   layers.ReLU()]
+        if filters < 64:
+            blocks.append(layers.MaxPooling2D())
+    return keras.Sequential([keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1)), *blocks, layers.GlobalAveragePooling2D(),
+                             layers.Dense(1)], name="is_digit")
+
+
+def training_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict]:
+    """-> (N, 28, 28) float32 in [0, 1], (N,) float32 labels (1 = not a digit), and the counts of each group."""
+    from mnistdemo.data import load_dataset
+    from mnistdemo.drawn_images import drawn_training_set
+    from mnistdemo.nondigits import non_digits
+
+    mnist = load_dataset("mnist").x_train
+    drawn, _ = drawn_training_set(DRAWN_COPIES, data_dir())
+    groups = {"mnist": mnist.astype(np.float32) / 255, "pen digits": drawn.astype(np.float32) / 255}
+    groups |= {kind: non_digits(kind, "training", n, seed).images for kind, n in NON_DIGITS.items()}
+    x = np.concatenate(list(groups.values()))
+    digits = len(groups["mnist"]) + len(groups["pen digits"])
+    y = np.r_[np.zeros(digits), np.ones(len(x) - digits)].astype(np.float32)
+    return x, y, {name: len(images) for name, images in groups.items()}
+
+
+def train(seed: int = 0, epochs: int = 3, batch_size: int = 128) -> tuple[keras.Model, dict]:
+    """Train the detector -> (model, the record its sidecar keeps)."""
+    from mnistdemo.augment import SPECS, augment_batch
+
+    keras.utils.set_random_seed(seed)
+    x, y, counts = training_data(seed)
+    digits = int((y == 0).sum())
+    weights = np.where(y == 1, NON_DIGIT_WEIGHT * digits / max(len(y) - digits, 1), 1.0).astype(np.float32)
+    data = tf.data.Dataset.from_tensor_slices((x, y, weights)).shuffle(len(x), seed=seed).batch(batch_size)
+    data = data.map(lambda images, labels, w: (augment_batch(images[..., None], SPECS["mnist"]), labels, w))
+    model = build()
+    steps = epochs * int(np.ceil(len(x) / batch_size))
+    model.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(3e-3, steps)),
+                  keras.losses.BinaryCrossentropy(from_logits=True))
+    start = time.perf_counter()
+    model.fit(data.prefetch(tf.data.AUTOTUNE), epochs=epochs, verbose=2)
+    record = {"name": "is_digit", "params": model.count_params(), "epochs": epochs, "seed": seed,
+              "train_seconds": round(time.perf_counter() - start, 1), "images": counts,
+              "non_digit_weight": NON_DIGIT_WEIGHT, "command": TRAIN_COMMAND}
+    return model, record
+
+
+def save(model: keras.Model, record: dict, weights: Path) -> Path:
+    """Write `weights`/detector/is_digit.keras and its .json sidecar; -> the .keras path."""
+    path = Path(weights) / DETECTOR_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    path.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    return path
+
+
+class Detector:
+    """The trained detector, ready to score drawings fast."""
+
+    def __init__(self, model: keras.Model):
+        self.model = model
+        spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)
+        self._fn = tf.function(lambda x: tf.sigmoid(model(x, training=False))[:, 0]).get_concrete_function(spec)
+
+    @classmethod
+    def load(cls, path: Path) -> "Detector":
+        return cls(keras.saving.load_model(path, compile=False))
+
+    def not_a_digit(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) float32 in [0, 1] -> (N,) float32: how sure it is that each is not a digit."""
+        return self._fn(tf.constant(np.asarray(images, np.float32)[..., None])).numpy()
