@@ -73,13 +73,15 @@ def test_pen_digits_drawn_with_the_mouse_are_read_in_the_browser_alone(offline, 
 def test_a_finger_draws_digits_on_a_phone(offline, site_url):
     new_page, attempted = offline
     phone = new_page(**PHONE)
-    for digit in held_out_digits((2, 0, 7)):  # fixed digits by held-out writers, none chosen by hand
-        # A fresh page each: in headless Chromium an emulated tap on Clear after a swipe sometimes gives no
-        # click (about 1 run in 4 here), so Clear is tested with the mouse above.
-        phone.goto(site_url)
+    phone.goto(site_url)
+    for digit in held_out_digits((2, 0, 7, 1, 4)):  # fixed digits by held-out writers, none chosen by hand
         strokes = canvas_points(digit, height_frac=0.7, center=(0.5, 0.5))
         draw_with_finger(phone, strokes)
         assert reading(phone, len(strokes)).split()[0] == str(digit.label)
+        # A tap on Clear right after drawing: Chromium turned most such taps into no click at all, so the
+        # page clears on the finger's release (7 of 8 taps were lost before, 0 of 8 after).
+        phone.tap("#clear")
+        phone.locator('#reading.empty[data-strokes="0"]').wait_for(timeout=5_000)
     box = phone.locator("#sketch").bounding_box()
     assert 0 <= box["x"] and box["x"] + box["width"] <= 390, f"the canvas does not fit the screen: {box}"
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390, "the page scrolls sideways"
