@@ -32,7 +32,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' sup
 
 from support.api import english, page_config, server_sent_events  # noqa: E402
 from support.app import app_at, is_loopback, stop_app  # noqa: E402
-from support.processes import Peaks, memory_mb, training_children  # noqa: E402
+from support.processes import Peaks, memory_mb, status_mb, training_children  # noqa: E402
 
 # The fast preset (mnistdemo.presets.FAST) by the Train tab's control labels.
 FAST_RUN = {"Data set": "mnist", "Architecture": "custom", "Conv + pool blocks": 3, "Kernel size": 3,
@@ -230,6 +230,7 @@ def soak(button: StartButton, args: argparse.Namespace, pid: int | None) -> dict
     first.press_start(button, time.monotonic(), args.timeout)
     time.sleep(args.settle)
     after_first = memory_mb(pid) if pid else (float("nan"),) * 2
+    server_after_first = status_mb(pid)  # the server process alone: its workers are recycled anyway
     sessions = [Visitor(settings) for _ in range(args.visitors)]
     sessions[0].session = first.session
     errors = [first.error] if first.error else []
@@ -259,6 +260,7 @@ def soak(button: StartButton, args: argparse.Namespace, pid: int | None) -> dict
     time.sleep(args.settle)
     after = memory_mb(pid) if pid else (float("nan"),) * 2
     return {"runs": args.runs, "sessions": args.visitors, "errors": len(errors), "seconds": seconds,
+            "server_rss_after_first": server_after_first, "server_rss_after_all": status_mb(pid),
             "rss_after_first": after_first[0], "rss_after_all": after[0], "pss_after_first": after_first[1],
             "pss_after_all": after[1], "peak_rss": peak["rss"], "errors_seen": sorted(set(errors))[:5]}
 
@@ -278,7 +280,9 @@ def run(args: argparse.Namespace) -> dict:
             print(f"Soak: {row['runs']} runs by {row['sessions']} sessions in {row['seconds']:.0f} s, "
                   f"{row['errors']} errors; server + workers RSS {row['rss_after_first']:.0f} MB after the first run, "
                   f"{row['rss_after_all']:.0f} MB after all ({row['rss_after_all'] - row['rss_after_first']:+.0f} MB; "
-                  f"PSS {row['pss_after_first']:.0f} -> {row['pss_after_all']:.0f} MB); peak RSS {row['peak_rss']:.0f} MB")
+                  f"PSS {row['pss_after_first']:.0f} -> {row['pss_after_all']:.0f} MB); peak RSS {row['peak_rss']:.0f} MB; "
+                  f"the server process alone {row['server_rss_after_first']:.0f} -> {row['server_rss_after_all']:.0f} MB "
+                  f"({row['server_rss_after_all'] - row['server_rss_after_first']:+.0f} MB)")
             return results
         cases = []
         if args.only in ("same", "both"):

@@ -4,8 +4,10 @@
 or parts of digits. Parts that sit above one another (the bar of a "5", the second stroke of a
 "4") are merged; a component far wider than the digits around it holds digits that touch, and
 is cut where the fewest ink columns join them. `read_number` puts every crop through the same
-MNIST-style preprocessing as a single drawn digit and also tries each wide crop as two digits
-cut apart, keeping whichever reading the model is surer of, all in one batched model call.
+MNIST-style preprocessing as a single drawn digit and also tries each wide crop as two (or, wider
+still, three) digits cut apart, keeping whichever reading the model is surer of, all in one batched
+model call. The digit networks are sure of fragments too, so a cut is kept only where every part
+passes the "is it a digit?" network (mnistdemo.detector), or where the uncut crop does not.
 """
 
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ SMALL_PART_OVERLAP = 0.3  # ... once it overlaps this share of its own width
 SPECK_HEIGHT = 0.15  # a lone group lower than this share of the median digit height is a speck
 SPLIT_WIDTH = 2.2  # a group wider than this many median digit heights holds touching digits
 MAYBE_TWO_WIDTH = 0.7  # a crop at least this wide (in digit heights) may be two touching digits ...
+MAYBE_THREE_WIDTH = 1.3  # ... or, this wide, three
 SPLIT_DOUBT = 0.5  # ... read as two when their doubt is under this share of its doubt as one
 # The widest each digit is drawn (ink width / height, 99th percentile of the tuning writers'
 # pen digits rendered at 35-90% of the canvas). The model reads two squeezed "4"s as one "4"
@@ -187,13 +190,21 @@ def segment_digits(image) -> list[np.ndarray]:
 
 
 def _readings(crop: np.ndarray, digit_height: float) -> list[list[np.ndarray]]:
-    """Ways to read one (h, w) ink crop: as one digit, or, if wide enough, as two cut apart."""
+    """Ways to read one (h, w) ink crop: as one digit, or, if wide enough, as two or three cut apart."""
     options = [[crop]]
     if crop.shape[1] >= MAYBE_TWO_WIDTH * digit_height:
         for cut in _cut_columns(crop, CUT_CANDIDATES):
             left, right = _trim(crop[:, :cut]), _trim(crop[:, cut:])
             if (left > INK_LEVEL).any() and (right > INK_LEVEL).any():
                 options.append([left, right])
+    if crop.shape[1] >= MAYBE_THREE_WIDTH * digit_height:
+        width = crop.shape[1]
+        for first in _cut_columns(crop[:, :width // 2 + width // 6], CUT_CANDIDATES):
+            rest = crop[:, first:]
+            for second in _cut_columns(rest, CUT_CANDIDATES):
+                parts = [_trim(crop[:, :first]), _trim(rest[:, :second]), _trim(rest[:, second:])]
+                if all((part > INK_LEVEL).any() for part in parts):
+                    options.append(parts)
     return options
 
 
@@ -213,6 +224,16 @@ def _doubt(probabilities: np.ndarray) -> float:
     others = probabilities.sum(axis=1) - probabilities.max(axis=1)
     others = np.minimum(others, 1.0 - 1e-12)
     return float(-np.expm1(np.mean(np.log1p(-others))))
+
+
+def _digit_like(images: np.ndarray) -> np.ndarray:
+    """(N, 28, 28) -> (N,) bool: whether the "is it a digit?" network lets each through (all, without one)."""
+    from mnistdemo.inference import SHIPPED
+
+    registry = SHIPPED.load_all()
+    if registry.detector is None or registry.serving is None:
+        return np.ones(len(images), bool)
+    return registry.detector.not_a_digit(images) <= registry.serving.detector_above
 
 
 def read_number(image, model) -> tuple[str, list[tuple[np.ndarray, str, float]]]:
@@ -242,7 +263,9 @@ def read_number(image, model) -> tuple[str, list[tuple[np.ndarray, str, float]]]
             plans.append(options)
     if not seen:
         raise UserError("error.no_ink", NO_INK_MESSAGE)
-    probs = model.probabilities(np.stack(seen).astype(np.float32))
+    images = np.stack(seen).astype(np.float32)
+    probs = model.probabilities(images)
+    digit_like = _digit_like(images)
     best = probs.max(axis=1)
     answers = []
     for whole, *splits in plans:
@@ -252,6 +275,12 @@ def read_number(image, model) -> tuple[str, list[tuple[np.ndarray, str, float]]]
             too_wide = _aspect(parts_seen[whole[0]]) > WIDEST[int(probs[whole[0]].argmax())]
             if (_doubt(probs[split]) < SPLIT_DOUBT * _doubt(probs[whole])
                     or (too_wide and _doubt(probs[split]) < SURE_OF_TWO)):
+                chosen = split
+            # The digit networks are sure of fragments too (half a "0" reads "1"); the "is it a digit?"
+            # network is not: a cut is kept only where both halves look like digits, or the whole does not.
+            if digit_like[whole[0]] and not digit_like[split].all():
+                chosen = whole
+            elif not digit_like[whole[0]] and digit_like[split].all():
                 chosen = split
         answers += [(seen[i], model.class_names[int(probs[i].argmax())], float(best[i])) for i in chosen]
     return "".join(answer for _, answer, _ in answers), answers
