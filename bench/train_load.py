@@ -311,12 +311,16 @@ def run(args: argparse.Namespace) -> dict:
             stop_app(proc)
 
 
+IDLE_SECONDS = 8.0  # a worker's start-up and tracing ahead take ~3 s here
+
+
 def wait_for_workers(pid: int | None, timeout: float) -> None:
-    """Wait (up to `timeout` s) until the server's training workers are forked, then 2 s more: an idle server."""
+    """Wait (up to `timeout` s) until the server's training workers are forked, then IDLE_SECONDS more: an idle
+    server, whose workers have also traced the Train tab's default run ahead (mnistdemo.train.prepare)."""
     deadline = time.monotonic() + timeout
     while pid and not training_children(pid) and time.monotonic() < deadline:
         time.sleep(0.5)
-    time.sleep(2)
+    time.sleep(IDLE_SECONDS)
 
 
 def _default_workers() -> int:
