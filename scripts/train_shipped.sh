@@ -34,6 +34,8 @@ out=$stage2 run best_fashion-fashion_mnist --arch best_fashion --dataset fashion
   --init-from $stage1/best_fashion-stage1.keras --name best_fashion-stage2
 run best_fashion-fashion_mnist --arch best_fashion --dataset fashion_mnist --epochs 4 --lr 3e-4 --label-smoothing 0 \
   --no-augment --init-from $stage2/best_fashion-stage2.keras
-# New MNIST weights need the "not sure / not a digit" thresholds set again for them (weights/serving.json);
-# until then the app reports the calibration as stale.
+# The "is it a digit?" network (mnistdemo/detector.py) reads no digit model, so it is trained on its own:
+#   $py -m mnistdemo train-detector --out "$out"
+# New MNIST weights (or a new detector) need the "not sure / not a digit" thresholds set again for them
+# (weights/serving.json); until then the app reports the calibration as stale.
 if [ -z "$only" ]; then $py -m mnistdemo calibrate --dir "$out"; else echo "then: $py -m mnistdemo calibrate --dir $out"; fi
