@@ -313,7 +313,8 @@ def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = N
     if kind == "digit" and answer != next(iter(votes)):
         kind = "unsure"
     # The digit networks know only digits (a smiley is a confident "0" to them); the detector knows the rest.
-    if not_a_digit is not None and serving.detector and not_a_digit > serving.detector_above:
+    unlike = not_a_digit is not None and bool(serving.detector) and not_a_digit > serving.detector_above
+    if unlike:
         kind = "not_a_digit"
     size, edge = ink_geometry(ink) if ink is not None else (np.inf, False)
     # Drawings this small are misread with confidence, so size alone makes a reading unsure.
@@ -325,6 +326,8 @@ def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = N
         reason = "tiny"
     elif edge:
         reason = "edge"
+    elif unlike:  # whatever the digit networks read in it
+        reason = "unlike_digits"
     elif len(votes) > 1 or answer != next(iter(votes)):
         reason = "disagree"
     else:

@@ -256,3 +256,16 @@ def test_assess_images_gives_one_answer_per_preprocessed_drawing():
     images = np.stack([preprocess(_seven()), preprocess(255 - _seven())])
     answers = assess_images(images, SHIPPED.get(None))
     assert [a.answer for a in answers] == ["7", "7"] and assess_images(images[:0], SHIPPED.get(None)) == []
+
+
+def test_what_the_detector_flags_is_said_to_look_like_no_digit_even_where_the_networks_disagree():
+    from mnistdemo.inference import judge
+
+    serving = SHIPPED.load_all().serving
+    split = (SHIPPED.get(None), _probs(8, 0.6), _ensemble((4, 7, 0.9), (8, 1, 0.9)), _ink())
+    assert judge(*split).reason == "disagree"
+    flagged = judge(*split, not_a_digit=min(1.0, serving.detector_above + 0.01))
+    assert (flagged.kind, flagged.reason) == ("not_a_digit", "unlike_digits")
+    # Size and edge advice still come first: they say what to do.
+    tiny = judge(SHIPPED.get(None), _probs(0, 1.0), _ensemble((0, 8, 1.0)), _ink(size=50), not_a_digit=1.0)
+    assert (tiny.kind, tiny.reason) == ("not_a_digit", "tiny")
