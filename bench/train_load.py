@@ -280,8 +280,9 @@ def run(args: argparse.Namespace) -> dict:
             print(f"Soak: {row['runs']} runs by {row['sessions']} sessions in {row['seconds']:.0f} s, "
                   f"{row['errors']} errors; server + workers RSS {row['rss_after_first']:.0f} MB after the first run, "
                   f"{row['rss_after_all']:.0f} MB after all ({row['rss_after_all'] - row['rss_after_first']:+.0f} MB; "
-                  f"PSS {row['pss_after_first']:.0f} -> {row['pss_after_all']:.0f} MB); peak RSS {row['peak_rss']:.0f} MB; "
-                  f"the server process alone {row['server_rss_after_first']:.0f} -> {row['server_rss_after_all']:.0f} MB "
+                  f"PSS {row['pss_after_first']:.0f} -> {row['pss_after_all']:.0f} MB); "
+                  f"peak RSS {row['peak_rss']:.0f} MB; the server process alone "
+                  f"{row['server_rss_after_first']:.0f} -> {row['server_rss_after_all']:.0f} MB "
                   f"({row['server_rss_after_all'] - row['server_rss_after_first']:+.0f} MB)")
             return results
         cases = []

@@ -10,7 +10,7 @@ against each kind of non-digit and all of them (1.0 = every non-digit scores abo
 0.5 = no better than chance), then how the app's verdict (the chosen score and thresholds and the
 detector's threshold, weights/serving.json) sorts each group.
 
-    python bench/unsure.py               # test split: writers 4, 8, ..., 28, Fashion test set, test scribbles, letters, doodles
+    python bench/unsure.py               # test split: writers 4, 8, ..., 28, Fashion test set, test drawings
     python bench/unsure.py --calibrate   # validation split: the best score, for `python -m mnistdemo calibrate --score`
     python bench/unsure.py --digits 1000 --non-digits 300 --seed 1
 """
@@ -44,7 +44,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calibrate", action="store_true",
                         help="measure on the validation split and print the score and thresholds to store")
-    parser.add_argument("--digits", type=int, default=0, help="pen-drawn digits to use (0 = all of the split's 1,750-2,000)")
+    parser.add_argument("--digits", type=int, default=0,
+                        help="pen-drawn digits to use (0 = all of the split's 1,750-2,000)")
     parser.add_argument("--tuning-writers", action="store_true",
                         help="use the tuning writers' digits instead, which every shipped model trained on")
     parser.add_argument("--non-digits", type=int, default=1000, help="images of each non-digit kind")
@@ -105,7 +106,8 @@ def main() -> None:
     verdicts = {}
     for name, p in probs.items():
         alone = classify(scores(p, chosen), unsure_above, not_a_digit_above)
-        kinds = verdicts[name] = np.where(flags[name] > serving.detector_above, "not_a_digit", alone) if flags else alone
+        kinds = np.where(flags[name] > serving.detector_above, "not_a_digit", alone) if flags else alone
+        verdicts[name] = kinds
         print(f"| {name} | " + " | ".join(f"{(kinds == k).mean():.1%}" for k in ("digit", "unsure", "not_a_digit"))
               + f" | {(alone == 'digit').mean():.1%} |")
     kinds = verdicts["digits"]
@@ -120,7 +122,8 @@ def main() -> None:
         print(f"\nThe detector on one drawing: median {1000 * np.median(times[20:]):.1f} ms, "
               f"p95 {1000 * np.percentile(times[20:], 95):.1f} ms.")
     print(f"\nDigits read right by the models' mean: {read.mean():.1%} of all, {read[accepted].mean():.1%} of "
-          f"those read as a digit, {read[~accepted].mean() if (~accepted).any() else float('nan'):.1%} of those flagged.")
+          f"those read as a digit, {read[~accepted].mean() if (~accepted).any() else float('nan'):.1%} "
+          "of those flagged.")
 
 
 if __name__ == "__main__":

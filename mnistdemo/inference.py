@@ -9,6 +9,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
@@ -19,6 +20,9 @@ from mnistdemo.evaluate import to_probabilities
 from mnistdemo.messages import UserError
 from mnistdemo.preprocess import BBOX_MIN_INK, NO_INK_MESSAGE, preprocess, preprocess_steps, stroke_width
 from mnistdemo.serving import CALIBRATE_COMMAND, MANIFEST_NAME, Serving, read_manifest, stale_reasons
+
+if TYPE_CHECKING:
+    from mnistdemo.detector import Detector
 
 _log = logging.getLogger(__name__)
 

@@ -80,7 +80,8 @@ def write_manifest(serving: Serving, directory: Path) -> Path:
 
 
 def stale_reasons(serving: Serving, directory: Path) -> list[str]:
-    """Why `serving`'s calibration no longer fits the weights in `directory` and today's preprocessing ([] if it does)."""
+    """Why `serving`'s calibration no longer fits the weights in `directory` and today's preprocessing
+    ([] if it does)."""
     reasons = []
     if serving.preprocessing_version != PREPROCESSING_VERSION:
         reasons.append(f"calibrated with preprocessing version {serving.preprocessing_version}, "

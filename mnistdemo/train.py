@@ -192,7 +192,8 @@ def _compile(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> N
     recipe = config.recipe
     model.compile(
         optimizer=_optimizer(recipe, steps_per_epoch * recipe.epochs),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=outputs_logits(config.arch), label_smoothing=recipe.label_smoothing),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=outputs_logits(config.arch),
+                                                  label_smoothing=recipe.label_smoothing),
         metrics=["accuracy"],
     )
 
