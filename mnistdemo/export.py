@@ -20,7 +20,8 @@ The sidecar (`"format": "mnistdemo-onnx/1"`); the ONNX file carries the same rec
   shift it by whole pixels so that its centre of mass is at `centre_of_mass` (row, column)) or
   "fashion_fit" (crop to the object, fit its longest side to `size`, centre the box);
   `preprocessing_params` gives those numbers; `mnistdemo.preprocess.preprocess(image, dataset)` is
-  the reference implementation;
+  the reference implementation, and `preprocessing_version` its `PREPROCESSING_VERSION` (it changes
+  whenever what a model sees changes);
 - `input` / `output`: name, shape (null = any batch size), dtype, range; `output.softmax_added`;
 - `source`: the model it came from: `name`, `arch`, `params`, `test_accuracy`, `file` and `sha256`
   of the `.keras` file (null when exported from memory), `weights_sha256` (its float32 weights);
@@ -43,7 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mnistdemo.config import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, weights_dir
-from mnistdemo.preprocess import COM_TARGET, MNIST_STROKE_WIDTH
+from mnistdemo.preprocess import COM_TARGET, MNIST_STROKE_WIDTH, PREPROCESSING_VERSION
 
 if TYPE_CHECKING:  # TensorFlow loads only when a model is exported: a bad name fails at once
     from mnistdemo.inference import LoadedModel
@@ -134,6 +135,7 @@ def _record(model: "LoadedModel", source: Path | None) -> dict:
         "class_names": list(CLASS_NAMES[dataset]),
         "preprocessing": preprocessing,
         "preprocessing_params": params,
+        "preprocessing_version": PREPROCESSING_VERSION,
         "input": {"name": INPUT_NAME, "shape": [None, IMAGE_SIZE, IMAGE_SIZE, 1], "dtype": "float32",
                   "range": [0.0, 1.0], "ink": "light on black"},
         "output": {"name": OUTPUT_NAME, "shape": [None, NUM_CLASSES], "dtype": "float32",

@@ -18,6 +18,7 @@ from mnistdemo.config import CLASS_NAMES, WEIGHTS_DIR
 from mnistdemo.data import load_dataset
 from mnistdemo.export import export_onnx, export_shipped, read_sidecar, shipped_names, sidecar_path
 from mnistdemo.inference import LoadedModel
+from mnistdemo.preprocess import PREPROCESSING_VERSION
 
 SHIPPED = shipped_names(WEIGHTS_DIR)
 IMAGES = 1000  # test images each exported model reads in ONNX Runtime and in Keras
@@ -66,6 +67,7 @@ def test_a_logits_model_gets_a_softmax_and_a_sidecar_that_says_how_to_feed_it(tm
     record = read_sidecar(path)
     assert record["format"] == "mnistdemo-onnx/1" and record["name"] == name
     assert record["preprocessing"] == "mnist_box" and record["preprocessing_params"]["box"] == 20
+    assert record["preprocessing_version"] == PREPROCESSING_VERSION
     assert record["class_names"] == list(CLASS_NAMES["mnist"])
     assert record["input"]["shape"] == [None, 28, 28, 1] and record["output"]["shape"] == [None, 10]
     assert record["output"]["softmax_added"] is True
