@@ -9,24 +9,20 @@ session). This loads the same model many times in one process and reports the RS
 
 import argparse
 import gc
+import os
 import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
 import keras  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.architectures import build_model  # noqa: E402
 from mnistdemo.presets import FAST  # noqa: E402
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+from support.processes import status_mb  # noqa: E402
 
 
 def main() -> None:
@@ -39,10 +35,10 @@ def main() -> None:
         build_model(FAST.arch, FAST.custom).save(path)
         kept = [keras.saving.load_model(path) for _ in range(5)]  # the first loads warm Keras up
         gc.collect()
-        before = rss_mb()
+        before = status_mb(os.getpid())
         kept += [keras.saving.load_model(path) for _ in range(args.copies)]
         gc.collect()
-        added = rss_mb() - before
+        added = status_mb(os.getpid()) - before
     params = kept[0].count_params()
     print(f"{args.copies} models of the fast preset's network ({params:,} parameters) kept: "
           f"+{added:.0f} MB RSS, {added / args.copies:.2f} MB a model")

@@ -106,7 +106,7 @@ def main() -> None:
     verdicts = {}
     for name, p in probs.items():
         alone = classify(scores(p, chosen), unsure_above, not_a_digit_above)
-        kinds = np.where(flags[name] > serving.detector_above, "not_a_digit", alone) if flags else alone
+        kinds = np.where(serving.unlike_digits(flags[name]), "not_a_digit", alone) if flags else alone
         verdicts[name] = kinds
         print(f"| {name} | " + " | ".join(f"{(kinds == k).mean():.1%}" for k in ("digit", "unsure", "not_a_digit"))
               + f" | {(alone == 'digit').mean():.1%} |")

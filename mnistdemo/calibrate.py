@@ -81,12 +81,12 @@ def calibrate(directory: Path = WEIGHTS_DIR, default_model: str = DEFAULT_MODEL,
               "sure_digits": calibration.sure_digits, "accept_digits": calibration.accept_digits,
               "command": CALIBRATE_COMMAND}
     hashes = {name: file_sha256(Path(directory) / f"{name}.keras") for name in names}
-    detector, detector_above = "", 1.0
-    if (Path(directory) / DETECTOR_PATH).exists():
+    detector, detector_above, detector_file = "", 1.0, Path(directory) / DETECTOR_PATH
+    if detector_file.exists():
         detector = str(DETECTOR_PATH)
-        flags = Detector.load(Path(directory) / DETECTOR_PATH).not_a_digit(images)
+        flags = Detector.load(detector_file).not_a_digit(images)
         detector_above = _rounded(float(np.quantile(flags, calibration.detector_digits)))
-        hashes[detector] = file_sha256(Path(directory) / DETECTOR_PATH)
+        hashes[detector] = file_sha256(detector_file)
         record["detector_digits"] = calibration.detector_digits
     return Serving(default_model=default_model, ensemble=names, score=score, unsure_above=unsure,
                    not_a_digit_above=not_digit, detector=detector, detector_above=detector_above,

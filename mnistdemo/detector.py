@@ -25,17 +25,19 @@ TRAIN_COMMAND = "python -m mnistdemo train-detector"
 DRAWN_COPIES = 4  # renderings of each tuning writer's digit among the digits
 NON_DIGITS = {"fashion": 12_000, "scribbles": 6_000, "letters": 6_000, "doodles": 9_000}
 NON_DIGIT_WEIGHT = 0.5  # the non-digits together weigh half as much as the digits in the loss
+FILTERS = (16, 32, 64)  # per block of conv + batch norm + ReLU, 2x2 max-pooling between blocks
+# bench/detector_recipes.py compared this recipe with others on doodle kinds left out of training.
 
 
-def build() -> keras.Model:
+def build(filters: tuple[int, ...] = FILTERS) -> keras.Model:
     """(N, 28, 28, 1) in [0, 1] -> (N, 1) logit that the drawing is not a digit."""
     layers = keras.layers
     blocks = []
-    for filters in (16, 32, 64):
-        blocks += [layers.Conv2D(filters, 3, padding="same", use_bias=False), layers.BatchNormalization(),
-                   layers.ReLU()]
-        if filters < 64:
+    for i, width in enumerate(filters):
+        if i:
             blocks.append(layers.MaxPooling2D())
+        blocks += [layers.Conv2D(width, 3, padding="same", use_bias=False), layers.BatchNormalization(),
+                   layers.ReLU()]
     return keras.Sequential([keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1)), *blocks, layers.GlobalAveragePooling2D(),
                              layers.Dense(1)], name="is_digit")
 
@@ -56,25 +58,28 @@ def training_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict]:
     return x, y, {name: len(images) for name, images in groups.items()}
 
 
-def train(seed: int = 0, epochs: int = 3, batch_size: int = 128) -> tuple[keras.Model, dict]:
-    """Train the detector -> (model, the record its sidecar keeps)."""
+def train(seed: int = 0, epochs: int = 3, batch_size: int = 128, filters: tuple[int, ...] = FILTERS,
+          non_digit_weight: float = NON_DIGIT_WEIGHT, data: tuple | None = None,
+          verbose: int = 2) -> tuple[keras.Model, dict]:
+    """Train the detector -> (model, the record its sidecar keeps). `data`: (x, y, counts) as `training_data`
+    gives them (default: `training_data(seed)`)."""
     from mnistdemo.augment import SPECS, augment_batch
 
     keras.utils.set_random_seed(seed)
-    x, y, counts = training_data(seed)
+    x, y, counts = data if data is not None else training_data(seed)
     digits = int((y == 0).sum())
-    weights = np.where(y == 1, NON_DIGIT_WEIGHT * digits / max(len(y) - digits, 1), 1.0).astype(np.float32)
-    data = tf.data.Dataset.from_tensor_slices((x, y, weights)).shuffle(len(x), seed=seed).batch(batch_size)
-    data = data.map(lambda images, labels, w: (augment_batch(images[..., None], SPECS["mnist"]), labels, w))
-    model = build()
+    weights = np.where(y == 1, non_digit_weight * digits / max(len(y) - digits, 1), 1.0).astype(np.float32)
+    batches = tf.data.Dataset.from_tensor_slices((x, y, weights)).shuffle(len(x), seed=seed).batch(batch_size)
+    batches = batches.map(lambda images, labels, w: (augment_batch(images[..., None], SPECS["mnist"]), labels, w))
+    model = build(filters)
     steps = epochs * int(np.ceil(len(x) / batch_size))
     model.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(3e-3, steps)),
                   keras.losses.BinaryCrossentropy(from_logits=True))
     start = time.perf_counter()
-    model.fit(data.prefetch(tf.data.AUTOTUNE), epochs=epochs, verbose=2)
+    model.fit(batches.prefetch(tf.data.AUTOTUNE), epochs=epochs, verbose=verbose)
     record = {"name": "is_digit", "params": model.count_params(), "epochs": epochs, "seed": seed,
               "train_seconds": round(time.perf_counter() - start, 1), "images": counts,
-              "non_digit_weight": NON_DIGIT_WEIGHT, "command": TRAIN_COMMAND}
+              "non_digit_weight": non_digit_weight, "command": TRAIN_COMMAND}
     return model, record
 
 

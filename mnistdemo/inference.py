@@ -317,7 +317,7 @@ def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = N
     if kind == "digit" and answer != next(iter(votes)):
         kind = "unsure"
     # The digit networks know only digits (a smiley is a confident "0" to them); the detector knows the rest.
-    unlike = not_a_digit is not None and bool(serving.detector) and not_a_digit > serving.detector_above
+    unlike = not_a_digit is not None and bool(serving.unlike_digits(not_a_digit))
     if unlike:
         kind = "not_a_digit"
     size, edge = ink_geometry(ink) if ink is not None else (np.inf, False)

@@ -233,7 +233,7 @@ def _digit_like(images: np.ndarray) -> np.ndarray:
     registry = SHIPPED.load_all()
     if registry.detector is None or registry.serving is None:
         return np.ones(len(images), bool)
-    return registry.detector.not_a_digit(images) <= registry.serving.detector_above
+    return ~registry.serving.unlike_digits(registry.detector.not_a_digit(images))
 
 
 def read_number(image, model) -> tuple[str, list[tuple[np.ndarray, str, float]]]:

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from mnistdemo.preprocess import PREPROCESSING_VERSION
 
 MANIFEST_NAME = "serving.json"
@@ -37,6 +39,12 @@ class Serving:
     def __post_init__(self):
         if not self.unsure_above <= self.not_a_digit_above:
             raise ValueError("The 'not sure' threshold must not be above the 'not a digit' one.")
+
+    def unlike_digits(self, scores) -> np.ndarray:
+        """The "is it a digit?" network's scores (mnistdemo.detector) -> bool: over its threshold, "not a digit"
+        (all False when the manifest names no such network)."""
+        scores = np.asarray(scores)
+        return scores > self.detector_above if self.detector else np.zeros(scores.shape, bool)
 
     def to_dict(self) -> dict:
         return {"default_model": self.default_model, "score": self.score, "unsure_above": self.unsure_above,
