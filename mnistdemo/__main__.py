@@ -44,7 +44,8 @@ def _train(args: argparse.Namespace) -> None:
                 if getattr(args, field) is not None}
     recipe = replace(recipe, **changes)
     config = TrainConfig(arch=args.arch, dataset=args.dataset, recipe=recipe, train_subset=args.subset, seed=args.seed,
-                         drawn_copies=args.drawn_copies, init_from=str(args.init_from or ""))
+                         drawn_copies=args.drawn_copies, drawn_varied=args.drawn_varied,
+                         init_from=str(args.init_from or ""))
     data = load_dataset(args.dataset)
     print(f"Training {args.arch} on {args.dataset}: {recipe}", flush=True)
     callbacks, epochs_before = [], 0
@@ -199,6 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--drawn-copies", type=int, default=0,
                    help="MNIST only: also train on this many renderings of each pen-drawn digit by the "
                         "tuning writers (the held-out writers stay unseen)")
+    t.add_argument("--drawn-varied", action="store_true",
+                   help="draw every rendering after the first as another hand might: turned, slanted, "
+                        "stretched and wobbled")
     t.add_argument("--name", help="file stem (default ARCH-DATASET)")
     t.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="output folder")
     t.add_argument("--float16", action="store_true", help="store weights as float16")

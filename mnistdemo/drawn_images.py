@@ -6,37 +6,43 @@ from pathlib import Path
 import numpy as np
 
 from mnistdemo.preprocess import PREPROCESSING_VERSION, preprocess
-from mnistdemo.strokes import TUNING_WRITERS, PenDigit, load_pendigits, random_placement, render_digit
+from mnistdemo.strokes import TUNING_WRITERS, PenDigit, load_pendigits, random_placement, render_digit, varied
 
 
-def render_drawn_digits(digits: list[PenDigit], copies: int = 1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def render_drawn_digits(digits: list[PenDigit], copies: int = 1, seed: int = 0,
+                        vary: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each digit drawn `copies` times at random placements, as the app's model sees it.
+
+    `vary`: every copy after the first is `strokes.varied` (turned, slanted, stretched, wobbled) first.
 
     -> (N * copies, 28, 28) float32 in [0, 1] through the app's own preprocessing, (N * copies,) uint8 labels.
     """
     rng = np.random.default_rng(seed)
     images, labels = [], []
-    for _ in range(copies):
+    for copy in range(copies):
         for digit in digits:
-            images.append(preprocess(render_digit(digit, **random_placement(rng))))
+            drawn = varied(digit, rng) if vary and copy else digit
+            images.append(preprocess(render_digit(drawn, **random_placement(rng))))
             labels.append(digit.label)
     return np.stack(images).astype(np.float32), np.array(labels, dtype=np.uint8)
 
 
-def drawn_training_set(copies: int, cache_dir: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The tuning writers' digits, `copies` renderings each, as MNIST-style (N, 28, 28) uint8 + labels.
+def drawn_training_set(copies: int, cache_dir: Path | None = None, vary: bool = False
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The tuning writers' digits, `copies` renderings each (`vary`: see `render_drawn_digits`), as
+    MNIST-style (N, 28, 28) uint8 + labels.
 
     Rendering takes a few ms a digit, so the result is cached as .npz in `cache_dir`, keyed by the copies
     and the preprocessing version (a changed preprocessing renders afresh).
     """
     if copies < 1:
         raise ValueError(f"copies must be at least 1, got {copies}")
-    name = f"drawn_digits_x{copies}_preprocessing{PREPROCESSING_VERSION}.npz"
+    name = f"drawn_digits_x{copies}{'_varied' if vary else ''}_preprocessing{PREPROCESSING_VERSION}.npz"
     path = cache_dir / name if cache_dir is not None else None
     if path is not None and path.exists():
         with np.load(path) as npz:
             return npz["x"], npz["y"]
-    x, y = render_drawn_digits(load_pendigits(writers=TUNING_WRITERS), copies, seed=copies)
+    x, y = render_drawn_digits(load_pendigits(writers=TUNING_WRITERS), copies, seed=copies, vary=vary)
     x = np.round(x * 255).astype(np.uint8)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

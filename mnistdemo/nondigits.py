@@ -25,8 +25,8 @@ import numpy as np
 
 from mnistdemo.drawn_images import render_drawn_digits
 from mnistdemo.preprocess import preprocess
-from mnistdemo.strokes import (BRUSH_RADIUS, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits,
-                               random_placement, render_digit)
+from mnistdemo.strokes import (BRUSH_RADIUS, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, densify, jittered,
+                               load_pendigits, random_placement, render_digit, wobble)
 
 SPLITS = ("training", "validation", "test")
 KINDS = ("fashion", "scribbles", "letters", "doodles")
@@ -190,30 +190,11 @@ def _check_split(split: str) -> None:
         raise ValueError(f"Unknown split {split!r}: choose one of {', '.join(SPLITS)}.")
 
 
-def _densify(points: np.ndarray, step: float) -> np.ndarray:
-    """(K, 2) polyline -> points at most `step` apart along it (for per-point noise to act on)."""
-    out = [points[:1]]
-    for a, b in zip(points[:-1], points[1:]):
-        n = max(1, int(np.ceil(np.linalg.norm(b - a) / step)))
-        out.append(a + (b - a) * np.linspace(0, 1, n + 1)[1:, None])
-    return np.concatenate(out)
-
-
-def _wobble(points: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
-    """Smooth hand tremor: noise low-passed along the stroke, so lines bend rather than fray."""
-    noise = rng.normal(0.0, sigma, points.shape)
-    kernel = np.ones(5) / 5
-    if len(points) < len(kernel):  # a dot or a dash: too short to bend
-        return points + noise
-    smooth = np.column_stack([np.convolve(noise[:, i], kernel, mode="same") for i in range(2)])
-    return points + smooth * np.sqrt(5)
-
-
 def letter_strokes(letter: str, rng: np.random.Generator) -> list[np.ndarray]:
     """One jittered rendition of `letter`: strokes as (K, 2) float64 (x, y), y upwards."""
     if letter not in LETTER_TEMPLATES:
         raise ValueError(f"No template for {letter!r}; letters: {''.join(LETTERS)}.")
-    return _jittered(LETTER_TEMPLATES[letter], rng)
+    return jittered(LETTER_TEMPLATES[letter], rng)
 
 
 def doodle_strokes(doodle: str, rng: np.random.Generator) -> list[np.ndarray]:
@@ -221,21 +202,7 @@ def doodle_strokes(doodle: str, rng: np.random.Generator) -> list[np.ndarray]:
     templates = DOODLE_TEMPLATES | TRAINING_DOODLE_TEMPLATES
     if doodle not in templates:
         raise ValueError(f"No template for {doodle!r}; doodles: {', '.join(templates)}.")
-    return _jittered(templates[doodle], rng)
-
-
-def _jittered(template: list, rng: np.random.Generator) -> list[np.ndarray]:
-    """A template's strokes turned, slanted, stretched and wobbled as a hand would draw them."""
-    angle = np.radians(rng.uniform(-15, 15))
-    shear = rng.uniform(-0.3, 0.3)
-    sx, sy = np.exp(rng.uniform(-0.25, 0.25, 2))
-    rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    affine = rotate @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
-    strokes = []
-    for stroke in template:
-        points = _densify(np.asarray(stroke, np.float64), 0.04) @ affine.T
-        strokes.append(_wobble(points, rng, 0.012))
-    return strokes
+    return jittered(templates[doodle], rng)
 
 
 def _bezier(control: np.ndarray, n: int) -> np.ndarray:
@@ -270,8 +237,8 @@ def scribble_strokes(rng: np.random.Generator) -> list[np.ndarray]:
             across = across + rng.normal(0, 0.05, corners)
             angle = rng.uniform(0, np.pi)
             rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-            points = _densify(np.column_stack([along, across]), 0.04) @ rotate.T
-        strokes.append(_wobble(_densify(points, 0.04), rng, 0.005))
+            points = densify(np.column_stack([along, across]), 0.04) @ rotate.T
+        strokes.append(wobble(densify(points, 0.04), rng, 0.005))
     return strokes
 
 

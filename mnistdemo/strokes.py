@@ -164,6 +164,48 @@ def render_stroke_by_stroke(
     return [render_strokes(strokes[:k], (canvas_size, canvas_size), brush_radius) for k in range(1, len(strokes) + 1)]
 
 
+def densify(points: np.ndarray, step: float) -> np.ndarray:
+    """(K, 2) polyline -> points at most `step` apart along it (for per-point noise to act on)."""
+    out = [points[:1]]
+    for a, b in zip(points[:-1], points[1:]):
+        n = max(1, int(np.ceil(np.linalg.norm(b - a) / step)))
+        out.append(a + (b - a) * np.linspace(0, 1, n + 1)[1:, None])
+    return np.concatenate(out)
+
+
+def wobble(points: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """Smooth hand tremor: noise low-passed along the stroke, so lines bend rather than fray."""
+    noise = rng.normal(0.0, sigma, points.shape)
+    kernel = np.ones(5) / 5
+    if len(points) < len(kernel):  # a dot or a dash: too short to bend
+        return points + noise
+    smooth = np.column_stack([np.convolve(noise[:, i], kernel, mode="same") for i in range(2)])
+    return points + smooth * np.sqrt(5)
+
+
+def jittered(strokes, rng: np.random.Generator) -> list[np.ndarray]:
+    """Strokes about one unit high, turned, slanted, stretched and wobbled as another hand would draw them."""
+    angle = np.radians(rng.uniform(-15, 15))
+    shear = rng.uniform(-0.3, 0.3)
+    sx, sy = np.exp(rng.uniform(-0.25, 0.25, 2))
+    rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    affine = rotate @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
+    out = []
+    for stroke in strokes:
+        points = densify(np.asarray(stroke, np.float64), 0.04) @ affine.T
+        out.append(wobble(points, rng, 0.012))
+    return out
+
+
+def varied(digit: PenDigit, rng: np.random.Generator) -> PenDigit:
+    """The digit as another hand might draw it: `jittered` at one unit high (labels, writer and index kept)."""
+    points = np.concatenate(digit.strokes)
+    low = points.min(axis=0)
+    height = max(float(np.ptp(points[:, 1])), float(np.ptp(points[:, 0])) / 2, 1e-6)
+    strokes = jittered([(s - low) / height for s in digit.strokes], rng)
+    return PenDigit(digit.label, tuple(_frozen_points(s) for s in strokes), digit.writer, digit.index)
+
+
 def random_placement(rng: np.random.Generator) -> dict:
     """Random {"height_frac": [0.4, 0.9], "center": (x, y)} fractions that keep it on the canvas.
 

@@ -30,6 +30,7 @@ class TrainConfig:
     train_subset: int = 0  # 0 = the whole training set
     seed: int = 0
     drawn_copies: int = 0  # MNIST only: add this many renderings of each tuning writer's pen digit
+    drawn_varied: bool = False  # ... every one after the first drawn as another hand might (`strokes.varied`)
     init_from: str = ""  # start from this saved model's weights (a .keras file of the same architecture)
 
     def to_dict(self) -> dict:
@@ -41,7 +42,8 @@ class TrainConfig:
         return cls(arch=d["arch"], dataset=d["dataset"], recipe=Recipe(**d["recipe"]),
                    custom=CustomCNN(**custom) if custom else None,
                    train_subset=d.get("train_subset", 0), seed=d.get("seed", 0),
-                   drawn_copies=d.get("drawn_copies", 0), init_from=d.get("init_from", ""))
+                   drawn_copies=d.get("drawn_copies", 0), drawn_varied=d.get("drawn_varied", False),
+                   init_from=d.get("init_from", ""))
 
 
 def report_recipe(arch: str) -> Recipe:
@@ -139,7 +141,7 @@ def _add_drawn_digits(x: np.ndarray, y: np.ndarray, config: TrainConfig) -> tupl
     """Training images plus rendered pen-drawn digits of the tuning writers (the pipeline shuffles them in)."""
     if config.dataset != "mnist":
         raise ValueError("Drawn digits can only be added to MNIST.")
-    drawn_x, drawn_y = drawn_training_set(config.drawn_copies, data_dir())
+    drawn_x, drawn_y = drawn_training_set(config.drawn_copies, data_dir(), config.drawn_varied)
     return np.concatenate([x, drawn_x]), np.concatenate([y, drawn_y.astype(y.dtype)])
 
 

@@ -13,9 +13,9 @@ import pytest
 
 from mnistdemo import drawn_images
 from mnistdemo.drawn_images import drawn_training_set, render_drawn_digits
-from mnistdemo.preprocess import PREPROCESSING_VERSION
+from mnistdemo.preprocess import PREPROCESSING_VERSION, preprocess
 from mnistdemo.replay import MAX_BROWSER_POINTS, canvas_points
-from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits, random_placement, render_digit, render_stroke_by_stroke
+from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits, random_placement, render_digit, render_stroke_by_stroke, varied
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +178,33 @@ def test_drawn_training_set_is_cached_by_copies_and_preprocessing_version(digits
     monkeypatch.setattr(drawn_images, "PREPROCESSING_VERSION", PREPROCESSING_VERSION + 1)
     drawn_training_set(2, tmp_path)
     assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_a_varied_digit_is_the_same_digit_drawn_by_another_hand(digits):
+    digit = next(d for d in digits if len(d.strokes) >= 2)
+    other = varied(digit, np.random.default_rng(0))
+    assert (other.label, other.writer, other.index) == (digit.label, digit.writer, digit.index)
+    assert len(other.strokes) == len(digit.strokes) and not other.strokes[0].flags.writeable
+    again = varied(digit, np.random.default_rng(0))
+    assert all(np.array_equal(a, b) for a, b in zip(other.strokes, again.strokes))
+    # Turned, slanted and wobbled, yet still close to the original once both are drawn as MNIST digits.
+    plain, drawn = (preprocess(render_digit(d, height_frac=0.7)) for d in (digit, other))
+    assert 0.03 < np.abs(plain - drawn).mean() < 0.2
+
+
+def test_a_varied_drawn_set_keeps_the_first_copy_plain(digits, tmp_path, monkeypatch):
+    few = [d for d in digits if d.writer in TUNING_WRITERS][:5]
+    plain, _ = render_drawn_digits(few, copies=3, seed=4)
+    other, y = render_drawn_digits(few, copies=3, seed=4, vary=True)
+    np.testing.assert_array_equal(y, [d.label for d in few] * 3)
+    np.testing.assert_array_equal(plain[:5], other[:5])
+    assert not np.array_equal(plain[5:], other[5:])
+    monkeypatch.setattr(drawn_images, "load_pendigits", lambda writers=None: few)
+    drawn_training_set(2, tmp_path, vary=True)
+    drawn_training_set(2, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"drawn_digits_x2_preprocessing{PREPROCESSING_VERSION}.npz",
+        f"drawn_digits_x2_varied_preprocessing{PREPROCESSING_VERSION}.npz"]
 
 
 def test_stroke_by_stroke_ends_in_the_whole_digit_and_only_adds_ink(digits):
