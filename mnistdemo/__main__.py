@@ -45,7 +45,7 @@ def _train(args: argparse.Namespace) -> None:
     recipe = replace(recipe, **changes)
     config = TrainConfig(arch=args.arch, dataset=args.dataset, recipe=recipe, train_subset=args.subset, seed=args.seed,
                          drawn_copies=args.drawn_copies, drawn_varied=args.drawn_varied,
-                         init_from=str(args.init_from or ""))
+                         init_from=str(args.init_from or ""), blend_start=args.blend_start)
     data = load_dataset(args.dataset)
     print(f"Training {args.arch} on {args.dataset}: {recipe}", flush=True)
     callbacks, epochs_before = [], 0
@@ -208,6 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--float16", action="store_true", help="store weights as float16")
     t.add_argument("--init-from", type=Path,
                    help="start from this saved model's weights (a .keras file of the same architecture)")
+    t.add_argument("--blend-start", type=float, default=0.0, metavar="SHARE",
+                   help="with --init-from: end on this share of the starting weights averaged with the trained "
+                        "ones (0.5: halfway back; keeps what the start knew while the run adds to it)")
     t.add_argument("--resume-dir", type=Path,
                    help="back up after every epoch here and, if a run was cut off, resume from it")
     e = sub.add_parser("evaluate", help="re-measure a saved model on its test set")

@@ -32,6 +32,7 @@ class TrainConfig:
     drawn_copies: int = 0  # MNIST only: add this many renderings of each tuning writer's pen digit
     drawn_varied: bool = False  # ... every one after the first drawn as another hand might (`strokes.varied`)
     init_from: str = ""  # start from this saved model's weights (a .keras file of the same architecture)
+    blend_start: float = 0.0  # with init_from: the end weights are this share of the start's, the rest the trained
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,7 +44,7 @@ class TrainConfig:
                    custom=CustomCNN(**custom) if custom else None,
                    train_subset=d.get("train_subset", 0), seed=d.get("seed", 0),
                    drawn_copies=d.get("drawn_copies", 0), drawn_varied=d.get("drawn_varied", False),
-                   init_from=d.get("init_from", ""))
+                   init_from=d.get("init_from", ""), blend_start=d.get("blend_start", 0.0))
 
 
 def report_recipe(arch: str) -> Recipe:
@@ -157,6 +158,8 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
     recipe = config.recipe
     if not 1 <= recipe.epochs <= 200 or not 1 <= recipe.batch_size <= 4096:
         raise ValueError("Epochs must be 1-200 and batch size 1-4096.")
+    if config.blend_start and not (config.init_from and 0 < config.blend_start < 1):
+        raise ValueError("Blending the start back in needs a model to start from and a share between 0 and 1.")
     keras.utils.set_random_seed(config.seed)
     (x, y), val = split_data(data, config, np.random.default_rng(config.seed))
     if config.drawn_copies:
@@ -164,7 +167,8 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
     steps = math.ceil(len(x) / recipe.batch_size)
     model = build_model(config.arch, config.custom)
     if config.init_from:
-        model.set_weights(load(Path(config.init_from))[0].get_weights())
+        start_weights = load(Path(config.init_from))[0].get_weights()
+        model.set_weights(start_weights)
     if (ready := _prepared.pop(replace(config, seed=0), None)) is not None:
         model = ready.take(model)
     else:
@@ -184,6 +188,9 @@ def train(config: TrainConfig, data: Dataset, callbacks: list | tuple = (),
     history = model.fit(train_ds, epochs=recipe.epochs, validation_data=val_ds,
                         callbacks=[stopper, *extra, *callbacks], verbose=verbose)
     seconds = time.perf_counter() - start
+    if config.blend_start:  # weight-space averaging with the start (as in "robust fine-tuning", WiSE-FT)
+        share = config.blend_start
+        model.set_weights([share * a + (1 - share) * b for a, b in zip(start_weights, model.get_weights())])
     if keep_traced and _preparable(config, data):
         _keep(replace(config, seed=0), ready)
     return TrainResult(model=model, config=config, history=history.history, seconds=seconds,

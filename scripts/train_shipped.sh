@@ -24,7 +24,12 @@ run lenet5_bn-fashion_mnist    --arch lenet5_bn --dataset fashion_mnist $fast --
 run fashion_cnn-fashion_mnist  --arch fashion_cnn --dataset fashion_mnist $fast --lr 3e-3 --batch-size 128 --epochs 7 --no-augment
 run resnet_block_3x3-mnist     --arch resnet_block_3x3 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment $drawn
 run resnet_block_5x5-mnist     --arch resnet_block_5x5 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment $drawn
-run best_mnist-mnist           --arch best_mnist --dataset mnist --epochs 12 $drawn
+# best_mnist: 12 epochs; then 2 more on 12 renderings of each tuning writer's digit, all but the first drawn as another
+# hand might (--drawn-varied), ending halfway between the weights that run started from and those it reached.
+base=.train-backup/best_mnist-base
+out=$base run best_mnist-mnist --arch best_mnist --dataset mnist --epochs 12 $drawn
+run best_mnist-mnist           --arch best_mnist --dataset mnist --epochs 2 --lr 1e-3 --drawn-copies 12 --drawn-varied \
+  --init-from $base/best_mnist-mnist.keras --blend-start 0.5
 # best_fashion: 20 epochs; 12 more at a lower peak rate going on from those weights; then 4 at a low rate
 # on the plain training images (no augmentation, no label smoothing), going on from the second run.
 stage1=.train-backup/stage1 stage2=.train-backup/stage2

@@ -196,6 +196,24 @@ def test_a_run_keeps_its_model_only_when_asked_and_a_process_keeps_few(mnist):
     assert prepared_runs() == [replace(each, seed=0) for each in settings[-mnistdemo.train.KEPT_TRACED:]]
 
 
+def test_blending_the_start_back_in_averages_the_weights(mnist, tmp_path):
+    from mnistdemo.checkpoints import save
+
+    config = replace(TINY, recipe=replace(TINY.recipe, validation_split=0.0, epochs=1))
+    start = train(config, mnist)
+    path = save(start.model, {"name": "start", "arch": "custom", "config": config.to_dict()}, tmp_path)
+    onward = replace(config, seed=2, init_from=str(path))
+    trained = train(onward, mnist).model.get_weights()
+    blended = train(replace(onward, blend_start=0.25), mnist).model.get_weights()
+    for s, t, b in zip(start.model.get_weights(), trained, blended, strict=True):
+        np.testing.assert_allclose(b, 0.25 * s + 0.75 * t, rtol=1e-6, atol=1e-7)
+    assert not all(np.array_equal(t, b) for t, b in zip(trained, blended))
+    with pytest.raises(ValueError, match="start from"):
+        train(replace(config, blend_start=0.5), mnist)  # nothing to blend back in
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        train(replace(onward, blend_start=1.5), mnist)
+
+
 def test_augmented_runs_are_not_prepared(mnist):
     prepare(with_recipe(TINY, augment=True, validation_split=0.0), mnist)
     assert not prepared_runs()
