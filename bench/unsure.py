@@ -50,9 +50,9 @@ def main() -> None:
                         help="use the tuning writers' digits instead, which every shipped model trained on")
     parser.add_argument("--non-digits", type=int, default=1000, help="images of each non-digit kind")
     parser.add_argument("--seed", type=int, default=0, help="seed of the samples, placements and jitter")
-    parser.add_argument("--accept-digits", type=float, default=0.98,
+    parser.add_argument("--accept-digits", type=float, default=Calibration.accept_digits,
                         help="--calibrate: share of validation digits kept below the 'not a digit' threshold")
-    parser.add_argument("--sure-digits", type=float, default=0.95,
+    parser.add_argument("--sure-digits", type=float, default=Calibration.sure_digits,
                         help="--calibrate: share of validation digits kept below the 'not sure' threshold")
     args = parser.parse_args()
     configure_threads()

@@ -15,8 +15,8 @@ from mnistdemo.serving import read_manifest
 
 def test_thresholds_are_rounded_quantiles_of_the_digits_scores():
     scores = np.linspace(0.0, 1.0, 1001)
-    assert thresholds(scores) == (0.95, 0.98)
-    assert thresholds(scores * 0.123456) == (0.1173, 0.121)
+    assert thresholds(scores) == (0.975, 0.985)
+    assert thresholds(scores * 0.123456) == (0.1204, 0.1216)
     with pytest.raises(ValueError):
         thresholds(scores, Calibration(sure_digits=0.99, accept_digits=0.9))
     with pytest.raises(ValueError):
@@ -47,5 +47,5 @@ def test_calibrating_the_shipped_models_reproduces_the_shipped_manifest():
     # ~2,000 validation digits rendered and read by 8 networks: about 40 s.
     fresh = calibrate(WEIGHTS_DIR)
     shipped = read_manifest(WEIGHTS_DIR)
-    assert (fresh.unsure_above, fresh.not_a_digit_above) == (0.4282, 0.759)
+    assert (fresh.unsure_above, fresh.not_a_digit_above) == (0.7041, 0.855)
     assert fresh == shipped and fresh.hashes == shipped.hashes and fresh.calibration == shipped.calibration
