@@ -56,7 +56,7 @@ def test_pen_digits_drawn_with_the_mouse_are_read_in_the_browser_alone(offline, 
     readings = read_held_out_twenty(page, draw_and_read, clear)  # the 20 test_browser_draw draws in the app
     wrong = misread(readings)
     differ = [(r.label, r.answer) for r in readings if r.answer != _python_reads(static_site, r.strokes)]
-    # The default model misreads 2 of these 20 in Python as well (1.7% of all held-out pen digits).
+    # The default model misreads 2 of these 20 in Python as well (1.3% of all held-out pen digits).
     assert len(wrong) <= 2, f"only {20 - len(wrong)}/20 read right; misread (drawn, reading): {wrong}"
     assert len(differ) <= 1, f"the page and Python read these differently (drawn, page's reading): {differ}"
 
