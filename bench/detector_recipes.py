@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from mnistdemo import configure_threads, detector, nondigits  # noqa: E402
+from mnistdemo.calibrate import Calibration  # noqa: E402
 
 RECIPES = {  # name -> (filters per block, epochs, weight of the non-digits)
     "shipped: 16-32-64, 3 epochs, non-digits weigh 0.5": (detector.FILTERS, 3, detector.NON_DIGIT_WEIGHT),
@@ -53,7 +54,7 @@ def main() -> None:
                                        data=(x, y, counts), verbose=0)
         scorer = detector.Detector(model)
         digit_scores = scorer.not_a_digit(digits)
-        threshold = np.quantile(digit_scores, 0.99)
+        threshold = np.quantile(digit_scores, Calibration.detector_digits)
         cells = []
         for images in measured.values():
             other = scorer.not_a_digit(images)
