@@ -24,6 +24,7 @@ DETECTOR_PATH = Path("detector") / "is_digit.keras"  # in the weights folder, ap
 TRAIN_COMMAND = "python -m mnistdemo train-detector"
 DRAWN_COPIES = 4  # renderings of each tuning writer's digit among the digits
 NON_DIGITS = {"fashion": 12_000, "scribbles": 6_000, "letters": 6_000, "doodles": 9_000}
+SHAPES = 9_000  # random shapes (mnistdemo.shapes) among the non-digits, beside the fixed doodles
 NON_DIGIT_WEIGHT = 0.5  # the non-digits together weigh half as much as the digits in the loss
 FILTERS = (16, 32, 64)  # per block of conv + batch norm + ReLU, 2x2 max-pooling between blocks
 # bench/detector_recipes.py compared this recipe with others on doodle kinds left out of training.
@@ -42,16 +43,17 @@ def build(filters: tuple[int, ...] = FILTERS) -> keras.Model:
                              layers.Dense(1)], name="is_digit")
 
 
-def training_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, dict]:
+def training_data(seed: int = 0, shapes: int = SHAPES) -> tuple[np.ndarray, np.ndarray, dict]:
     """-> (N, 28, 28) float32 in [0, 1], (N,) float32 labels (1 = not a digit), and the counts of each group."""
     from mnistdemo.data import load_dataset
     from mnistdemo.drawn_images import drawn_training_set
-    from mnistdemo.nondigits import non_digits
+    from mnistdemo.nondigits import non_digits, random_shapes
 
     mnist = load_dataset("mnist").x_train
     drawn, _ = drawn_training_set(DRAWN_COPIES, data_dir())
     groups = {"mnist": mnist.astype(np.float32) / 255, "pen digits": drawn.astype(np.float32) / 255}
     groups |= {kind: non_digits(kind, "training", n, seed).images for kind, n in NON_DIGITS.items()}
+    groups["shapes"] = random_shapes(shapes, seed)
     x = np.concatenate(list(groups.values()))
     digits = len(groups["mnist"]) + len(groups["pen digits"])
     y = np.r_[np.zeros(digits), np.ones(len(x) - digits)].astype(np.float32)

@@ -25,6 +25,7 @@ import numpy as np
 
 from mnistdemo.drawn_images import render_drawn_digits
 from mnistdemo.preprocess import preprocess
+from mnistdemo.shapes import shape_strokes
 from mnistdemo.strokes import (BRUSH_RADIUS, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, densify, jittered,
                                load_pendigits, random_placement, render_digit, wobble)
 
@@ -278,6 +279,12 @@ def render_drawings(drawings: list[PenDigit], seed: int = 0) -> np.ndarray:
         radius = int(rng.integers(BRUSH_RADIUS - 2, BRUSH_RADIUS + 3))
         images.append(preprocess(render_digit(drawing, brush_radius=radius, **random_placement(rng))))
     return np.stack(images).astype(np.float32) if images else np.zeros((0, 28, 28), np.float32)
+
+
+def random_shapes(n: int, seed: int = 0) -> np.ndarray:
+    """`n` random shapes (`mnistdemo.shapes`, for training only), preprocessed -> (n, 28, 28) float32 in [0, 1]."""
+    rng = np.random.default_rng([_SPLIT_SEED["training"], seed, 3])
+    return render_drawings([as_drawing(shape_strokes(rng)) for _ in range(n)], seed)
 
 
 def fashion_images(split: str, n: int, seed: int = 0) -> np.ndarray:
