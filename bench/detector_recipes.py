@@ -7,7 +7,7 @@ its threshold lets 99% of the validation digits (held-out writers 2, 6, ..., 30)
 `python -m mnistdemo calibrate` sets it. Reported: AUROC and the share read as a digit, for the left-out
 doodles and for validation scribbles.
 
-    python bench/detector_recipes.py      # about 12 minutes on 2 cores
+    python bench/detector_recipes.py      # about 15 minutes on 2 cores
 """
 
 import sys

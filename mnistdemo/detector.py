@@ -2,12 +2,13 @@
 
 The digit networks learned digits only, so to them a smiley is a confident "0" and a "#" a "4". This
 network learned the difference: MNIST's training digits and the tuning writers' pen digits against the
-training split of `mnistdemo.nondigits` (Fashion-MNIST training images, scribbles, letters and doodles).
+training split of `mnistdemo.nondigits` (Fashion-MNIST training images, scribbles, letters and doodles)
+and random shapes (`mnistdemo.shapes`).
 `python -m mnistdemo calibrate` sets its threshold on validation digits (held-out writers), so that it
 flags few real digits; `bench/unsure.py` measures it on the test split, whose letters and doodles it
 never saw. The verdict (`mnistdemo.inference.judge`) says "Not a digit?" when it is over its threshold.
 
-    python -m mnistdemo train-detector     # about 5 minutes on 2 cores; writes weights/detector/is_digit.keras
+    python -m mnistdemo train-detector     # about 3 minutes on 2 cores; writes weights/detector/is_digit.keras
 """
 
 import json
