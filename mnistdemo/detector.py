@@ -10,7 +10,7 @@ probabilities that the drawing is not a digit (two ways of learning the same thi
 flags few real digits; `bench/unsure.py` measures it on the test split, whose letters and doodles it
 never saw. The verdict (`mnistdemo.inference.judge`) says "Not a digit?" when it is over its threshold.
 
-    python -m mnistdemo train-detector     # about 3 minutes on 2 cores; writes weights/detector/is_digit.keras
+    python -m mnistdemo train-detector     # about 5 minutes on 2 cores; writes weights/detector/is_digit.keras
 """
 
 import json
