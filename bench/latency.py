@@ -2,9 +2,9 @@
 exported to ONNX in ONNX Runtime), and over HTTP on loopback.
 
 Over HTTP, each prediction is an upload, a call and its streamed result (raw HTTP, three
-requests). A client that keeps one session hash, as gradio_client and the browser do, is
-measured first; then one that sends none, so Gradio builds a fresh session for every call
-(about 20 ms more with this app's ~100 components).
+requests). Measured: a client that keeps one session hash and its connections, as a browser does;
+the same with a new connection (and a new httpx client, ~20 ms to set up) for every request; and
+one that sends no session hash either, so Gradio builds a fresh session for every call.
 
     python bench/latency.py                  # all, default model
     python bench/latency.py --model lenet5_bn-mnist --requests 300
@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
 import cv2  # noqa: E402
+import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
@@ -93,16 +94,18 @@ def bench_onnx(model: str | None, n: int) -> tuple[list[float], list[float], lis
     return with_preprocessing, onnx_only, keras_only
 
 
-def bench_http(model: str | None, n: int, url: str, keep_session: bool) -> list[float]:
-    """Milliseconds per upload + call + result; one session hash throughout, or none at all."""
+def bench_http(model: str | None, n: int, url: str, keep_session: bool, client: httpx.Client | None = None
+               ) -> list[float]:
+    """Milliseconds per upload + call + result; one session hash throughout, or none at all; connections
+    kept by `client`, or a new one for each request."""
     session = uuid.uuid4().hex[:12] if keep_session else None
     pngs = [cv2.imencode(".png", image)[1].tobytes() for image in canvas_images(50)]
     for data in pngs[:5]:
-        predict_http(url, "digit.png", data, model or "", session)
+        predict_http(url, "digit.png", data, model or "", session, client)
     times = []
     for i in range(n):
         start = time.perf_counter()
-        event, result = predict_http(url, "digit.png", pngs[i % len(pngs)], model or "", session)
+        event, result = predict_http(url, "digit.png", pngs[i % len(pngs)], model or "", session, client)
         times.append((time.perf_counter() - start) * 1000)
         if event != "complete":
             raise RuntimeError(f"prediction failed: {result}")
@@ -128,9 +131,12 @@ def main() -> None:
         return
     proc, url = (None, args.url) if args.url else start_app()
     try:
-        print("HTTP on loopback (upload + predict + result), one session:",
+        with httpx.Client() as client:
+            print("HTTP on loopback (upload + predict + result), one session, connections kept:",
+                  percentiles(bench_http(args.model, args.requests, url, keep_session=True, client=client)))
+        print("HTTP on loopback (upload + predict + result), one session, a new connection per request:",
               percentiles(bench_http(args.model, args.requests, url, keep_session=True)))
-        print("HTTP on loopback (upload + predict + result), no session hash:",
+        print("HTTP on loopback (upload + predict + result), no session hash, a new connection per request:",
               percentiles(bench_http(args.model, args.requests, url, keep_session=False)))
     finally:
         if proc:
