@@ -20,6 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
+import httpx  # noqa: E402
+
 from support.api import call, file_data, upload  # noqa: E402
 from support.app import app_at, is_loopback, stop_app  # noqa: E402
 from support.training import TrainingRun  # noqa: E402
@@ -45,10 +47,11 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def predict_once(url: str, image: bytes, model: str, timeout: float, session: str | None = None) -> str:
+def predict_once(url: str, image: bytes, model: str, timeout: float, session: str | None = None,
+                 http: httpx.Client | None = None) -> str:
     """Upload + call + result: the top label, or RuntimeError with the server's error."""
-    path = upload(url, "digit.png", image, timeout=timeout)
-    event, data = call(url, "predict", [file_data(path, "digit.png"), model], session, timeout=timeout)
+    path = upload(url, "digit.png", image, timeout=timeout, client=http)
+    event, data = call(url, "predict", [file_data(path, "digit.png"), model], session, timeout=timeout, client=http)
     if event != "complete":
         raise RuntimeError(f"error event: {data}")
     return data[0]["label"]
@@ -56,24 +59,26 @@ def predict_once(url: str, image: bytes, model: str, timeout: float, session: st
 
 def client(url: str, image: bytes, expected: str, args: argparse.Namespace, deadline: float,
            barrier: threading.Barrier, tally: Tally) -> None:
-    """One visitor (one session, as a browser keeps): `args.requests` predictions one after another."""
+    """One visitor (one session and its connections, as a browser keeps): `args.requests` predictions one
+    after another."""
     session = f"bench-{uuid.uuid4().hex[:12]}"
-    barrier.wait()
-    for _ in range(args.requests):
-        if time.monotonic() > deadline:
+    with httpx.Client(timeout=args.timeout) as http:
+        barrier.wait()
+        for _ in range(args.requests):
+            if time.monotonic() > deadline:
+                with tally.lock:
+                    tally.errors.append("deadline passed")
+                return
+            start = time.perf_counter()
+            try:
+                label = predict_once(url, image, args.model, args.timeout, session, http)
+            except Exception as error:  # counted, never raised: the other clients go on
+                with tally.lock:
+                    tally.errors.append(repr(error)[:200])
+                continue
             with tally.lock:
-                tally.errors.append("deadline passed")
-            return
-        start = time.perf_counter()
-        try:
-            label = predict_once(url, image, args.model, args.timeout, session)
-        except Exception as error:  # counted, never raised: the other clients go on
-            with tally.lock:
-                tally.errors.append(repr(error)[:200])
-            continue
-        with tally.lock:
-            tally.latencies.append(time.perf_counter() - start)
-            tally.wrong += label != expected
+                tally.latencies.append(time.perf_counter() - start)
+                tally.wrong += label != expected
 
 
 def run_load(url: str, args: argparse.Namespace) -> tuple[Tally, float]:
