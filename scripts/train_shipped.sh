@@ -15,11 +15,12 @@ drawn="--drawn-copies 4"
 only=${1:-}  # optional: train just this ARCH-DATASET
 run() { [ -z "$only" ] || [ "$only" = "$1" ] || return 0; shift; $py -m mnistdemo train "$@" --out "$out"; }
 
-run lenet5_bn-mnist            --arch lenet5_bn --dataset mnist $fast --lr 5e-3 --epochs 4 --augment $drawn
+lab=.train-backup/lab-base  # three lab networks: then 2 epochs as best_mnist-mnist ends (below)
+out=$lab run lenet5_bn-mnist            --arch lenet5_bn --dataset mnist $fast --lr 5e-3 --epochs 4 --augment $drawn
 run pytorch_tutorial_cnn-mnist --arch pytorch_tutorial_cnn --dataset mnist $fast --optimizer adam --lr 1e-2 --batch-size 128 --epochs 4 --augment $drawn
-run tf2_cnn-mnist              --arch tf2_cnn --dataset mnist $fast --lr 3e-3 --batch-size 128 --epochs 4 --augment $drawn
+out=$lab run tf2_cnn-mnist              --arch tf2_cnn --dataset mnist $fast --lr 3e-3 --batch-size 128 --epochs 4 --augment $drawn
 run fashion_cnn-mnist          --arch fashion_cnn --dataset mnist $fast --lr 3e-3 --batch-size 128 --epochs 3 --augment $drawn
-run tf2_cnn_dense1024-mnist    --arch tf2_cnn_dense1024 --dataset mnist $fast --lr 1e-3 --batch-size 128 --epochs 3 --augment --float16 $drawn
+out=$lab run tf2_cnn_dense1024-mnist    --arch tf2_cnn_dense1024 --dataset mnist $fast --lr 1e-3 --batch-size 128 --epochs 3 --augment --float16 $drawn
 run lenet5_bn-fashion_mnist    --arch lenet5_bn --dataset fashion_mnist $fast --lr 5e-3 --epochs 8 --no-augment
 run fashion_cnn-fashion_mnist  --arch fashion_cnn --dataset fashion_mnist $fast --lr 3e-3 --batch-size 128 --epochs 7 --no-augment
 run resnet_block_3x3-mnist     --arch resnet_block_3x3 --dataset mnist $fast --lr 3e-3 --epochs 2 --augment $drawn
@@ -30,6 +31,11 @@ base=.train-backup/best_mnist-base
 out=$base run best_mnist-mnist --arch best_mnist --dataset mnist --epochs 12 $drawn
 run best_mnist-mnist           --arch best_mnist --dataset mnist --epochs 2 --lr 1e-3 --drawn-copies 12 --drawn-varied \
   --init-from $base/best_mnist-mnist.keras --blend-start 0.5
+for arch in lenet5_bn tf2_cnn tf2_cnn_dense1024; do
+  f16=$([ $arch = tf2_cnn_dense1024 ] && echo --float16 || true)
+  run $arch-mnist --arch $arch --dataset mnist --epochs 2 --lr 1e-3 $f16 --drawn-copies 12 --drawn-varied \
+    --init-from $lab/$arch-mnist.keras --blend-start 0.5
+done
 # best_fashion: 20 epochs; 12 more at a lower peak rate going on from those weights; then 4 at a low rate
 # on the plain training images (no augmentation, no label smoothing), going on from the second run.
 stage1=.train-backup/stage1 stage2=.train-backup/stage2

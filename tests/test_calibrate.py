@@ -47,5 +47,5 @@ def test_calibrating_the_shipped_models_reproduces_the_shipped_manifest():
     # ~2,000 validation digits rendered and read by 8 networks: about 40 s.
     fresh = calibrate(WEIGHTS_DIR)
     shipped = read_manifest(WEIGHTS_DIR)
-    assert (fresh.unsure_above, fresh.not_a_digit_above) == (0.7041, 0.855)
+    assert (fresh.unsure_above, fresh.not_a_digit_above) == (0.669, 0.7957)
     assert fresh == shipped and fresh.hashes == shipped.hashes and fresh.calibration == shipped.calibration

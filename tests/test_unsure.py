@@ -108,8 +108,8 @@ def test_signal_separates_held_out_drawn_digits_from_non_digits():
 
 
 # `python bench/unsure.py` (test split, 1,000 of each kind; its letters and doodles are ones the detector never
-# saw) measured with the app's thresholds and the detector: digits 97.9% read as a digit; read as a digit:
-# Fashion-MNIST 1.0%, scribbles 6.5%, letters 0.7%, doodles 13.0% (58.6% without the detector). The bounds sit
+# saw) measured with the app's thresholds and the detector: digits 97.6% read as a digit; read as a digit:
+# Fashion-MNIST 0.9%, scribbles 6.2%, letters 0.7%, doodles 13.1% (56.4% without the detector). The bounds sit
 # about three standard errors of 150 drawings (300 digits) beyond those figures.
 MOST_READ_AS_DIGITS = {"fashion": 0.04, "scribbles": 0.13, "letters": 0.03, "doodles": 0.22}
 
