@@ -19,8 +19,8 @@ def _epochs_and_time(meta: dict) -> tuple[int, str]:
 
 print("| model | parameters | data set | test accuracy | epochs | training time | weights |")
 print("|---|---:|---|---:|---:|---:|---|")
-for path in sorted(WEIGHTS_DIR.glob("*.json")):
-    meta = json.loads(path.read_text())
+for path in sorted(WEIGHTS_DIR.glob("*.keras")):  # the models' sidecars, not serving.json
+    meta = json.loads(path.with_suffix(".json").read_text())
     epochs, time = _epochs_and_time(meta)
     print(f"| `{meta['name']}` | {meta['params']:,} | {DATASET_TITLES[meta['dataset']]} | "
           f"{meta['test_accuracy']:.2%} | {epochs} | {time} | "
