@@ -27,7 +27,7 @@ from mnistdemo.drawn_images import render_drawn_digits
 from mnistdemo.preprocess import preprocess
 from mnistdemo.shapes import shape_strokes
 from mnistdemo.strokes import (BRUSH_RADIUS, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, densify, jittered,
-                               load_pendigits, random_placement, render_digit, wobble)
+                               load_pendigits, random_placement, render_digit, rotation, wobble)
 
 SPLITS = ("training", "validation", "test")
 KINDS = ("fashion", "scribbles", "letters", "doodles")
@@ -237,7 +237,7 @@ def scribble_strokes(rng: np.random.Generator) -> list[np.ndarray]:
             along = along + rng.normal(0, 0.03, corners)
             across = across + rng.normal(0, 0.05, corners)
             angle = rng.uniform(0, np.pi)
-            rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+            rotate = rotation(angle)
             points = densify(np.column_stack([along, across]), 0.04) @ rotate.T
         strokes.append(wobble(densify(points, 0.04), rng, 0.005))
     return strokes

@@ -9,7 +9,7 @@ frames with something inside), so the network meets shapes it cannot memorise. W
 
 import numpy as np
 
-from mnistdemo.strokes import jittered
+from mnistdemo.strokes import jittered, rotation
 
 
 def _outline(radius: np.ndarray) -> np.ndarray:
@@ -99,7 +99,7 @@ def _arc(rng: np.random.Generator) -> list[np.ndarray]:
 
 WHOLE = (_polygon, _lobed, _two_arcs, _crossing, _bent, _spiral, _wave, _parallel)  # shapes on their own
 FRAMES = (_polygon, _lobed, _oval)
-INSIDE = (*WHOLE, _oval, _dots, _dots, _arc)  # digit parts too: in a frame they make no digit
+INSIDE = (*WHOLE, _oval, _dots, _dots, _arc)  # digit parts too: in a frame they make no digit (dots twice as often)
 
 
 def _pick(parts: tuple, rng: np.random.Generator) -> list[np.ndarray]:
@@ -109,7 +109,7 @@ def _pick(parts: tuple, rng: np.random.Generator) -> list[np.ndarray]:
 def _placed(strokes: list[np.ndarray], rng: np.random.Generator, scale: float, spread: float) -> list[np.ndarray]:
     """Turn a part by a random angle, scale it and move it up to `spread` from the middle."""
     angle = rng.uniform(0, 2 * np.pi)
-    rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) * scale
+    rotate = rotation(angle) * scale
     shift = rng.uniform(-spread, spread, 2)
     return [np.asarray(s, np.float64) @ rotate.T + shift for s in strokes]
 

@@ -183,12 +183,17 @@ def wobble(points: np.ndarray, rng: np.random.Generator, sigma: float) -> np.nda
     return points + smooth * np.sqrt(5)
 
 
+def rotation(angle: float) -> np.ndarray:
+    """(2, 2) matrix turning (x, y) points anticlockwise by `angle` radians (apply as `points @ rotation(a).T`)."""
+    return np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+
+
 def jittered(strokes, rng: np.random.Generator) -> list[np.ndarray]:
     """Strokes about one unit high, turned, slanted, stretched and wobbled as another hand would draw them."""
     angle = np.radians(rng.uniform(-15, 15))
     shear = rng.uniform(-0.3, 0.3)
     sx, sy = np.exp(rng.uniform(-0.25, 0.25, 2))
-    rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    rotate = rotation(angle)
     affine = rotate @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
     out = []
     for stroke in strokes:
