@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium dataset-fashion-mnist nodejs npm
 
 .PHONY: run test data system-packages clean
 
@@ -16,11 +15,15 @@ test: $(VENV)/.dev system-packages data node_modules/.package-lock.json
 data: $(VENV)/.runtime
 	$(PY) -m mnistdemo.data fetch
 
-# Debian's Chromium for the browser tests, Fashion-MNIST for offline machines, Node.js for the static page.
+# Debian's Chromium for the browser tests, Fashion-MNIST for offline machines, Node.js and npm for the static
+# page. Only what is missing is installed: a Node.js build that brings its own npm conflicts with Debian's npm.
 system-packages:
-	@[ -x /usr/bin/chromium ] && [ -d /usr/share/datasets/fashion-mnist ] && command -v node >/dev/null && \
-	  command -v npm >/dev/null || \
-	  ( $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(APT_PACKAGES) )
+	@missing=""; \
+	  [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	  [ -d /usr/share/datasets/fashion-mnist ] || missing="$$missing dataset-fashion-mnist"; \
+	  command -v node >/dev/null || missing="$$missing nodejs"; \
+	  command -v npm >/dev/null || missing="$$missing npm"; \
+	  [ -z "$$missing" ] || ( $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $$missing )
 
 $(VENV)/.runtime: requirements.txt
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
