@@ -23,7 +23,7 @@ MERGE_OVERLAP = 0.6  # parts overlapping this share of the narrower one's width 
 SMALL_PART = 0.5  # a part lower than this share of its neighbour's height is a piece of it ...
 SMALL_PART_OVERLAP = 0.3  # ... once it overlaps this share of its own width
 SPECK_HEIGHT = 0.15  # a lone group lower than this share of the median digit height is a speck
-SPLIT_WIDTH = 2.2  # a group wider than this many median digit heights holds touching digits
+SPLIT_WIDTH = 2.0  # a group wider than this many median digit heights holds touching digits
 MAYBE_TWO_WIDTH = 0.7  # a crop at least this wide (in digit heights) may be two touching digits ...
 MAYBE_THREE_WIDTH = 1.3  # ... or, this wide, three
 SPLIT_DOUBT = 0.5  # ... read as two when their doubt is under this share of its doubt as one
@@ -271,7 +271,12 @@ def read_number(image, model) -> tuple[str, list[tuple[np.ndarray, str, float]]]
     for whole, *splits in plans:
         chosen = whole
         if splits:
-            split = min(splits, key=lambda option: _doubt(probs[option]))
+            # When the whole is no digit, a cut into parts that all look like digits, and are read
+            # with little doubt, comes before a surer cut that leaves a fragment.
+            def fragments(option: list[int]) -> bool:
+                return digit_like[whole[0]] or not digit_like[option].all() or _doubt(probs[option]) >= SURE_OF_TWO
+
+            split = min(splits, key=lambda option: (fragments(option), _doubt(probs[option])))
             too_wide = _aspect(parts_seen[whole[0]]) > WIDEST[int(probs[whole[0]].argmax())]
             if (_doubt(probs[split]) < SPLIT_DOUBT * _doubt(probs[whole])
                     or (too_wide and _doubt(probs[split]) < SURE_OF_TWO)):
