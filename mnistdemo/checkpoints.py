@@ -72,6 +72,13 @@ def _rebuild(meta: dict, dtype: str = "float32") -> keras.Model:
         keras.config.set_dtype_policy(previous)
 
 
+def rebuild(meta: dict, weights: list[np.ndarray]) -> keras.Model:
+    """A sidecar's network, float32, with these weights (as `keras.Model.get_weights` gives them)."""
+    model = _rebuild(meta)
+    model.set_weights([w.astype(np.float32) for w in weights])
+    return model
+
+
 def read_meta(path: Path) -> dict:
     """The sidecar of `<stem>.keras`."""
     return json.loads(path.with_suffix(".json").read_text())

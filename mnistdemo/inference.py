@@ -7,6 +7,8 @@ calibrated signal) and, when they do not, the reason a person can act on.
 
 import logging
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,15 +31,34 @@ _log = logging.getLogger(__name__)
 FALLBACK_DEFAULTS = ("lenet5_bn-mnist", "tf2_cnn-mnist")  # when the manifest's default model is unavailable
 
 
-@dataclass
 class LoadedModel:
-    """A model ready to predict, with what its sidecar says about it."""
+    """A model ready to predict, with what its sidecar says about it.
 
-    name: str
-    model: keras.Model
-    meta: dict
-    logits: bool = False
-    _fn: object = field(default=None, repr=False)
+    A model may also wait unbuilt (`model=None` and a `build` that makes it, as a class's trained
+    models do: their weights cost a third of a built Keras model). It is built when first used, and of
+    such models only the KEPT_BUILT most recently used stay built at a time.
+    """
+
+    def __init__(self, name: str, model: keras.Model | None, meta: dict, logits: bool = False,
+                 build: Callable[[], keras.Model] | None = None):
+        if model is None and build is None:
+            raise ValueError("A LoadedModel needs a model or a way to build it.")
+        self.name, self.meta, self.logits = name, meta, logits
+        self._model, self._build, self._fn = model, build, None
+
+    def __repr__(self) -> str:
+        return f"LoadedModel({self.name!r})"
+
+    @property
+    def model(self) -> keras.Model:
+        model = self._model
+        if self._build is not None:
+            model = _BUILT.use(self)
+        return model
+
+    def _let_go(self) -> None:
+        """Free the built model (it is built again when next used)."""
+        self._model = self._fn = None
 
     @property
     def dataset(self) -> str:
@@ -55,13 +76,16 @@ class LoadedModel:
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """(N, 28, 28) float32 in [0, 1] -> (N, 10) float32 probabilities."""
-        if self._fn is None:
+        model, fn = self.model, self._fn
+        if fn is None:
             # A concrete traced function skips Keras's and tf.function's per-call overhead:
             # ~1.4 ms less per image than a plain tf.function or predict_on_batch here.
             spec = tf.TensorSpec([None, *images.shape[1:], 1], tf.float32)
-            read = tf.function(lambda x: to_probabilities(self.model(x, training=False), self.logits))
-            self._fn = read.get_concrete_function(spec)
-        return self._fn(tf.constant(images[..., None], tf.float32)).numpy()
+            read = tf.function(lambda x: to_probabilities(model(x, training=False), self.logits))
+            fn = read.get_concrete_function(spec)
+            if self._model is model:  # not let go meanwhile
+                self._fn = fn
+        return fn(tf.constant(images[..., None], tf.float32)).numpy()
 
     def predict(self, image) -> dict[str, float]:
         """Any image (PIL, array, path, bytes) -> {class name: probability}; ValueError if no ink."""
@@ -70,6 +94,31 @@ class LoadedModel:
 
     def label(self, probs: np.ndarray) -> dict[str, float]:
         return {name: float(p) for name, p in zip(self.class_names, probs)}
+
+
+class _Built:
+    """The unbuilt-until-used models that are built now, most recently used last (at most KEPT_BUILT)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._order: OrderedDict[int, LoadedModel] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def use(self, loaded: LoadedModel) -> keras.Model:
+        """`loaded`'s built model, building it if need be; lets go of the least recently used beyond `size`."""
+        with self._lock:
+            if loaded._model is None:
+                loaded._model = loaded._build()
+            self._order[id(loaded)] = loaded
+            self._order.move_to_end(id(loaded))
+            while len(self._order) > self.size:
+                _, oldest = self._order.popitem(last=False)
+                oldest._let_go()
+            return loaded._model
+
+
+KEPT_BUILT = 8  # trained models built at once across all sessions; a few tens of ms to build another
+_BUILT = _Built(KEPT_BUILT)
 
 
 class Ensemble:

@@ -15,6 +15,7 @@ so this changes nothing anybody sees but the wait. Another backend (a cluster) w
 same `submit` and handle.
 """
 
+import functools
 import hashlib
 import heapq
 import itertools
@@ -103,7 +104,7 @@ class _Job:
     stopping: bool = False  # asked to stop early: its model is not the run its settings describe
     outcome: Finished | Failed | Dropped | None = None
     batches: np.ndarray | None = None  # (N, 3) epoch, loss, accuracy, once done
-    model: object = None  # the keras.Model, loaded once for everybody
+    weights: list | None = None  # the trained model's weights, read once for everybody
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -207,13 +208,16 @@ class RunHandle:
             raise (ValueError if job.outcome.bad_settings else RunFailed)(job.outcome.message)
         if not isinstance(job.outcome, Finished):
             raise RunFailed(death_message(None))
-        model = self._pool._model(job)
+        weights = self._pool._weights(job)
         meta = {**job.outcome.meta, "name": self.name}
         from mnistdemo.architectures import outputs_logits
+        from mnistdemo.checkpoints import rebuild
         from mnistdemo.inference import LoadedModel
 
-        return CompletedRun(self.name, meta, job.outcome.evaluation,
-                            LoadedModel(self.name, model, meta, outputs_logits(meta["arch"])), job.batches)
+        # The session keeps the weights; the network is built when first used (mnistdemo.inference.LoadedModel).
+        model = LoadedModel(self.name, None, meta, outputs_logits(meta["arch"]),
+                            build=functools.partial(rebuild, job.outcome.meta, weights))
+        return CompletedRun(self.name, meta, job.outcome.evaluation, model, job.batches)
 
     def close(self) -> None:
         """This visitor is done with the run; if nobody else follows it, an unfinished run is dropped."""
@@ -460,7 +464,7 @@ class TrainingPool:
             self._finished[key] = job
             while len(self._finished) > self.results:
                 _, old = self._finished.popitem(last=False)
-                old.model = None  # visitors who got it keep their own reference
+                old.weights = None  # visitors who got them keep their own reference
                 if not old.attached:
                     _remove_files(old)
         job.state = "done"
@@ -502,19 +506,20 @@ class TrainingPool:
                 job.attached.add(handle)  # this visitor waits for the model trained so far
             return "stopping" if keep else "dropped"
 
-    def _model(self, job: _Job):
-        """The finished job's keras.Model, loaded once from its file for everybody on it."""
+    def _weights(self, job: _Job) -> list:
+        """The finished job's trained weights, read once from its file for everybody on it."""
         with job.lock:
-            if job.model is None:
+            if job.weights is None:
                 from mnistdemo.checkpoints import load
 
                 try:
-                    job.model, _ = load(job.folder / f"{job.name}.keras")
+                    model, _ = load(job.folder / f"{job.name}.keras")
                 except Exception as error:  # its file went missing or is unreadable
                     raise RunFailed(f"The trained model could not be read back ({error}). "
                                     "You can start a new run.") from None
+                job.weights = model.get_weights()
                 _remove_files(job)
-            return job.model
+            return job.weights
 
     # ---- estimates -----------------------------------------------------------------------------
 
