@@ -117,7 +117,7 @@ class _Built:
             return loaded._model
 
 
-KEPT_BUILT = 8  # trained models built at once across all sessions; a few tens of ms to build another
+KEPT_BUILT = 32  # trained models built at once across sessions: a class drawing with its own models
 _BUILT = _Built(KEPT_BUILT)
 
 

@@ -271,8 +271,10 @@ def test_what_the_detector_flags_is_said_to_look_like_no_digit_even_where_the_ne
     assert (tiny.kind, tiny.reason) == ("not_a_digit", "tiny")
 
 
-def test_models_kept_as_weights_are_built_when_used_and_only_a_few_stay_built():
+def test_models_kept_as_weights_are_built_when_used_and_only_a_few_stay_built(monkeypatch):
     from mnistdemo import inference
+
+    monkeypatch.setattr(inference, "_BUILT", inference._Built(3))
     from mnistdemo.checkpoints import rebuild
 
     meta = json.loads((WEIGHTS_DIR / "lenet5_bn-mnist.json").read_text())
@@ -283,14 +285,14 @@ def test_models_kept_as_weights_are_built_when_used_and_only_a_few_stay_built():
         built.append(1)
         return rebuild(meta, weights)
 
-    kept = [inference.LoadedModel(f"kept{i}", None, meta, build=build) for i in range(inference.KEPT_BUILT + 3)]
+    kept = [inference.LoadedModel(f"kept{i}", None, meta, build=build) for i in range(6)]
     assert not built  # nothing is built until it is used
     images = np.stack([_seven(280)[::10, ::10] / 255.0] * 2).astype(np.float32)
     expected = SHIPPED.get("lenet5_bn-mnist").probabilities(images)
     for model in kept:
         np.testing.assert_allclose(model.probabilities(images), expected, atol=1e-6)
     assert len(built) == len(kept)
-    assert sum(m._model is not None for m in kept) == inference.KEPT_BUILT
+    assert sum(m._model is not None for m in kept) == 3
     assert kept[0]._model is None and kept[-1]._model is not None  # the least recently used were let go
     np.testing.assert_allclose(kept[0].probabilities(images), expected, atol=1e-6)  # built again on use
     assert len(built) == len(kept) + 1 and kept[3]._model is None
