@@ -26,7 +26,7 @@ SPECK_HEIGHT = 0.15  # a lone group lower than this share of the median digit he
 SPLIT_WIDTH = 2.0  # a group wider than this many median digit heights holds touching digits
 MAYBE_TWO_WIDTH = 0.7  # a crop at least this wide (in digit heights) may be two touching digits ...
 MAYBE_THREE_WIDTH = 1.3  # ... or, this wide, three
-SPLIT_DOUBT = 0.5  # ... read as two when their doubt is under this share of its doubt as one
+SPLIT_DOUBT = 0.3  # ... read as two when their doubt is under this share of its doubt as one
 # The widest each digit is drawn (ink width / height, 99th percentile of the tuning writers'
 # pen digits rendered at 35-90% of the canvas). The model reads two squeezed "4"s as one "4"
 # with no doubt at all; a crop that much wider than its answer is read as two digits when
