@@ -305,10 +305,11 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     chosen = choice.change(on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
     sampled = [gallery.select(on_sample, [gr.State(dataset), choice, session_models, lang], outputs, **common)
                for dataset, gallery in galleries.items()]
-    # A switch of language redraws what the server wrote in the old one.
+    # A switch of language redraws what the server wrote in the old one: the answer is read again from what was
+    # last read, by the model that read it (a sample's too), so a switch as the page opens cannot wipe an answer.
     relabeled = lang.change(upload_hint, lang, upload, **common).then(
         sample_galleries, lang, list(galleries.values()), **common).then(
-        on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
+        analyse, [drawing, reader, session_models, lang], outputs, **common)
     details = dict(concurrency_id="details", concurrency_limit=DETAILS_CONCURRENCY,
                    after=[drawn, uploaded, clicked, chosen, *sampled, relabeled])
     compute_while_open(steps_box, steps_gallery, [drawing, reader, session_models, lang], [steps], **details)
