@@ -89,8 +89,6 @@ def load(path: Path) -> tuple[keras.Model, dict]:
     meta = read_meta(path)
     model = keras.saving.load_model(path, compile=False)
     if meta.get("weights_dtype") == "float16":
-        full = _rebuild(meta)
-        full.set_weights([w.astype(np.float32) for w in model.get_weights()])
-        model = full
+        model = rebuild(meta, model.get_weights())
     return model, meta
 

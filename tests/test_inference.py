@@ -273,10 +273,9 @@ def test_what_the_detector_flags_is_said_to_look_like_no_digit_even_where_the_ne
 
 def test_models_kept_as_weights_are_built_when_used_and_only_a_few_stay_built(monkeypatch):
     from mnistdemo import inference
-
-    monkeypatch.setattr(inference, "_BUILT", inference._Built(3))
     from mnistdemo.checkpoints import rebuild
 
+    monkeypatch.setattr(inference, "_BUILT", inference._Built(3))
     meta = json.loads((WEIGHTS_DIR / "lenet5_bn-mnist.json").read_text())
     weights = SHIPPED.get("lenet5_bn-mnist").model.get_weights()
     built = []
