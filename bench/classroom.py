@@ -8,26 +8,24 @@
 
 Each student has their own session and draws real pen digits by the held-out writers (data/pendigits),
 rendered stroke by stroke on the app's canvas; the pause after each stroke is exponential with mean
-`--think` seconds. Per stroke, what Gradio 6.31's page sends (captured with Playwright):
-
-1. the Sketchpad's three images (background, composite, layer 0 as PNG) to its `accept_blobs`
-   (`POST /gradio_api/component_server/`), under one random id;
-2. the same three images again through `POST /gradio_api/upload` (the page re-reads the Sketchpad
-   for every event it dispatches from it; `--no-page-uploads` leaves these out);
-3. `POST /gradio_api/queue/join` with the Sketchpad change event's `fn_index` (from /config) and
-   `data` = [{"id": <that id>}, <model>, null], then `GET /gradio_api/queue/data` (SSE) until its
-   `process_completed`; image outputs shown outside accordions are fetched (`GET /gradio_api/file=`);
-4. every event /config chains after it (`.then`) the same way, with inputs from the outputs so far.
+`--think` seconds. Per stroke, what the page sends (captured with Playwright): the canvas's picture as a
+PNG data URL (the Draw tab's canvas, mnistdemo/web/pad.js, sends nothing else), in one plain request
+`POST /gradio_api/run/predict` with the canvas's change event's `fn_index` (from /config) and `data` =
+[<data URL>, <model>, null, <language>], as a `queue=False` event is sent; then the image outputs shown
+outside accordions are fetched (`GET /gradio_api/file=`), and every event /config chains after it
+(`.then`) is sent the same way. Were the event queued, it would join the queue
+(`POST /gradio_api/queue/join`) and read `GET /gradio_api/queue/data` (SSE) until its `process_completed`.
 
 While a stroke's events are in flight, further strokes wait and only the latest is sent, as the
 page's `trigger_mode="always_last"` does. A stroke's latency runs from its pointer-up to the
-change event's `process_completed` (the label and verdict shown). The server's CPU seconds are
+change event's answer (the label and verdict shown). The server's CPU seconds are
 its process's utime + stime (/proc/<pid>/stat) before and after, over the strokes sent; they
-include the chained events and the uploads. The client's own CPU time is printed too.
+include the chained events and the image fetches. The client's own CPU time is printed too.
 """
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import random
@@ -59,42 +57,32 @@ HEADER = ("| students x stroke every | strokes sent | events/s | errors | right 
 
 @dataclass(frozen=True)
 class Stroke:
-    """The canvas after one stroke as the page sends it: three PNGs, and the digit if it is the last stroke."""
+    """The canvas after one stroke as the page sends it (a PNG data URL), and the digit if it is the last stroke."""
 
-    background: bytes
-    composite: bytes
-    layer: bytes
+    canvas: str
     finished: int | None  # the digit's label once its last stroke is drawn, else None
 
 
-def _png(image: np.ndarray) -> bytes:
-    return cv2.imencode(".png", image)[1].tobytes()
+def _data_url(image: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(cv2.imencode(".png", image)[1].tobytes()).decode()
 
 
 def drawings(count: int, seed: int = 0) -> list[list[Stroke]]:
     """`count` held-out pen digits at random placements, each as its strokes (RGBA PNGs like the page's)."""
     rng = np.random.default_rng(seed)
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
-    white = np.full((280, 280, 4), 255, np.uint8)
-    background = _png(white)
     out = []
     for i in rng.choice(len(digits), count, replace=False):
         digit = digits[i]
         frames = render_stroke_by_stroke(digit, **random_placement(rng))
-        strokes = []
-        for k, rgb in enumerate(frames, start=1):
-            gray = rgb[..., 0]
-            layer = np.dstack([np.zeros((280, 280, 3), np.uint8), 255 - gray])  # black ink, alpha = ink
-            composite = np.dstack([gray, gray, gray, np.full_like(gray, 255)])
-            strokes.append(Stroke(background, _png(composite), _png(layer),
-                                  digit.label if k == len(frames) else None))
-        out.append(strokes)
+        out.append([Stroke(_data_url(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])),
+                           digit.label if k == len(frames) else None) for k, rgb in enumerate(frames, start=1)])
     return out
 
 
 @dataclass
 class App:
-    """What the bench needs from /config: the Sketchpad, its change event and what /config chains after events."""
+    """What the bench needs from /config: the canvas, its change event and what /config chains after events."""
 
     sketch_id: int
     change_fn: int
@@ -143,19 +131,18 @@ class Tally:
     retries: int = 0  # requests sent again because the server had closed their connection
     finished: int = 0  # digits whose last stroke got an answer
     right: int = 0
-    reply_bytes: int = 0  # SSE bytes of the change events' replies
+    reply_bytes: int = 0  # bytes of the change events' replies
 
 
 class Student:
     """One browser tab: its own session, drawing digit after digit."""
 
     def __init__(self, client: httpx.AsyncClient, url: str, app: App, digits: list[list[Stroke]],
-                 think: float, page_uploads: bool, rng: random.Random):
+                 think: float, rng: random.Random):
         self.client, self.url, self.app = client, url, app
-        self.digits, self.think, self.page_uploads, self.rng = digits, think, page_uploads, rng
+        self.digits, self.think, self.rng = digits, think, rng
         self.session = uuid.uuid4().hex[:11]
         self.values = app.initial_values()
-        self.images: list[tuple[str, bytes]] = []  # the Sketchpad's three PNGs now
         self.pending: tuple[float, Stroke] | None = None  # the latest stroke not sent yet
         self.drawing = True
         self.retries = 0  # requests sent again on a fresh connection
@@ -195,14 +182,8 @@ class Student:
                 tally.errors.append(f"{error!r}{where}"[:200])
 
     async def stroke(self, drawn_at: float, stroke: Stroke, tally: Tally) -> None:
-        """One stroke's requests: the Sketchpad's images, its change event, then what /config chains after it."""
-        blob_id = uuid.uuid4().hex[:11]
-        parts = [("background", stroke.background, None), ("composite", stroke.composite, None),
-                 ("layer", stroke.layer, 0)]
-        await asyncio.gather(*(self._post_blob(blob_id, kind, data, index) for kind, data, index in parts))
-        self.values[self.app.sketch_id] = {"id": blob_id}
-        self.images = [("background.png", stroke.background), ("layer_0.png", stroke.layer),
-                       ("composite.png", stroke.composite)]
+        """One stroke's requests: its change event with the canvas's picture, then what /config chains after it."""
+        self.values[self.app.sketch_id] = stroke.canvas
         success, size = await self.event(self.app.change_fn)
         if success:
             tally.latencies.append(time.perf_counter() - drawn_at)
@@ -221,17 +202,6 @@ class Student:
                 tally.errors.append(f"chained event {fn} failed")
             queue += self.app.chained(fn, ok)
 
-    async def _post_blob(self, blob_id: str, kind: str, data: bytes, index: int | None) -> None:
-        name = f"layer_{index}.png" if kind == "layer" else f"{kind}.png"
-        fields = {"id": blob_id, "type": kind, "index": "null" if index is None else str(index),
-                  "component_id": str(self.app.sketch_id), "fn_name": "accept_blobs", "session_hash": self.session}
-        await self._request("POST", "/gradio_api/component_server/", data=fields,
-                            files={"file": (name, data, "image/png")})
-
-    async def _page_uploads(self) -> None:
-        await asyncio.gather(*(self._request("POST", "/gradio_api/upload", files={"files": (name, data, "image/png")})
-                               for name, data in self.images))
-
     async def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
         """One request; sent again once if the server had closed its kept-alive connection, as a browser does."""
         url = path if path.startswith("http") else self.url + path
@@ -243,13 +213,15 @@ class Student:
         return response.raise_for_status()
 
     async def event(self, fn: int) -> tuple[bool, int]:
-        """Join the queue with event `fn`'s inputs, read the SSE stream until it completes: (success, reply bytes)."""
+        """Send event `fn` with its inputs, as a plain request or through the queue: (success, reply bytes)."""
         dependency = self.app.dependencies[fn]
-        if self.page_uploads:
-            await self._page_uploads()
         data = [self.values.get(i) for i in dependency["inputs"]]
         body = {"data": data, "event_data": None, "fn_index": fn, "trigger_id": self.app.sketch_id,
                 "session_hash": self.session}
+        if dependency.get("queue") is False:
+            response = await self._request("POST", "/gradio_api/run/predict", json=body)
+            await self._apply(dependency["outputs"], response.json()["data"])
+            return True, len(response.content)
         response = await self._request("POST", "/gradio_api/queue/join", json=body)
         event_id = response.json()["event_id"]
         for attempt in range(2):
@@ -329,7 +301,7 @@ async def run_students(url: str, args: argparse.Namespace, digits: list[list[Str
                           keepalive_expiry=2)
     async with httpx.AsyncClient(timeout=args.timeout, limits=limits) as client:
         rng = random.Random(args.seed)
-        students = [Student(client, url, app, digits, args.think, args.page_uploads, random.Random(rng.random()))
+        students = [Student(client, url, app, digits, args.think, random.Random(rng.random()))
                     for _ in range(args.students)]
         warm = Tally()
         await asyncio.gather(*(s.stroke(time.perf_counter(), digits[i % len(digits)][-1], warm)
@@ -360,7 +332,7 @@ def report(args: argparse.Namespace, measured: Measured, training: str) -> str:
             f"{tally.right}/{tally.finished} | {p50:.0f} | {p95:.0f} | {p99:.0f} | {cpu} | {training} |\n\n"
             f"{tally.strokes} strokes drawn, {tally.sent} sent (the rest merged while one was in flight), "
             f"{tally.chained} chained events, {tally.retries} requests sent again on a fresh connection; "
-            f"{tally.reply_bytes / max(len(ms), 1) / 1024:.1f} KiB of SSE per change "
+            f"{tally.reply_bytes / max(len(ms), 1) / 1024:.1f} KiB of reply per change "
             f"event; client CPU {client_cpu:.1f} s in {seconds:.0f} s ({100 * client_cpu / seconds:.0f}% of a core)")
 
 
@@ -377,8 +349,6 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
     parser.add_argument("--seconds", type=float, default=60, help="seconds of measured drawing (default 60)")
     parser.add_argument("--digits", type=int, default=300, help="different pen digits to draw from (default 300)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the digits, placements and pauses")
-    parser.add_argument("--no-page-uploads", dest="page_uploads", action="store_false",
-                        help="leave out the page's second upload of the Sketchpad's images per event")
     parser.add_argument("--while-training", action="store_true",
                         help="start a training run through the Train tab's events first and draw while it runs")
     parser.add_argument("--url", help="a running server on loopback; default: start python app.py on a free port")

@@ -1,7 +1,7 @@
 """The Draw tab's core as a static site any web folder can serve: no server code, nothing fetched elsewhere.
 
 `export_site(out, models)` writes into `out`:
-- the page (`index.html`, `style.css`, `app.js`, `texts.js`, `preprocess.js`: the files of `mnistdemo/web/`);
+- the page (`index.html`, `style.css`, `app.js`, `pad.js`, `texts.js`, `preprocess.js`: the files of `mnistdemo/web/`);
   `preprocess.js` is the page's port of `mnistdemo/preprocess.py`, which stays the reference;
 - ONNX Runtime Web's WebAssembly build, from the npm package pinned in package.json (`npm ci` installs it):
   its ES module and its binary, gzipped (the page unzips it; 14.2 MB -> 3.7 MB, and no file needs Git LFS);
@@ -22,7 +22,7 @@ from mnistdemo.preprocess import BBOX_MIN_INK, MIN_CONTRAST
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
 
 PAGE_DIR = Path(__file__).resolve().parent / "web"
-PAGE_FILES = ("index.html", "style.css", "app.js", "texts.js", "preprocess.js")
+PAGE_FILES = ("index.html", "style.css", "app.js", "pad.js", "texts.js", "preprocess.js")
 DEFAULT_MODELS = ("best_mnist-mnist", "best_fashion-fashion_mnist")
 FULL_APP_URL = "http://127.0.0.1:7860/"  # where `make run` serves it; a hosted copy passes its own
 ORT_PACKAGE = "onnxruntime-web"

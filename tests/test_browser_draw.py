@@ -6,6 +6,7 @@ Run alone: .venv/bin/python -m pytest -q tests/test_browser_draw.py (needs Chrom
 import cv2
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from mnistdemo.replay import canvas_points
 from support.browser import clear, draw, draw_and_read, misread, read_held_out_twenty, reading
@@ -17,10 +18,37 @@ pytestmark = pytest.mark.browser
 def test_pen_drawn_digits_drawn_with_the_mouse_are_read(page, app_url):
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
-    # No click on the Brush tool, ever: a fresh canvas and a cleared one are ready to draw.
+    # No tool to choose, ever: a fresh canvas and a cleared one are ready to draw.
     wrong = misread(read_held_out_twenty(page, draw_and_read, clear))
     page.screenshot(path="/tmp/mnistdemo-browser-draw.png", full_page=True)
     assert len(wrong) <= 2, f"only {20 - len(wrong)}/20 read right; misread (drawn, read): {wrong}"
+
+
+def test_a_stroke_is_one_request_and_undo_takes_it_back(page, app_url):
+    """Each stroke sends the server one plain request with the canvas's picture: nothing uploaded, no queue."""
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url.split("/gradio_api/")[-1].split("?")[0])
+            if r.method == "POST" and "/gradio_api/" in r.url else None)
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(app_url)
+    digit, placement = held_out_twenty()[0]
+    strokes = canvas_points(digit, **placement)
+    draw(page, strokes)
+    first = reading(page)
+    assert first == str(digit.label)
+    answers = sent.count("run/predict")
+    assert 1 <= answers <= len(strokes), sent
+    assert not {"upload", "component_server/"} & set(sent), sent  # the page's own events aside, nothing else
+
+    shown = page.locator("#verdict").inner_text()
+    draw(page, [[(20, 260), (260, 20)], [(20, 20), (260, 260)]])  # a cross over the digit
+    expect(page.locator("#verdict")).not_to_have_text(shown, timeout=60_000)
+    assert sent.count("run/predict") > answers and "upload" not in sent, sent
+    page.locator("#sketch-undo").click()
+    page.locator("#sketch-undo").click()
+    expect(page.locator("#verdict")).to_have_text(shown, timeout=60_000)
+    assert reading(page) == first
+    assert page.evaluate("document.querySelector('#sketch canvas').pad.strokes.length") == len(strokes)
 
 
 def _digit_image(light_on_dark: bool, transparent: bool) -> np.ndarray:
@@ -49,10 +77,10 @@ def test_details_are_computed_only_while_their_accordion_is_open(page, app_url):
     feeds = {d["id"]: c for d in config["dependencies"] for c in ("steps-gallery", "every-model-table")
              if elem[c] in d["outputs"] and d["backend_fn"]}
     joined: list[int] = []
-    page.on("request", lambda r: joined.append(r.post_data_json["fn_index"]) if "/queue/join" in r.url else None)
+    events = ("/queue/join", "/run/predict")  # queued events and the stroke's plain request
+    page.on("request", lambda r: joined.append(r.post_data_json["fn_index"]) if any(e in r.url for e in events) else None)
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
-    page.get_by_role("button", name="Brush").first.click()
     first, second = held_out_twenty()[6:8]  # two 3s
     draw(page, canvas_points(first[0], **first[1]))
     assert reading(page) == "3"
@@ -62,7 +90,6 @@ def test_details_are_computed_only_while_their_accordion_is_open(page, app_url):
     page.locator("#steps-gallery img").nth(5).wait_for(timeout=60_000)  # six steps, on opening
     joined.clear()
     clear(page)
-    page.get_by_role("button", name="Brush").first.click()
     draw(page, canvas_points(second[0], **second[1]))
     assert reading(page) == "3"
     page.locator("#steps-gallery img").nth(5).wait_for(timeout=60_000)

@@ -39,9 +39,9 @@ def test_a_finger_draws_digits_and_sees_the_answer_without_scrolling(phone, app_
 
     for n, digit in enumerate(held_out_digits((2, 0, 7))):  # fixed digits by held-out writers, none chosen by hand
         if n:
-            phone.get_by_role("button", name="Clear canvas").tap()
+            phone.locator("#sketch-clear").tap()
             phone.locator("#verdict").get_by_text("Draw a digit").wait_for(timeout=60_000)
-        swipe(phone, canvas_points(digit, height_frac=0.7, center=(0.5, 0.5)))  # no tap on the Brush first
+        swipe(phone, canvas_points(digit, height_frac=0.7, center=(0.5, 0.5)))  # no tool to choose first
         assert reading(phone) == str(digit.label)
         # The answer shows where the student is looking: no scrolling, under the canvas.
         assert phone.evaluate("window.scrollY") == 0

@@ -2,6 +2,9 @@
 
 Run alone: `.venv/bin/python -m pytest tests/test_draw_tab.py -q` (about a minute)."""
 
+import base64
+
+import cv2
 import keras
 import numpy as np
 import pandas as pd
@@ -19,7 +22,7 @@ TRAINED_HERE = "run01-custom"  # a session model (an untrained one: its answers 
 
 @pytest.fixture(scope="module")
 def canvases() -> list[np.ndarray]:
-    """36 canvases by held-out writers as the Sketchpad sends them (RGBA): finished digits and half-drawn ones."""
+    """36 canvases by held-out writers (RGBA, as the canvas's PNG decodes): finished digits and half-drawn ones."""
     rng = np.random.default_rng(15)
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
     out = []
@@ -34,6 +37,12 @@ def session_models() -> dict:
     keras.utils.set_random_seed(0)
     model = build_custom_cnn(CustomCNN(blocks=1, filters=4))
     return {TRAINED_HERE: LoadedModel(TRAINED_HERE, model, {"dataset": "mnist"})}
+
+
+def _data_url(image: np.ndarray) -> str:
+    """An RGBA canvas as the Draw tab's canvas sends it: a PNG data URL."""
+    png = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA))[1].tobytes()
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def _answer_one_by_one(image, model_name: str | None, session_models: dict):
@@ -53,10 +62,10 @@ def _answer_one_by_one(image, model_name: str | None, session_models: dict):
 def test_the_answer_is_exactly_what_it_was(canvases, session_models, model_name):
     verdicts = set()
     for composite in canvases:
-        label, verdict, preview, drawing, reader = draw_tab.on_sketch({"composite": composite}, model_name,
-                                                                      session_models)
+        label, verdict, preview, drawing, reader = draw_tab.on_sketch(_data_url(composite), model_name, session_models)
         assert (label, verdict) == _answer_one_by_one(composite, model_name, session_models)
-        assert preview.shape == (draw_tab.PREVIEW_SIZE, draw_tab.PREVIEW_SIZE) and drawing is composite
+        assert preview.shape == (draw_tab.PREVIEW_SIZE, draw_tab.PREVIEW_SIZE)
+        np.testing.assert_array_equal(drawing, composite)  # the PNG is lossless
         assert reader == (model_name or SHIPPED.default_name)
         # The verdict's first words; a verdict with nothing to fill in is its message id, translated in the browser.
         verdicts.add(verdict.split("**")[1] if "**" in verdict else verdict)
@@ -79,8 +88,18 @@ def test_a_stroke_computes_no_details(canvases, monkeypatch):
 
     monkeypatch.setattr(draw_tab, "_all_probabilities", not_now)
     monkeypatch.setattr(draw_tab, "steps_gallery", not_now)
-    label, verdict, preview, drawing, reader = draw_tab.on_sketch({"composite": canvases[0]}, None, {})
+    label, verdict, preview, drawing, reader = draw_tab.on_sketch(_data_url(canvases[0]), None, {})
     assert label["value"] and "**" in verdict
+
+
+@pytest.mark.parametrize("value", ["", None, "data:image/png;base64,", "data:image/png;base64,not-base64!",
+                                   "data:image/png;base64," + base64.b64encode(b"no image at all").decode()])
+def test_an_empty_or_broken_canvas_reads_as_nothing_drawn(value):
+    assert draw_tab.on_sketch(value, None, {}) == draw_tab.EMPTY
+
+
+def test_a_blank_canvas_reads_as_nothing_drawn():
+    assert draw_tab.on_sketch(_data_url(np.full((280, 280, 4), 255, np.uint8)), None, {}) == draw_tab.EMPTY
 
 
 def test_the_details_show_the_drawing_when_asked(canvases, session_models):

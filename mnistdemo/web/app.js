@@ -3,11 +3,12 @@
 // Nothing leaves the browser: the runtime, the models and site.json come from this page's folder.
 
 import * as ort from "./ort/ort.wasm.bundle.min.js";
+import { drawingPad } from "./pad.js";
 import { preprocess } from "./preprocess.js";
 import { TEXTS, className, defaultLanguage } from "./texts.js";
 
 const sketch = document.getElementById("sketch");
-const pen = sketch.getContext("2d", { willReadFrequently: true });
+const pad = drawingPad(sketch, () => requestReading(performance.now()));
 const reading = document.getElementById("reading");
 const seen = document.getElementById("seen");
 const bars = document.getElementById("probabilities");
@@ -15,9 +16,7 @@ const modelChoice = document.getElementById("model");
 const languageChoice = document.getElementById("language");
 
 const state = {
-  brushRadius: 10, // site.json replaces these with mnistdemo.strokes' values
-  strokes: [], // each a list of [x, y] canvas pixels
-  drawing: null, // {pointerId, points} while a pen is down
+  pad, // the strokes drawn (pad.js)
   models: [],
   model: null,
   lang: "en",
@@ -26,68 +25,12 @@ const state = {
 };
 window.mnistdemo = state;
 
-// Drawing: every stroke is kept and the canvas repainted from them, so that anti-aliased edges of
-// one stroke's segments never pile up (the app's canvas and strokes.render_strokes draw this way too).
-function paint() {
-  const r = state.brushRadius;
-  pen.fillStyle = "#fff";
-  pen.fillRect(0, 0, sketch.width, sketch.height);
-  pen.fillStyle = pen.strokeStyle = "#000";
-  pen.lineWidth = 2 * r;
-  pen.lineCap = pen.lineJoin = "round";
-  for (const points of state.strokes) {
-    pen.beginPath();
-    if (points.length === 1) {
-      pen.arc(points[0][0], points[0][1], r, 0, 2 * Math.PI);
-      pen.fill();
-      continue;
-    }
-    pen.moveTo(...points[0]);
-    for (const point of points.slice(1)) pen.lineTo(...point);
-    pen.stroke();
-  }
-}
-
-function canvasPoint(event) {
-  const box = sketch.getBoundingClientRect();
-  const x = ((event.clientX - box.left) * sketch.width) / box.width;
-  return [x, ((event.clientY - box.top) * sketch.height) / box.height];
-}
-
-sketch.addEventListener("pointerdown", (event) => {
-  if (state.drawing || event.button !== 0) return; // one pen or finger at a time
-  event.preventDefault();
-  sketch.setPointerCapture(event.pointerId);
-  state.drawing = { pointerId: event.pointerId, points: [canvasPoint(event)] };
-  state.strokes.push(state.drawing.points);
-  paint();
-});
-sketch.addEventListener("pointermove", (event) => {
-  if (state.drawing?.pointerId !== event.pointerId) return;
-  const events = event.getCoalescedEvents?.() ?? [];
-  for (const e of events.length ? events : [event]) state.drawing.points.push(canvasPoint(e));
-  paint();
-});
-const penUp = (event) => {
-  if (state.drawing?.pointerId !== event.pointerId) return;
-  state.drawing = null;
-  requestReading(performance.now());
-};
-sketch.addEventListener("pointerup", penUp);
-sketch.addEventListener("pointercancel", penUp);
-
-function clear() {
-  state.strokes = [];
-  state.drawing = null;
-  paint();
-  requestReading(performance.now());
-}
 // Clear on the finger's or mouse button's release: right after drawing, a phone's browser does not turn
 // every tap into a click (Chromium dropped most such clicks in tests/test_browser_static_site.py). The
 // click still clears for the keyboard; a second clear of an empty canvas changes nothing.
 const clearButton = document.getElementById("clear");
-clearButton.addEventListener("pointerup", clear);
-clearButton.addEventListener("click", clear);
+clearButton.addEventListener("pointerup", pad.clear);
+clearButton.addEventListener("click", pad.clear);
 
 // Readings run one at a time; strokes that end meanwhile are read together once it is done.
 let busy = false;
@@ -113,9 +56,9 @@ async function read(start) {
   await siteLoaded;
   const model = state.model;
   const session = await sessionOf(model); // loads it on first use
-  const strokes = state.strokes.length;
+  const strokes = pad.strokes.length;
   const { width, height } = sketch;
-  const image = strokes ? preprocess(pen.getImageData(0, 0, width, height).data, width, height, model.spec) : null;
+  const image = strokes ? preprocess(pad.pen.getImageData(0, 0, width, height).data, width, height, model.spec) : null;
   const prepared = performance.now();
   showSeen(image, model.spec.size);
   if (!image) {
@@ -200,7 +143,7 @@ function applyLanguage(lang) {
     option.textContent = `${texts.datasets[model.dataset]} · ${arch}`;
   }
   if (reading.className === "loading") showText(texts.loading, "loading");
-  else if (reading.className === "empty") showEmpty(state.strokes.length);
+  else if (reading.className === "empty") showEmpty(pad.strokes.length);
   else if (reading.className === "answer") showReading();
 }
 
@@ -227,14 +170,14 @@ async function loadSite() {
   const response = await fetch("site.json");
   if (!response.ok) throw new Error(`site.json: HTTP ${response.status}`);
   const site = await response.json();
-  state.brushRadius = site.brush_radius;
+  pad.brushRadius = site.brush_radius;
   sketch.width = sketch.height = site.canvas_size;
   document.getElementById("full-app").href = site.app_url;
   state.models = site.models.map((m) => ({ ...m, classNames: m.class_names }));
   modelChoice.replaceChildren(...state.models.map((_, i) => new Option("", String(i))));
   state.model = state.models[0];
   applyLanguage(state.lang);
-  paint();
+  pad.paint();
 }
 
 function savedLanguage() {
@@ -254,7 +197,6 @@ modelChoice.addEventListener("change", () => {
 
 // Ready to draw at once; the model loads meanwhile.
 applyLanguage(savedLanguage() in TEXTS ? savedLanguage() : defaultLanguage([navigator.language ?? "en"]));
-paint();
 showText(TEXTS[state.lang].loading, "loading");
 const siteLoaded = loadSite();
 const runtimeLoaded = loadRuntime();

@@ -73,25 +73,30 @@ def misread(readings: list[Reading]) -> list[tuple[int, str]]:
     return [(r.label, r.answer) for r in readings if r.answer != str(r.label)]
 
 
-# ---- the app's Sketchpads --------------------------------------------------------------------
+# ---- the app's canvases -----------------------------------------------------------------------
 
 def canvas_to_page(page, sketch: str = "#sketch", size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)) -> ToPage:
-    """A function mapping canvas pixels (0..width, 0..height) to page coordinates of a Sketchpad."""
-    box = page.locator(f"{sketch} canvas").first.bounding_box()
-    zoom_text = page.locator(sketch).get_by_text(re.compile(r"^\d+%$")).first.inner_text()
-    zoom = int(zoom_text.rstrip("%")) / 100  # the canvas is shown centred at this zoom
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    """A function mapping canvas pixels (0..width, 0..height) to page coordinates: of the Draw tab's canvas
+    (shown scaled to its box) or of a Sketchpad (shown centred at the zoom it shows)."""
+    canvas = page.locator(f"{sketch} canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
     width, height = size
+    zoom_label = page.locator(sketch).get_by_text(re.compile(r"^\d+%$"))
+    if not zoom_label.count():
+        return lambda x, y: (box["x"] + x * box["width"] / width, box["y"] + y * box["height"] / height)
+    zoom = int(zoom_label.first.inner_text().rstrip("%")) / 100
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     return lambda x, y: (cx + (x - width / 2) * zoom, cy + (y - height / 2) * zoom)
 
 
 def draw(page, strokes, sketch: str = "#sketch", size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)) -> None:
-    """Replay strokes (canvas pixels) with the mouse on a Sketchpad."""
+    """Replay strokes (canvas pixels) with the mouse on a canvas."""
     replay_with_mouse(page, canvas_to_page(page, sketch, size), strokes)
 
 
 def swipe(page, strokes, sketch: str = "#sketch", size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)) -> None:
-    """Replay strokes (canvas pixels) with a finger on a Sketchpad, one touch a stroke."""
+    """Replay strokes (canvas pixels) with a finger on a canvas, one touch a stroke."""
     replay_with_finger(page, canvas_to_page(page, sketch, size), strokes)
 
 
@@ -111,7 +116,7 @@ def draw_and_read(page, strokes) -> str:
 
 def clear(page) -> None:
     """Clear the Draw tab's canvas and wait for its empty-canvas hint."""
-    page.get_by_role("button", name="Clear canvas").click()
+    page.locator("#sketch-clear").click()
     page.locator("#verdict").get_by_text("Draw a digit").wait_for(timeout=60_000)
 
 
