@@ -1,8 +1,5 @@
 """Draw tab: sketch or upload a digit, see the 28x28 the model sees and what every model reads."""
 
-import base64
-import binascii
-
 import cv2
 import gradio as gr
 import numpy as np
@@ -11,8 +8,8 @@ import pandas as pd
 from mnistdemo.config import CLASS_NAMES, DATASETS, DATASET_TITLES, REPO_DIR
 from mnistdemo.inference import SHIPPED, Answer, LoadedModel, assess, assess_steps
 from mnistdemo.preprocess import preprocess_steps
-from mnistdemo.static_site import PAGE_DIR
-from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
+from mnistdemo.strokes import CANVAS_SIZE
+from mnistdemo.ui.canvas import canvas_image, drawing_pad
 from mnistdemo.ui.details import compute_while_open
 from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.ui.models import resolve_model
@@ -44,16 +41,6 @@ OTHER_DATASET_TEXTS = {
 }
 SAMPLES_DIR = REPO_DIR / "data" / "samples"
 SAMPLE_LABELS = {"mnist": "draw.samples.mnist", "fashion_mnist": "draw.samples.fashion_mnist"}
-# The canvas: mnistdemo/web/pad.js, as the static site draws, in a plain HTML component whose value is its picture
-# (a PNG data URL; "" when nothing is drawn). Its Undo and Clear buttons run in the browser alone.
-SKETCH_HTML = f'<canvas width="{CANVAS_SIZE}" height="{CANVAS_SIZE}" aria-label="Drawing canvas"></canvas>'
-SKETCH_JS = (PAGE_DIR / "pad.js").read_text().replace("export function", "function") + """
-const canvas = element.querySelector("canvas");
-canvas.pad = drawingPad(canvas, () => { props.value = canvas.pad.strokes.length ? canvas.toDataURL() : ""; });
-canvas.pad.brushRadius = props.brush_radius;
-canvas.pad.paint();
-"""
-PAD_ACTION = "() => {{ document.querySelector('#sketch canvas').pad.{action}(); }}"
 PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
 # Events at once on the whole server: more threads than the two cores only queue on the GIL; the
 # answer events get their own slots so that details (only while open) never hold them up.
@@ -66,36 +53,6 @@ def model_choices(session_models: dict) -> list[tuple[str, str]]:
     shipped = [(m.title, name) for name, m in SHIPPED.load_all().models.items()]
     trained = [(f"{m.title} · " + str(t("draw.trained_here")), name) for name, m in session_models.items()]
     return shipped + trained
-
-
-def sketch_image(value: dict | str | None) -> np.ndarray | None:
-    """A canvas's picture (black ink on white) or None when nothing is drawn.
-
-    `value`: the Draw tab's canvas (a PNG data URL, "" when empty) or a Sketchpad's dict (its composite)."""
-    if isinstance(value, str):
-        image = _decode_data_url(value)
-    else:
-        image = (value or {}).get("composite")
-    if image is None:
-        return None
-    image = np.asarray(image)
-    rgb = image[..., :3] if image.ndim == 3 else image
-    alpha = image[..., 3] if image.ndim == 3 and image.shape[2] == 4 else None
-    has_ink = (rgb.min() < 128) if alpha is None else bool(((alpha > 0) & (rgb.min(axis=-1) < 128)).any())
-    return image if has_ink else None
-
-
-def _decode_data_url(url: str) -> np.ndarray | None:
-    """"data:image/png;base64,..." -> (H, W, 4) uint8 RGBA, or None for "" or anything that is no image."""
-    _, _, payload = url.partition(",")
-    try:
-        data = np.frombuffer(base64.b64decode(payload, validate=True), np.uint8)
-    except (binascii.Error, ValueError):
-        return None
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if image is None or image.ndim != 3 or image.shape[2] not in (3, 4):
-        return None
-    return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA if image.shape[2] == 4 else cv2.COLOR_BGR2RGB)
 
 
 def _upload_path(value) -> str | None:
@@ -201,7 +158,7 @@ def every_model_table(image, model_name: str | None, session_models: dict, lang:
 
 
 def on_sketch(value: str | None, model_name: str, session_models: dict, lang: str = ""):
-    return analyse(sketch_image(value), model_name, session_models, lang)
+    return analyse(canvas_image(value), model_name, session_models, lang)
 
 
 def on_upload(value, model_name: str, session_models: dict, lang: str = ""):
@@ -210,7 +167,7 @@ def on_upload(value, model_name: str, session_models: dict, lang: str = ""):
 
 
 def on_predict(sketch: str | None, upload, model_name: str, session_models: dict, lang: str = ""):
-    image = sketch_image(sketch)
+    image = canvas_image(sketch)
     return analyse(image if image is not None else _upload_path(upload), model_name, session_models, lang)
 
 
@@ -283,11 +240,7 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     # The canvas and the answer side by side; on a phone the answer comes right under the canvas.
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
-            sketch = gr.HTML("", html_template=SKETCH_HTML, js_on_load=SKETCH_JS, brush_radius=BRUSH_RADIUS,
-                             container=True, elem_id="sketch")
-            with gr.Row():
-                undo = gr.Button(t("draw.undo"), size="sm", elem_id="sketch-undo")
-                clear = gr.Button(t("draw.clear"), size="sm", elem_id="sketch-clear")
+            sketch = drawing_pad((CANVAS_SIZE, CANVAS_SIZE), "sketch")
         with gr.Column(scale=1, min_width=300):
             label = gr.Label(num_top_classes=3, label=t("draw.reading_label"), elem_id="reading")
             verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
@@ -328,8 +281,6 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     # A stroke is one plain HTTP request (no queue, no upload): the cheapest event Gradio has, for a class drawing.
     drawn = sketch.change(on_sketch, [sketch, choice, session_models, lang], outputs, queue=False,
                           trigger_mode="always_last", show_progress="hidden", api_visibility="private")
-    undo.click(None, js=PAD_ACTION.format(action="undo"))
-    clear.click(None, js=PAD_ACTION.format(action="clear"))
     uploaded = upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
                              preprocess=False, show_progress="hidden").then(
         on_upload, [upload, choice, session_models, lang], outputs, preprocess=False, **common)

@@ -6,12 +6,11 @@ import numpy as np
 from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE
 from mnistdemo.inference import SHIPPED, assess_images
 from mnistdemo.numbers import read_number
-from mnistdemo.strokes import BRUSH_RADIUS
-from mnistdemo.ui.draw_tab import enlarge, sketch_image
+from mnistdemo.ui.canvas import canvas_image, drawing_pad
+from mnistdemo.ui.draw_tab import enlarge
 from mnistdemo.ui.models import resolve_model
 from mnistdemo.ui.texts import error_text, say, t, text
 
-SKETCH_LABEL = "number.sketch_label"
 MODEL_LABEL = "draw.model"
 READING_LABEL = "number.reading_label"
 READS_NUMBER = "number.reads"
@@ -40,7 +39,7 @@ def default_number_model() -> str | None:
 
 
 def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = ""):
-    """Sketch composite -> (reading as Markdown, gallery of (28x28 enlarged, "answer - probability"))."""
+    """The canvas's picture -> (reading as Markdown, gallery of (28x28 enlarged, "answer - probability"))."""
     if image is None:
         return say(HINT), []
     model = resolve_model(model_name or default_number_model(), {})  # shipped models only
@@ -60,20 +59,16 @@ def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = "
     return say(heading, f"\n\n# {number}"), gallery
 
 
-def on_number_sketch(value: dict | None, model_name: str | None, count: float = 0, lang: str = ""):
+def on_number_sketch(value: str | None, model_name: str | None, count: float = 0, lang: str = ""):
     """(canvas, model, how many canvas changes the page had counted, language) -> (reading, digits, that count)."""
-    return *read_drawing(sketch_image(value), model_name, lang), count
+    return *read_drawing(canvas_image(value), model_name, lang), count
 
 
 def build_number_tab(lang: gr.Textbox) -> None:
     """Lay out the Whole numbers tab and wire its events (`lang`: the page's language, for error pop-ups)."""
     choices = number_models()
     with gr.Column():
-        sketch = gr.Sketchpad(
-            label=t(SKETCH_LABEL), canvas_size=NUMBER_CANVAS_SIZE, fixed_canvas=True,
-            brush=gr.Brush(colors=["#000000"], default_size=BRUSH_RADIUS, color_mode="fixed"),
-            layers=False, transforms=(), type="numpy", image_mode="RGBA", elem_id="number-sketch",
-            elem_classes=["brush-ready"])
+        sketch = drawing_pad(NUMBER_CANVAS_SIZE, "number-sketch")
         with gr.Row():
             with gr.Column(scale=1):
                 choice = gr.Dropdown(choices, value=default_number_model(), label=t(MODEL_LABEL),

@@ -1,18 +1,6 @@
 // Runs once when the page loads (launch(js=...)).
 (() => {
-  // 1. Canvases ready to draw. Gradio's Sketchpad starts, and returns after every Clear, with no
-  // tool chosen ("select the draw tool to start"), so a first stroke draws nothing. Whenever that
-  // prompt shows in one of our canvases, choose its Brush (the first tool of its side palette).
-  const readyBrushes = () => {
-    for (const pad of document.querySelectorAll(".brush-ready")) {
-      const prompt = pad.querySelector(".empty.wrap");
-      if (prompt && prompt.textContent.trim()) {
-        pad.querySelector(".toolbar-wrap .half-container button")?.click();
-      }
-    }
-  };
-
-  // 2. Whole numbers: no flashing partial readings. From the first touch of the number canvas the
+  // Whole numbers: no flashing partial readings. From the first touch of the number canvas the
   // reading is held back (class "writing") until no stroke is in progress, the writer has paused
   // PAUSE_MS, and the reading of the canvas after the last stroke has come back: the page counts the
   // canvas's changes (window.numberChanges, number_tab.py) and each reading echoes the count it was
@@ -53,6 +41,4 @@
   document.addEventListener("pointerup", endStroke, true);
   document.addEventListener("pointercancel", endStroke, true);
 
-  new MutationObserver(readyBrushes).observe(document.body, { childList: true, subtree: true });
-  readyBrushes();
 })();

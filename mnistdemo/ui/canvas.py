@@ -1,0 +1,61 @@
+"""The app's canvases: the static page's drawing pad (mnistdemo/web/pad.js) in an HTML component.
+
+A canvas's value is its picture, a PNG data URL ("" when nothing is drawn), set after every stroke,
+Undo and Clear; its change event is what reads it. Undo and Clear run in the browser alone. Gradio's
+Sketchpad sent the server its layers, uploaded them again several times and waited on the queue at
+every stroke; this sends one request, and is ready to draw without choosing a tool first.
+"""
+
+import base64
+import binascii
+
+import cv2
+import gradio as gr
+import numpy as np
+
+from mnistdemo.static_site import PAGE_DIR
+from mnistdemo.strokes import BRUSH_RADIUS
+from mnistdemo.ui.texts import t
+
+PAD_JS = (PAGE_DIR / "pad.js").read_text().replace("export function", "function") + """
+const canvas = element.querySelector("canvas");
+canvas.pad = drawingPad(canvas, () => { props.value = canvas.pad.strokes.length ? canvas.toDataURL() : ""; });
+canvas.pad.brushRadius = props.brush_radius;
+canvas.pad.paint();
+"""
+PAD_ACTION_JS = "() => {{ document.querySelector('#{elem_id} canvas').pad.{action}(); }}"
+
+
+def drawing_pad(size: tuple[int, int], elem_id: str) -> gr.HTML:
+    """A canvas of `size` (width, height) pixels with Undo and Clear under it; `#<elem_id>-undo`, `-clear`."""
+    width, height = size
+    pad = gr.HTML("", html_template=f'<canvas width="{width}" height="{height}" aria-label="Drawing canvas"></canvas>',
+                  js_on_load=PAD_JS, brush_radius=BRUSH_RADIUS, elem_id=elem_id,
+                  elem_classes=["drawing-pad"])
+    with gr.Row():
+        for action, label in (("undo", "draw.undo"), ("clear", "draw.clear")):
+            button = gr.Button(t(label), size="sm", elem_id=f"{elem_id}-{action}")
+            button.click(None, js=PAD_ACTION_JS.format(elem_id=elem_id, action=action))
+    return pad
+
+
+def canvas_image(value: str | None) -> np.ndarray | None:
+    """A canvas's value -> (H, W, 4) uint8 RGBA, or None when nothing is drawn (or it is no image at all)."""
+    image = _decode_data_url(value or "")
+    if image is None:
+        return None
+    has_ink = bool(((image[..., 3] > 0) & (image[..., :3].min(axis=-1) < 128)).any())
+    return image if has_ink else None
+
+
+def _decode_data_url(url: str) -> np.ndarray | None:
+    """"data:image/png;base64,..." -> (H, W, 4) uint8 RGBA, or None for "" or anything that is no image."""
+    _, _, payload = url.partition(",")
+    try:
+        data = np.frombuffer(base64.b64decode(payload, validate=True), np.uint8)
+    except (binascii.Error, ValueError):
+        return None
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if image is None or image.ndim != 3 or image.shape[2] not in (3, 4):
+        return None
+    return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA if image.shape[2] == 4 else cv2.COLOR_BGR2RGBA)
