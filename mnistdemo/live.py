@@ -130,10 +130,15 @@ def _prepare_default(conn: Connection, datasets: dict) -> None:
         prepare(QUICK, datasets[QUICK.dataset])
 
 
+# Training gives way to the server: a class's strokes are answered first, and a run trains on what is left.
+WORKER_NICENESS = 10
+
+
 def serve(conn: Connection, stop_job: Synchronized, drop_job: Synchronized, threads: int) -> NoReturn:
     """The worker process: train the jobs the server sends until it sends None or goes away."""
     started = time.perf_counter()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in `make run` ends the server, which ends us
+    os.nice(WORKER_NICENESS)
     from mnistdemo import configure_threads
 
     configure_threads(threads=threads)  # before TensorFlow runs anything in this process

@@ -14,7 +14,7 @@ import pytest
 
 from mnistdemo.architectures import CustomCNN, Recipe
 from mnistdemo.events import BatchEvent, EpochEvent
-from mnistdemo.live import RunFailed, death_message
+from mnistdemo.live import WORKER_NICENESS, RunFailed, death_message
 from mnistdemo.train import TrainConfig, with_recipe
 from mnistdemo.workers import SIZE_ENV, TrainingPool, default_size
 from support.api import call, train_inputs
@@ -79,6 +79,8 @@ def test_a_warm_worker_streams_a_run_and_hands_over_the_model(pool):
     assert run.meta["test_accuracy"] == pytest.approx(run.evaluation.accuracy, abs=1e-6)
     assert getattr(run.model.model, "optimizer", None) is None  # the served copy carries no training state
     assert pool.worker_pids() == [worker]  # the same warm worker serves the next run
+    # It trains at a lower priority than the server, so that drawing is answered first.
+    assert os.getpriority(os.PRIO_PROCESS, worker) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)
     assert list(pool._folder.iterdir()) == []  # the saved model was read back and its files removed
 
 
