@@ -3,6 +3,7 @@
 Run alone: `.venv/bin/python -m pytest tests/test_draw_tab.py -q` (about a minute)."""
 
 import base64
+import struct
 
 import cv2
 import keras
@@ -96,6 +97,12 @@ def test_a_stroke_computes_no_details(canvases, monkeypatch):
                                    "data:image/png;base64," + base64.b64encode(b"no image at all").decode()])
 def test_an_empty_or_broken_canvas_reads_as_nothing_drawn(value):
     assert draw_tab.on_sketch(value, None, {}) == draw_tab.EMPTY
+
+
+def test_a_png_that_claims_a_huge_size_is_not_decoded():
+    png = cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1].tobytes()
+    huge = png[:16] + struct.pack(">II", 100_000, 100_000) + png[24:]  # the header's width and height
+    assert draw_tab.on_sketch("data:image/png;base64," + base64.b64encode(huge).decode(), None, {}) == draw_tab.EMPTY
 
 
 def test_a_blank_canvas_reads_as_nothing_drawn():

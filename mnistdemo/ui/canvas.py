@@ -8,6 +8,7 @@ every stroke; this sends one request, and is ready to draw without choosing a to
 
 import base64
 import binascii
+import struct
 
 import cv2
 import gradio as gr
@@ -23,6 +24,11 @@ canvas.pad = drawingPad(canvas, () => { props.value = canvas.pad.strokes.length 
 canvas.pad.brushRadius = props.brush_radius;
 canvas.pad.paint();
 """
+# What the page's canvases send (PNGs of at most 840x280, a few KB to tens of KB), with room to spare; a value
+# beyond these is no drawing of ours and is not decoded (a small PNG may claim a huge size).
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_PNG_BYTES = 2 << 20
+MAX_PNG_SIDE = 4096
 PAD_ACTION_JS = "() => {{ document.querySelector('#{elem_id} canvas').pad.{action}(); }}"
 
 
@@ -49,13 +55,17 @@ def canvas_image(value: str | None) -> np.ndarray | None:
 
 
 def _decode_data_url(url: str) -> np.ndarray | None:
-    """"data:image/png;base64,..." -> (H, W, 4) uint8 RGBA, or None for "" or anything that is no image."""
+    """"data:image/png;base64,..." -> (H, W, 4) uint8 RGBA, or None for "" or anything that is no canvas PNG."""
     _, _, payload = url.partition(",")
+    if len(payload) > MAX_PNG_BYTES * 4 // 3 + 4:
+        return None
     try:
-        data = np.frombuffer(base64.b64decode(payload, validate=True), np.uint8)
+        data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         return None
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if len(data) < 24 or not data.startswith(PNG_SIGNATURE) or max(struct.unpack(">II", data[16:24])) > MAX_PNG_SIDE:
+        return None
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.ndim != 3 or image.shape[2] not in (3, 4):
         return None
     return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA if image.shape[2] == 4 else cv2.COLOR_BGR2RGBA)
