@@ -173,3 +173,15 @@ def test_an_unknown_model_is_said_in_the_visitors_language():
         resolve_model("no-such-model", {}, "zh-CN")
     with pytest.raises(ValueError, match="Unknown model 'no-such-model'"):  # English for the API and the CLI
         SHIPPED.get("no-such-model")
+
+
+def test_a_language_switch_rereads_the_last_drawing_and_leaves_an_empty_page_alone(canvases):
+    """Nothing read yet: no update at all (an answer on its way, a sample's, is not wiped as the page opens)."""
+    default = SHIPPED.default_name
+    assert all(update == {"__type__": "update"} for update in draw_tab.reread(None, None, default, {}, "zh-CN"))
+    label, verdict, *_ = draw_tab.reread(canvases[0], default, default, {}, "zh-CN")
+    assert (label, verdict) == draw_tab.analyse(canvases[0], default, {}, "zh-CN")[:2]
+    # A sample of the other data set was read by that data set's model: the verdict says so again.
+    sandal = str(draw_tab.SAMPLES_DIR / "fashion_mnist" / "5-test8.png")
+    label, verdict, *_ = draw_tab.reread(sandal, "best_fashion-fashion_mnist", default, {}, "zh-CN")
+    assert verdict.startswith(draw_tab.say(draw_tab.OTHER_DATASET_TEXTS["fashion_mnist"])) and "best_fashion" in verdict

@@ -226,10 +226,22 @@ def on_sample(dataset: str, model_name: str, session_models: dict, lang: str, ev
 
     The dropdown keeps the visitor's choice, so the next drawing or upload is read as before."""
     path = _samples(dataset)[evt.index][0]
-    reader = _sample_model(dataset, model_name, session_models, lang)
-    label, verdict, *rest = analyse(path, reader, session_models, lang)
-    if reader != model_name:
+    return _read_by(path, _sample_model(dataset, model_name, session_models, lang), model_name, session_models, lang)
+
+
+def reread(drawing, reader: str | None, model_name: str, session_models: dict, lang: str = ""):
+    """After a language switch: the last answer again, in `lang`; no update at all when nothing was read."""
+    if drawing is None:
+        return (gr.skip(),) * len(EMPTY)
+    return _read_by(drawing, reader, model_name, session_models, lang)
+
+
+def _read_by(image, reader: str, model_name: str, session_models: dict, lang: str):
+    """`analyse` by `reader`; when that is not the chosen model (a sample of the other data set), the verdict says so."""
+    label, verdict, *rest = analyse(image, reader, session_models, lang)
+    if reader != model_name and label["value"]:
         reading = max(label["value"], key=label["value"].get)
+        dataset = resolve_model(reader, session_models, lang).dataset
         verdict = say(OTHER_DATASET_TEXTS[dataset], f" **{reader}** → **{reading}** ({label['value'][reading]:.0%})")
     return label, verdict, *rest
 
@@ -293,10 +305,11 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     sampled = [gallery.select(on_sample, [gr.State(dataset), choice, session_models, lang], outputs, **common)
                for dataset, gallery in galleries.items()]
     # A switch of language redraws what the server wrote in the old one: the answer is read again from what was
-    # last read, by the model that read it (a sample's too), so a switch as the page opens cannot wipe an answer.
+    # last read, by the model that read it (a sample's too); with nothing read yet it changes nothing, so the
+    # switch as the page opens cannot wipe an answer on its way.
     relabeled = lang.change(upload_hint, lang, upload, **common).then(
         sample_galleries, lang, list(galleries.values()), **common).then(
-        analyse, [drawing, reader, session_models, lang], outputs, **common)
+        reread, [drawing, reader, choice, session_models, lang], outputs, **common)
     details = dict(concurrency_id="details", concurrency_limit=DETAILS_CONCURRENCY,
                    after=[drawn, uploaded, clicked, chosen, *sampled, relabeled])
     compute_while_open(steps_box, steps_gallery, [drawing, reader, session_models, lang], [steps], **details)
