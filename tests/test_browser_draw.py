@@ -51,6 +51,30 @@ def test_a_stroke_is_one_request_and_undo_takes_it_back(page, app_url):
     assert page.evaluate("document.querySelector('#sketch canvas').pad.strokes.length") == len(strokes)
 
 
+def test_two_students_drawing_at_once_each_get_their_own_answer_and_details(browser, app_url):
+    """Strokes of two sessions interleaved: each reads its own drawing, and its details show that drawing."""
+    twenty = held_out_twenty()
+    chosen = [twenty[4], twenty[14]]  # a 2 and a 7 (the wrong answers would show as each other's)
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 1000}) for _ in chosen]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for page in pages:
+            page.goto(app_url)
+        strokes = [canvas_points(digit, **placement) for digit, placement in chosen]
+        for k in range(max(map(len, strokes))):
+            for page, drawn in zip(pages, strokes):
+                if k < len(drawn):
+                    draw(page, [drawn[k]])
+        for page, (digit, _) in zip(pages, chosen):
+            assert reading(page) == str(digit.label)
+            page.get_by_text("Every model of this data set").click()
+            first = page.locator("#every-model").get_by_test_id("cell-0-1")
+            expect(first).to_have_text(str(digit.label), timeout=60_000)  # the default model, on this drawing
+    finally:
+        for context in contexts:
+            context.close()
+
+
 def _digit_image(light_on_dark: bool, transparent: bool) -> np.ndarray:
     image = np.zeros((300, 240), np.uint8)
     cv2.line(image, (60, 50), (190, 50), 255, 22)
