@@ -1,4 +1,4 @@
-"""The app's page in Chromium (Playwright): drawing on its Sketchpads with the mouse or a finger, reading its
+"""The app's page in Chromium (Playwright): drawing on its canvases with the mouse or a finger, reading its
 answers, choosing in its controls and its language.
 
 Strokes are lists of (x, y) points in canvas pixels, as `mnistdemo.strokes.canvas_points` gives them.
@@ -76,18 +76,16 @@ def misread(readings: list[Reading]) -> list[tuple[int, str]]:
 # ---- the app's canvases -----------------------------------------------------------------------
 
 def canvas_to_page(page, sketch: str = "#sketch", size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)) -> ToPage:
-    """A function mapping canvas pixels (0..width, 0..height) to page coordinates: of the Draw tab's canvas
-    (shown scaled to its box) or of a Sketchpad (shown centred at the zoom it shows)."""
-    canvas = page.locator(f"{sketch} canvas").first
+    """A function mapping canvas pixels (0..width, 0..height) to page coordinates of one of the app's canvases."""
+    return box_to_page(page.locator(f"{sketch} canvas").first, size)
+
+
+def box_to_page(canvas, size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)) -> ToPage:
+    """Canvas pixels -> page coordinates of a canvas element shown scaled to its box (scrolled into view first)."""
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     width, height = size
-    zoom_label = page.locator(sketch).get_by_text(re.compile(r"^\d+%$"))
-    if not zoom_label.count():
-        return lambda x, y: (box["x"] + x * box["width"] / width, box["y"] + y * box["height"] / height)
-    zoom = int(zoom_label.first.inner_text().rstrip("%")) / 100
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    return lambda x, y: (cx + (x - width / 2) * zoom, cy + (y - height / 2) * zoom)
+    return lambda x, y: (box["x"] + x * box["width"] / width, box["y"] + y * box["height"] / height)
 
 
 def draw(page, strokes, sketch: str = "#sketch", size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)) -> None:

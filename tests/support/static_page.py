@@ -8,8 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mnistdemo.strokes import CANVAS_SIZE
-from support.browser import ToPage, replay_with_finger, replay_with_mouse
+from support.browser import ToPage, box_to_page, replay_with_finger, replay_with_mouse
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -44,8 +43,7 @@ def block_other_hosts(context, attempted: list[str]) -> None:
 
 def _to_page(page) -> ToPage:
     """Canvas pixels -> page coordinates of #sketch (its CSS size may differ from its 280 px)."""
-    box = page.locator("#sketch").bounding_box()
-    return lambda x, y: (box["x"] + x * box["width"] / CANVAS_SIZE, box["y"] + y * box["height"] / CANVAS_SIZE)
+    return box_to_page(page.locator("#sketch"))
 
 
 def draw_with_mouse(page, strokes) -> None:
