@@ -1,8 +1,10 @@
 // A drawing pad on a <canvas>: black strokes on white, by pen, mouse or finger, one pointer at a time.
-// Both pages draw with it: the static site (app.js) and the app's Draw tab (mnistdemo/ui/draw_tab.py),
+// Both pages draw with it: the static site (app.js) and the app's two canvases (mnistdemo/ui/canvas.py),
 // so a digit drawn on either is the same picture. Every stroke is kept and the canvas repainted from
 // them, so that anti-aliased edges of one stroke's segments never pile up (strokes.render_strokes
 // draws this way too). `onChange()` runs after every pen-up, clear and undo.
+// The app inlines this file in its canvases' script (mnistdemo/ui/canvas.py), less the word `export`:
+// keep it one plain function.
 export function drawingPad(canvas, onChange) {
   const pen = canvas.getContext("2d", { willReadFrequently: true });
   const pad = {
