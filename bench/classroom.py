@@ -11,7 +11,7 @@ rendered stroke by stroke on the app's canvas; the pause after each stroke is ex
 `--think` seconds. Per stroke, what the page sends (captured with Playwright): the canvas's picture as a
 PNG data URL (the Draw tab's canvas, mnistdemo/web/pad.js, sends nothing else), in one plain request
 `POST /gradio_api/run/predict` with the canvas's change event's `fn_index` (from /config) and `data` =
-[<data URL>, <model>, null, <language>], as a `queue=False` event is sent; then the image outputs shown
+[<data URL>, <model>, null, <language>, <the change's number>], as a `queue=False` event is sent; then the image outputs shown
 outside accordions are fetched (`GET /gradio_api/file=`), and every event /config chains after it
 (`.then`) is sent the same way. Were the event queued, it would join the queue
 (`POST /gradio_api/queue/join`) and read `GET /gradio_api/queue/data` (SSE) until its `process_completed`.
@@ -49,6 +49,7 @@ from support.app import app_at, is_loopback, stop_app  # noqa: E402
 from support.training import TrainingRun  # noqa: E402
 
 SKETCH_ELEM_ID = "sketch"
+CHANGES_ELEM_ID = "sketch-changes"  # the page numbers the canvas's changes; each answer echoes its number
 # A kept-alive connection the server closed as the client reused it: a browser sends the request again.
 CLOSED_CONNECTION = (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
 HEADER = ("| students x stroke every | strokes sent | events/s | errors | right | p50 ms | p95 ms | p99 ms "
@@ -85,6 +86,7 @@ class App:
     """What the bench needs from /config: the canvas, its change event and what /config chains after events."""
 
     sketch_id: int
+    changes_id: int
     change_fn: int
     components: dict[int, dict]
     dependencies: dict[int, dict]
@@ -94,7 +96,8 @@ class App:
     def read(cls, url: str) -> "App":
         config = httpx.get(url + "/config", timeout=60).json()
         components = {c["id"]: c for c in config["components"]}
-        sketch = next(i for i, c in components.items() if c["props"].get("elem_id") == SKETCH_ELEM_ID)
+        sketch, changes = (next(i for i, c in components.items() if c["props"].get("elem_id") == elem_id)
+                           for elem_id in (SKETCH_ELEM_ID, CHANGES_ELEM_ID))
         dependencies = {d["id"]: d for d in config["dependencies"]}
         change = next(d["id"] for d in dependencies.values() if [sketch, "change"] in d["targets"])
         hidden: set[int] = set()
@@ -108,7 +111,7 @@ class App:
 
         walk(config["layout"], False)
         shown = {i for i, c in components.items() if c["type"] == "image" and i not in hidden}
-        return cls(sketch, change, components, dependencies, shown)
+        return cls(sketch, changes, change, components, dependencies, shown)
 
     def chained(self, fn: int, success: bool) -> list[int]:
         """The server events the page dispatches after event `fn` ends (JavaScript-only ones never reach it)."""
@@ -144,6 +147,7 @@ class Student:
         self.session = uuid.uuid4().hex[:11]
         self.values = app.initial_values()
         self.pending: tuple[float, Stroke] | None = None  # the latest stroke not sent yet
+        self.changes = 0  # the canvas's changes sent
         self.drawing = True
         self.retries = 0  # requests sent again on a fresh connection
         self.wake = asyncio.Event()
@@ -184,6 +188,8 @@ class Student:
     async def stroke(self, drawn_at: float, stroke: Stroke, tally: Tally) -> None:
         """One stroke's requests: its change event with the canvas's picture, then what /config chains after it."""
         self.values[self.app.sketch_id] = stroke.canvas
+        self.changes += 1
+        self.values[self.app.changes_id] = self.changes
         success, size = await self.event(self.app.change_fn)
         if success:
             tally.latencies.append(time.perf_counter() - drawn_at)

@@ -3,8 +3,6 @@
 Run alone: .venv/bin/python -m pytest -q tests/test_browser_unsure.py (needs Chromium at /usr/bin/chromium)
 """
 
-import re
-
 import numpy as np
 import pytest
 
@@ -12,7 +10,7 @@ from mnistdemo import nondigits, unsure
 from mnistdemo.preprocess import preprocess
 from mnistdemo.replay import canvas_points
 from mnistdemo.strokes import load_pendigits, render_digit
-from support.browser import clear, draw
+from support.browser import clear, draw, last_change_answered
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +23,11 @@ def _scores(drawings) -> np.ndarray:
     return np.array([a.score for a in unsure.assess(images)])
 
 
-def _verdict_after_drawing(page, strokes, wanted: str) -> str:
+def _verdict_after_drawing(page, strokes) -> str:
+    """The verdict once the last stroke has been answered."""
     draw(page, strokes)
-    verdict = page.locator("#verdict")
-    # A case-sensitive pattern: "Reads" must not match the empty canvas's "... the model reads."
-    verdict.get_by_text(re.compile(wanted)).wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)  # the last stroke's answer may still be on its way
-    return verdict.inner_text()
+    last_change_answered(page)
+    return page.locator("#verdict").inner_text()
 
 
 def test_letter_or_scribble_is_not_a_digit_and_a_digit_still_reads(page, app_url):
@@ -45,7 +41,7 @@ def test_letter_or_scribble_is_not_a_digit_and_a_digit_still_reads(page, app_url
 
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
-    text = _verdict_after_drawing(page, canvas_points(other, **PLACEMENT), "Not a digit")
+    text = _verdict_after_drawing(page, canvas_points(other, **PLACEMENT))
     assert "Not a digit?" in text and "Reads" not in text and "larger" not in text
     # No big digit headline over a "Not a digit?" verdict: the page says one thing.
     assert page.locator("#reading .output-class").count() == 0, page.locator("#reading").inner_text()
@@ -53,11 +49,11 @@ def test_letter_or_scribble_is_not_a_digit_and_a_digit_still_reads(page, app_url
 
     # A tiny drawing of a clear digit: the advice to draw larger, because size is the cause.
     clear(page)
-    text = _verdict_after_drawing(page, canvas_points(digit, height_frac=0.1, center=(0.5, 0.5)), "Not")
+    text = _verdict_after_drawing(page, canvas_points(digit, height_frac=0.1, center=(0.5, 0.5)))
     assert "very small" in text and "larger" in text, text
 
     clear(page)
-    text = _verdict_after_drawing(page, canvas_points(digit, **PLACEMENT), "Reads")
+    text = _verdict_after_drawing(page, canvas_points(digit, **PLACEMENT))
     assert f"Reads {digit.label}" in text.replace("*", "") and "Not" not in text and "larger" not in text, text
     assert page.locator("#reading .output-class").inner_text().strip() == str(digit.label)
 
@@ -73,6 +69,6 @@ def test_a_smiley_is_not_a_digit(page, app_url):
     smiley = smileys[int(SHIPPED.load_all().detector.not_a_digit(images).argmax())]
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
-    text = _verdict_after_drawing(page, canvas_points(smiley, **PLACEMENT), "Not a digit")
+    text = _verdict_after_drawing(page, canvas_points(smiley, **PLACEMENT))
     assert "Not a digit?" in text and "Reads" not in text, text
     assert page.locator("#reading .output-class").count() == 0, page.locator("#reading").inner_text()

@@ -63,7 +63,8 @@ def _answer_one_by_one(image, model_name: str | None, session_models: dict):
 def test_the_answer_is_exactly_what_it_was(canvases, session_models, model_name):
     verdicts = set()
     for composite in canvases:
-        label, verdict, preview, drawing, reader = draw_tab.on_sketch(_data_url(composite), model_name, session_models)
+        label, verdict, preview, drawing, reader, _ = draw_tab.on_sketch(_data_url(composite), model_name,
+                                                                            session_models)
         assert (label, verdict) == _answer_one_by_one(composite, model_name, session_models)
         assert preview.shape == (draw_tab.PREVIEW_SIZE, draw_tab.PREVIEW_SIZE)
         np.testing.assert_array_equal(drawing, composite)  # the PNG is lossless
@@ -89,24 +90,29 @@ def test_a_stroke_computes_no_details(canvases, monkeypatch):
 
     monkeypatch.setattr(draw_tab, "_all_probabilities", not_now)
     monkeypatch.setattr(draw_tab, "steps_gallery", not_now)
-    label, verdict, preview, drawing, reader = draw_tab.on_sketch(_data_url(canvases[0]), None, {})
+    label, verdict, preview, drawing, reader, _ = draw_tab.on_sketch(_data_url(canvases[0]), None, {})
     assert label["value"] and "**" in verdict
 
 
 @pytest.mark.parametrize("value", ["", None, "data:image/png;base64,", "data:image/png;base64,not-base64!",
                                    "data:image/png;base64," + base64.b64encode(b"no image at all").decode()])
 def test_an_empty_or_broken_canvas_reads_as_nothing_drawn(value):
-    assert draw_tab.on_sketch(value, None, {}) == draw_tab.EMPTY
+    assert draw_tab.on_sketch(value, None, {}) == (*draw_tab.EMPTY, 0)
+
+
+def test_the_answer_echoes_the_number_of_the_change_it_answers(canvases):
+    assert draw_tab.on_sketch(_data_url(canvases[0]), None, {}, "", 7)[-1] == 7
+    assert draw_tab.on_sketch("", None, {}, "", 8) == (*draw_tab.EMPTY, 8)
 
 
 def test_a_png_that_claims_a_huge_size_is_not_decoded():
     png = cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1].tobytes()
     huge = png[:16] + struct.pack(">II", 100_000, 100_000) + png[24:]  # the header's width and height
-    assert draw_tab.on_sketch("data:image/png;base64," + base64.b64encode(huge).decode(), None, {}) == draw_tab.EMPTY
+    assert draw_tab.on_sketch("data:image/png;base64," + base64.b64encode(huge).decode(), None, {}) == (*draw_tab.EMPTY, 0)
 
 
 def test_a_blank_canvas_reads_as_nothing_drawn():
-    assert draw_tab.on_sketch(_data_url(np.full((280, 280, 4), 255, np.uint8)), None, {}) == draw_tab.EMPTY
+    assert draw_tab.on_sketch(_data_url(np.full((280, 280, 4), 255, np.uint8)), None, {}) == (*draw_tab.EMPTY, 0)
 
 
 def test_the_details_show_the_drawing_when_asked(canvases, session_models):

@@ -30,6 +30,10 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_PNG_BYTES = 2 << 20
 MAX_PNG_SIDE = 4096
 PAD_ACTION_JS = "() => {{ document.querySelector('#{elem_id} canvas').pad.{action}(); }}"
+# The page numbers the changes it sends (NUMBER_CHANGE_JS: the change event's last input becomes the count)
+# and each answer echoes its number, so that the page, and a test, can tell when the last change is answered.
+NUMBER_CHANGE_JS = ("(...inputs) => {{ const pad = document.querySelector('#{elem_id} canvas').pad; "
+                    "pad.sent = (pad.sent || 0) + 1; return [...inputs.slice(0, -1), pad.sent]; }}")
 
 
 def drawing_pad(size: tuple[int, int], elem_id: str) -> gr.HTML:
@@ -43,6 +47,13 @@ def drawing_pad(size: tuple[int, int], elem_id: str) -> gr.HTML:
             button = gr.Button(t(label), size="sm", elem_id=f"{elem_id}-{action}")
             button.click(None, js=PAD_ACTION_JS.format(elem_id=elem_id, action=action))
     return pad
+
+
+def change_number(elem_id: str) -> tuple[gr.Number, str]:
+    """For a canvas's change event: a hidden number (its last input and an output) and the event's js."""
+    number = gr.Number(0, show_label=False, container=False, elem_id=f"{elem_id}-changes",
+                       elem_classes=["change-number"])
+    return number, NUMBER_CHANGE_JS.format(elem_id=elem_id)
 
 
 def canvas_image(value: str | None) -> np.ndarray | None:

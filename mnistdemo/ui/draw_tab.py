@@ -9,7 +9,7 @@ from mnistdemo.config import CLASS_NAMES, DATASETS, DATASET_TITLES, REPO_DIR
 from mnistdemo.inference import SHIPPED, Answer, LoadedModel, assess, assess_steps
 from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.strokes import CANVAS_SIZE
-from mnistdemo.ui.canvas import canvas_image, drawing_pad
+from mnistdemo.ui.canvas import canvas_image, change_number, drawing_pad
 from mnistdemo.ui.details import compute_while_open
 from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.ui.models import resolve_model
@@ -157,8 +157,9 @@ def every_model_table(image, model_name: str | None, session_models: dict, lang:
         return _all_models_table([], "", lang)
 
 
-def on_sketch(value: str | None, model_name: str, session_models: dict, lang: str = ""):
-    return analyse(canvas_image(value), model_name, session_models, lang)
+def on_sketch(value: str | None, model_name: str, session_models: dict, lang: str = "", change: float = 0):
+    """The canvas's change number `change` -> the answer, and that number (the page knows it is answered)."""
+    return *analyse(canvas_image(value), model_name, session_models, lang), change
 
 
 def on_upload(value, model_name: str, session_models: dict, lang: str = ""):
@@ -253,6 +254,7 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             sketch = drawing_pad((CANVAS_SIZE, CANVAS_SIZE), "sketch")
+            changes, number_change_js = change_number("sketch")
         with gr.Column(scale=1, min_width=300):
             label = gr.Label(num_top_classes=3, label=t("draw.reading_label"), elem_id="reading")
             verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
@@ -291,8 +293,12 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     common = dict(show_progress="hidden", api_visibility="private", concurrency_id="answer",
                   concurrency_limit=ANSWER_CONCURRENCY)
     # A stroke is one plain HTTP request (no queue, no upload): the cheapest event Gradio has, for a class drawing.
-    drawn = sketch.change(on_sketch, [sketch, choice, session_models, lang], outputs, queue=False,
-                          trigger_mode="always_last", show_progress="hidden", api_visibility="private")
+    # While one is in flight, later strokes wait and only the newest is sent when it is answered ("always_last",
+    # which Gradio's page applies to plain requests too): a class that draws faster than the server answers
+    # loads it no further, and answers come in order.
+    drawn = sketch.change(on_sketch, [sketch, choice, session_models, lang, changes], [*outputs, changes],
+                          js=number_change_js, queue=False, trigger_mode="always_last", show_progress="hidden",
+                          api_visibility="private")
     uploaded = upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
                              preprocess=False, show_progress="hidden").then(
         on_upload, [upload, choice, session_models, lang], outputs, preprocess=False, **common)

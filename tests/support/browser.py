@@ -20,6 +20,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SCREEN = {"width": 390, "height": 844}
 PHONE = {"viewport": SCREEN, "has_touch": True, "is_mobile": True, "device_scale_factor": 3}
 
+FINGER_REST_MS = 100
+
 ToPage = Callable[[float, float], tuple[float, float]]
 
 
@@ -43,6 +45,10 @@ def replay_with_finger(page, to_page: ToPage, strokes) -> None:
         cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": points[:1]})
         for point in points[1:]:
             cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        # The finger rests before it lifts, as a hand's does: a finger lifted at full speed flings, and
+        # Chromium then drops the next tap (a Clear pressed at once did nothing).
+        page.wait_for_timeout(FINGER_REST_MS)
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": points[-1:]})
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
 
@@ -102,8 +108,15 @@ def reading(page) -> str:
     """The Draw tab Label's top class once the last stroke's prediction has arrived."""
     verdict = page.locator("#verdict")
     verdict.get_by_text(re.compile("Reads|Not sure|Not a digit")).wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)  # a stroke's prediction may still be on its way
+    last_change_answered(page)
     return page.locator("#reading [data-testid=label-output-value]").first.inner_text().strip()
+
+
+def last_change_answered(page, sketch: str = "#sketch") -> None:
+    """Wait until the answer on screen is the one to the canvas's last change (each answer echoes its number)."""
+    page.wait_for_function("""sketch => Number(document.querySelector(sketch + '-changes input').value)
+                                        === (document.querySelector(sketch + ' canvas').pad.sent || 0)""",
+                           arg=sketch, timeout=60_000)
 
 
 def draw_and_read(page, strokes) -> str:
