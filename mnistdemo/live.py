@@ -9,7 +9,6 @@ TensorFlow keeps a few MB of state per trained model in the process that trained
 retires a worker after some runs or above a memory bound and starts a fresh one.
 """
 
-import gc
 import os
 import signal
 import sys
@@ -151,8 +150,8 @@ def serve(conn: Connection, stop_job: Synchronized, drop_job: Synchronized, thre
         _prepare_default(conn, warm.DATASETS)
         while (job := conn.recv()) is not None:
             _train_job(job, warm.DATASETS, warm.MISSING, conn, _JobFlag(job.number, stop_job, drop_job))
-            keras.backend.clear_session()  # frees what it can of the run's graphs; the pool recycles the rest
-            gc.collect()
+            # Frees what it can of the run's graphs, with one garbage collection; the pool recycles the rest.
+            keras.backend.clear_session()
             _prepare_default(conn, warm.DATASETS)
     except (ConnectionError, EOFError):
         pass  # the server is gone

@@ -131,8 +131,9 @@ def test_the_queue_gives_each_visitor_a_place_that_counts_down_and_stop_leaves_i
     waits = [first.starts_in, second.starts_in, also_second.starts_in]
     assert 0 < waits[0] < waits[1] and waits[2] == pytest.approx(waits[1], abs=0.5)
     before = first.starts_in
-    # The long run's batches go on, so the wait shrinks (within a few seconds: its pace is measured, not fixed).
-    _until(lambda: first.starts_in < before - 1, 15, "the estimated wait to count down")
+    # The long run's batches go on, so the wait shrinks (within seconds: its pace is measured, not fixed; on a
+    # machine whose speed changes, the pace measured so far moves too and holds the countdown back a while).
+    _until(lambda: first.starts_in < before - 1, 30, "the estimated wait to count down")
     assert also_second.stop() == "left queue" and also_second.left and second.place == 2  # the other stays
     assert first.stop() == "left queue" and first.left and first.state == "done" and second.place == 1
     with pytest.raises(RunFailed, match="You left this run"):
