@@ -209,8 +209,8 @@ def markdown(rows: list[dict]) -> str:
              "peak RSS / PSS, server + workers (MB) |",
              "|---|---:|---:|---|---|---|---|---|"]
     for r in rows:
-        fit = f"{r['bound_ratio']:.2f} (Σ {r['train_sum']:.0f} s, {r['workers']} workers)" if "bound_ratio" in r \
-            else "-"
+        workers = f"{r['workers']} worker{'s' * (r['workers'] > 1)}"
+        fit = f"{r['bound_ratio']:.2f} (Σ {r['train_sum']:.0f} s, {workers})" if "bound_ratio" in r else "-"
         solo = f"{r['solo_ratio']:.2f} (alone {r['solo']:.1f} s)" if "solo_ratio" in r else "-"
         lines.append(f"| {r['case']} | {r['visitors']} | {r['errors']} | {r['first_loss_median']:.1f} / "
                      f"{r['first_loss_max']:.1f} | {r['finish_median']:.1f} / {r['finish_max']:.1f} | {fit} | {solo} | "
