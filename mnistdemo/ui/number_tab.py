@@ -6,7 +6,7 @@ import numpy as np
 from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE
 from mnistdemo.inference import SHIPPED, assess_images
 from mnistdemo.numbers import read_number
-from mnistdemo.ui.canvas import canvas_image, drawing_pad
+from mnistdemo.ui.canvas import canvas_image, change_number, drawing_pad
 from mnistdemo.ui.draw_tab import enlarge
 from mnistdemo.ui.models import resolve_model
 from mnistdemo.ui.texts import error_text, say, t, text
@@ -21,10 +21,8 @@ NO_MODEL_MESSAGE = "number.no_model"
 NOT_DIGITS_MESSAGE = "number.not_digits_model"
 PREVIEW_SIZE = 112  # each 28x28 shown 4x, pixels kept square
 # The page holds a reading back while a number is written (page.js) and needs to know when the one
-# of its last stroke has come: it counts the canvas's changes and each reading echoes the count it
-# was asked with.
-COUNT_CHANGE_JS = "() => { window.numberChanges = (window.numberChanges || 0) + 1; }"
-SEND_COUNT_JS = "(sketch, model, count, lang) => [sketch, model, window.numberChanges || 0, lang]"
+# of its last stroke has come: each reading echoes the number of the canvas's change it answers
+# (canvas.change_number).
 
 
 def number_models() -> list[tuple[str, str]]:
@@ -59,9 +57,9 @@ def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = "
     return say(heading, f"\n\n# {number}"), gallery
 
 
-def on_number_sketch(value: str | None, model_name: str | None, count: float = 0, lang: str = ""):
-    """(canvas, model, how many canvas changes the page had counted, language) -> (reading, digits, that count)."""
-    return *read_drawing(canvas_image(value), model_name, lang), count
+def on_number_sketch(value: str | None, model_name: str | None, lang: str = "", change: float = 0):
+    """(canvas, model, language, the canvas's change number) -> (reading, digits, that number)."""
+    return *read_drawing(canvas_image(value), model_name, lang), change
 
 
 def build_number_tab(lang: gr.Textbox) -> None:
@@ -79,10 +77,9 @@ def build_number_tab(lang: gr.Textbox) -> None:
                 reading = gr.Markdown(say(HINT), label=t(READING_LABEL), elem_id="number-reading")
         digits = gr.Gallery(label=t(DIGITS_LABEL), columns=8, height="auto", object_fit="contain",
                             allow_preview=False, elem_id="number-digits")
-        count = gr.Number(0, show_label=False, container=False, elem_id="number-changes")  # hidden by page.css
+        changes, number_change_js = change_number("number-sketch")
 
     common = dict(show_progress="hidden", api_visibility="private")
-    sketch.change(None, None, None, js=COUNT_CHANGE_JS, **common)
-    sketch.change(on_number_sketch, [sketch, choice, count, lang], [reading, digits, count], js=SEND_COUNT_JS,
-                  **common)
-    choice.change(on_number_sketch, [sketch, choice, count, lang], [reading, digits, count], **common)
+    inputs, outputs = [sketch, choice, lang, changes], [reading, digits, changes]
+    sketch.change(on_number_sketch, inputs, outputs, js=number_change_js, **common)
+    choice.change(on_number_sketch, inputs, outputs, **common)

@@ -2,9 +2,9 @@
 (() => {
   // Whole numbers: no flashing partial readings. From the first touch of the number canvas the
   // reading is held back (class "writing") until no stroke is in progress, the writer has paused
-  // PAUSE_MS, and the reading of the canvas after the last stroke has come back: the page counts the
-  // canvas's changes (window.numberChanges, number_tab.py) and each reading echoes the count it was
-  // asked with into #number-changes.
+  // PAUSE_MS, and the reading of the canvas after the last stroke has come back: the page numbers the
+  // canvas's changes (its pad's `sent`, canvas.py) and each reading echoes the number it answers into
+  // #number-sketch-changes.
   const PAUSE_MS = 1000;
   const MAX_WAIT_MS = 60000; // should a reading never come (an error), the last one shows anyway
   let drawing = false;
@@ -12,9 +12,10 @@
   let changesAtUp = 0;
   let timer = null;
   const reading = () => document.querySelector("#number-reading");
+  const sent = () => document.querySelector("#number-sketch canvas")?.pad?.sent || 0;
   const answered = () => {
-    const changes = window.numberChanges || 0;
-    const echo = Number(document.querySelector("#number-changes input")?.value);
+    const changes = sent();
+    const echo = Number(document.querySelector("#number-sketch-changes input")?.value);
     return changes > changesAtUp && echo === changes;
   };
   const settle = () => {
@@ -35,7 +36,7 @@
     if (!drawing) return;
     drawing = false;
     lastUp = Date.now();
-    changesAtUp = window.numberChanges || 0;
+    changesAtUp = sent();
     if (timer === null) timer = setTimeout(settle, PAUSE_MS);
   };
   document.addEventListener("pointerup", endStroke, true);
