@@ -25,10 +25,11 @@ def test_pen_drawn_digits_drawn_with_the_mouse_are_read(page, app_url):
 
 
 def test_a_stroke_is_one_request_and_undo_takes_it_back(page, app_url):
-    """Each stroke sends the server one plain request with the canvas's picture: nothing uploaded, no queue."""
+    """Each stroke sends the server one plain request with the canvas's picture: nothing uploaded, no queue,
+    and nothing fetched after it (what the model saw comes inside the answer)."""
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url.split("/gradio_api/")[-1].split("?")[0])
-            if r.method == "POST" and "/gradio_api/" in r.url else None)
+            if "/gradio_api/" in r.url and (r.method == "POST" or "/file=" in r.url) else None)
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
     digit, placement = held_out_twenty()[0]
@@ -39,6 +40,8 @@ def test_a_stroke_is_one_request_and_undo_takes_it_back(page, app_url):
     answers = sent.count("run/predict")
     assert 1 <= answers <= len(strokes), sent
     assert not {"upload", "component_server/"} & set(sent), sent  # the page's own events aside, nothing else
+    assert not [path for path in sent if path.startswith("file=")], sent
+    assert page.locator("#seen img").get_attribute("src").startswith("data:image/png;base64,")
 
     shown = page.locator("#verdict").inner_text()
     draw(page, [[(20, 260), (260, 20)], [(20, 20), (260, 260)]])  # a cross over the digit

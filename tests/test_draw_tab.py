@@ -59,6 +59,12 @@ def _answer_one_by_one(image, model_name: str | None, session_models: dict):
     return draw_tab._label(answer), draw_tab._verdict(answer)
 
 
+def _png(data_url: str) -> np.ndarray:
+    """A PNG data URL -> its pixels as they are."""
+    assert data_url.startswith("data:image/png;base64,")
+    return cv2.imdecode(np.frombuffer(base64.b64decode(data_url.partition(",")[2]), np.uint8), cv2.IMREAD_UNCHANGED)
+
+
 @pytest.mark.parametrize("model_name", [None, "lenet5_bn-mnist", "lenet5_bn-fashion_mnist", TRAINED_HERE])
 def test_the_answer_is_exactly_what_it_was(canvases, session_models, model_name):
     verdicts = set()
@@ -66,7 +72,8 @@ def test_the_answer_is_exactly_what_it_was(canvases, session_models, model_name)
         label, verdict, preview, drawing, reader, _ = draw_tab.on_sketch(_data_url(composite), model_name,
                                                                             session_models)
         assert (label, verdict) == _answer_one_by_one(composite, model_name, session_models)
-        assert preview.shape == (draw_tab.PREVIEW_SIZE, draw_tab.PREVIEW_SIZE)
+        seen = list(preprocess_steps(composite, draw_tab.resolve_model(model_name, session_models).dataset).values())[-1]
+        np.testing.assert_allclose(_png(preview) / 255, seen, atol=1 / 255)  # what the model saw, as it is
         np.testing.assert_array_equal(drawing, composite)  # the PNG is lossless
         assert reader == (model_name or SHIPPED.default_name)
         # The verdict's first words; a verdict with nothing to fill in is its message id, translated in the browser.

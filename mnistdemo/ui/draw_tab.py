@@ -1,5 +1,7 @@
 """Draw tab: sketch or upload a digit, see the 28x28 the model sees and what every model reads."""
 
+import base64
+
 import cv2
 import gradio as gr
 import numpy as np
@@ -42,6 +44,9 @@ OTHER_DATASET_TEXTS = {
 SAMPLES_DIR = REPO_DIR / "data" / "samples"
 SAMPLE_LABELS = {"mnist": "draw.samples.mnist", "fashion_mnist": "draw.samples.fashion_mnist"}
 PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
+# What the model saw travels inside the answer as a 28x28 PNG (~0.3 KB) that the page enlarges, pixels kept
+# square: an image component would cost the server a file in its cache and the page a second request a stroke.
+SEEN_TEMPLATE = "<div class='seen-frame'>${value ? `<img alt='' src='${value}'>` : ''}</div>"
 # Events at once on the whole server: more threads than the two cores only queue on the GIL; the
 # answer events get their own slots so that details (only while open) never hold them up.
 ANSWER_CONCURRENCY = 4
@@ -64,6 +69,11 @@ def _upload_path(value) -> str | None:
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:
     return (np.clip(image, 0, 1) * 255).astype(np.uint8)
+
+
+def seen_png(image: np.ndarray) -> str:
+    """(28, 28) float32 in [0, 1] -> a PNG data URL of it, for the page to show enlarged."""
+    return "data:image/png;base64," + base64.b64encode(cv2.imencode(".png", _to_uint8(image))[1].tobytes()).decode()
 
 
 def enlarge(image: np.ndarray, size: int = PREVIEW_SIZE) -> np.ndarray:
@@ -121,7 +131,7 @@ TABLE_HEADERS = ("draw.table.model", "draw.table.answer", "draw.table.confidence
 
 
 def analyse(image, model_name: str | None, session_models: dict, lang: str = ""):
-    """Image -> (label, verdict, 28x28 preview, the image, the model that read it): the answer alone.
+    """Image -> (label, verdict, the 28x28 it saw as a PNG data URL, the image, the model that read it): the answer alone.
 
     The digit networks that judge "is it a clear digit?" read it in one call (`assess_steps`)."""
     if image is None:
@@ -132,7 +142,7 @@ def analyse(image, model_name: str | None, session_models: dict, lang: str = "")
     except ValueError as error:
         return EMPTY[0], error_text(error, lang), None, None, None
     answer = assess_steps(steps, model)
-    return _label(answer, lang), _verdict(answer, lang), enlarge(list(steps.values())[-1]), image, model.name
+    return _label(answer, lang), _verdict(answer, lang), seen_png(list(steps.values())[-1]), image, model.name
 
 
 def steps_gallery(image, model_name: str | None, session_models: dict, lang: str = "") -> list[tuple[np.ndarray, str]]:
@@ -258,8 +268,8 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
         with gr.Column(scale=1, min_width=300):
             label = gr.Label(num_top_classes=3, label=t("draw.reading_label"), elem_id="reading")
             verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
-            seen = gr.Image(label=t("draw.seen_label"), height=PREVIEW_SIZE + 40,
-                            interactive=False, format="png", elem_id="seen")
+            seen = gr.HTML(None, label=t("draw.seen_label"), show_label=True, container=True,
+                           html_template=SEEN_TEMPLATE, min_height=PREVIEW_SIZE + 40, elem_id="seen")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             upload = gr.Image(label=t("draw.upload_label"), type="filepath", image_mode="RGBA",
@@ -320,5 +330,5 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
                    after=[drawn, uploaded, clicked, chosen, *sampled, relabeled])
     compute_while_open(steps_box, steps_gallery, [drawing, reader, session_models, lang], [steps], **details)
     compute_while_open(table_box, every_model_table, [drawing, reader, session_models, lang], [table], **details)
-    inside.wire(seen, reader, session_models, lang, **details)
+    inside.wire(drawing, reader, session_models, lang, **details)
     return choice

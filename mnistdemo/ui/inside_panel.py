@@ -1,7 +1,7 @@
 """The Draw tab's "Inside the network" panel: the chosen model's feature maps, filters and saliency.
 
-It reads the 28x28 the Draw tab last showed ("What the model sees"), so it follows drawings,
-uploads, samples and model changes alike, and it works only while open: after each Draw event's
+It reads what the Draw tab's answer last read, prepared for the model that read it (the 28x28 shown as
+"What the model sees"), so it follows drawings, uploads, samples and model changes alike, and it works only while open: after each Draw event's
 answer, and on opening (`details.compute_while_open`); a closed panel costs the server nothing.
 """
 
@@ -11,8 +11,8 @@ import gradio as gr
 import numpy as np
 
 from mnistdemo import inside
-from mnistdemo.config import IMAGE_SIZE
 from mnistdemo.inference import LoadedModel
+from mnistdemo.preprocess import preprocess
 from mnistdemo.ui.details import compute_while_open
 from mnistdemo.ui.models import find_model
 from mnistdemo.ui.texts import error_text, say, t, text, word
@@ -47,10 +47,10 @@ class InsidePanel:
     def outputs(self) -> list:
         return [self.note, self.saliency, self.grad_cam, self.maps, self.filters]
 
-    def wire(self, seen: gr.Image, choice: gr.Dropdown, session_models: gr.State, lang: gr.Textbox, after: list,
+    def wire(self, drawing: gr.State, reader: gr.State, session_models: gr.State, lang: gr.Textbox, after: list,
              **event_args) -> None:
-        """While open, recompute after each of the `after` events (and on opening), from `seen` and `choice`."""
-        compute_while_open(self.accordion, look_inside, [seen, choice, session_models, lang], self.outputs, after,
+        """While open, recompute after each of the `after` events (and on opening), from `drawing` and `reader`."""
+        compute_while_open(self.accordion, look_inside, [drawing, reader, session_models, lang], self.outputs, after,
                            **event_args)
 
 
@@ -71,23 +71,14 @@ def build_inside_panel() -> InsidePanel:
     return InsidePanel(accordion, note, saliency, grad_cam, maps, filters)
 
 
-def seen_to_image(seen: np.ndarray) -> np.ndarray:
-    """The Draw tab's enlarged preview (an integer multiple of 28, nearest-neighbour) -> (28, 28) float32."""
-    seen = np.asarray(seen)
-    gray = seen[..., 0] if seen.ndim == 3 else seen
-    factor = gray.shape[0] // IMAGE_SIZE
-    if factor < 1 or gray.shape != (IMAGE_SIZE * factor, IMAGE_SIZE * factor):
-        raise ValueError(f"Unexpected preview size {gray.shape}.")
-    return gray[factor // 2::factor, factor // 2::factor].astype(np.float32) / 255
-
-
-def look_inside(seen, model_name: str | None, session_models: dict, lang: str = ""):
-    """(preview, model, language) -> (note, saliency overlay, Grad-CAM overlay, maps, filters)."""
-    if seen is None:
+def look_inside(drawing, model_name: str | None, session_models: dict, lang: str = ""):
+    """(what the answer last read, the model that read it, language) -> (note, saliency overlay, Grad-CAM
+    overlay, maps, filters), for the 28x28 that model saw."""
+    if drawing is None:
         return say(EMPTY_NOTE), None, None, [], []
     try:
         model = find_model(model_name, session_models)
-        image = seen_to_image(seen)
+        image = preprocess(drawing, model.dataset)
         probs = model.probabilities(image[None])[0]
         answer = int(probs.argmax())
         maps = _map_tiles(model, image, lang)
