@@ -205,3 +205,22 @@ def test_numbers_whose_digits_touch_are_cut_where_each_part_looks_like_a_digit(h
     numbers = [random_number(held_out, rng, int(rng.integers(3, 6)), gap_range=(-8.0, 2.0)) for _ in range(150)]
     exact = sum(read_number(n.render(), model)[0] == n.text for n in numbers)
     assert exact >= 115, f"only {exact}/150 read exactly"
+
+
+def test_the_tab_shows_each_digit_the_model_read_inside_its_answer(held_out, model):
+    """Whole numbers tab: each digit as the 28x28 read (a PNG data URL, no file) with its answer, left to right."""
+    import base64
+
+    from mnistdemo.ui.number_tab import read_drawing
+
+    number = random_number(held_out, np.random.default_rng(3), 3, gap_range=(20.0, 40.0))
+    image = number.render()
+    reading, shown = read_drawing(image, model.name)
+    _, digits = read_number(image, model)
+    assert len(shown) == len(digits) and "# " in reading
+    for item, (seen, answer, probability) in zip(shown, digits):
+        assert item["caption"].startswith(answer) and item["caption"].endswith(f" - {probability:.0%}")
+        png = base64.b64decode(item["src"].removeprefix("data:image/png;base64,"))
+        pixels = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)
+        np.testing.assert_allclose(pixels / 255, seen, atol=1 / 255)
+    assert read_drawing(None, model.name)[1] == []

@@ -7,7 +7,7 @@ from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE
 from mnistdemo.inference import SHIPPED, assess_images
 from mnistdemo.numbers import read_number
 from mnistdemo.ui.canvas import canvas_image, change_number, drawing_pad
-from mnistdemo.ui.draw_tab import enlarge
+from mnistdemo.ui.draw_tab import seen_png
 from mnistdemo.ui.models import resolve_model
 from mnistdemo.ui.texts import error_text, say, t, text
 
@@ -19,7 +19,10 @@ DIGITS_LABEL = "number.digits_label"
 HINT = "number.hint"
 NO_MODEL_MESSAGE = "number.no_model"
 NOT_DIGITS_MESSAGE = "number.not_digits_model"
-PREVIEW_SIZE = 112  # each 28x28 shown 4x, pixels kept square
+# Each digit read, as its 28x28 (a PNG data URL inside the answer, enlarged by the page, pixels kept square)
+# and its caption: no image files for the server to write and the page to fetch after every stroke.
+DIGITS_TEMPLATE = ("<div class='number-digits'>{{#each value}}<figure><img alt='' src='{{this.src}}'>"
+                   "<figcaption>{{this.caption}}</figcaption></figure>{{/each}}</div>")
 # The page holds a reading back while a number is written (page.js) and needs to know when the one
 # of its last stroke has come: each reading echoes the number of the canvas's change it answers
 # (canvas.change_number).
@@ -37,7 +40,8 @@ def default_number_model() -> str | None:
 
 
 def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = ""):
-    """The canvas's picture -> (reading as Markdown, gallery of (28x28 enlarged, "answer - probability"))."""
+    """The canvas's picture -> (reading as Markdown, [{"src": the 28x28 read as a PNG data URL,
+    "caption": "answer - probability"}, ...] left to right)."""
     if image is None:
         return say(HINT), []
     model = resolve_model(model_name or default_number_model(), {})  # shipped models only
@@ -51,10 +55,10 @@ def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = "
     answers = assess_images(np.stack([seen for seen, _, _ in digits]), model)
     marks = ["" if a.kind == "digit" else "?" for a in answers]
     number = "".join(answer + mark for (_, answer, _), mark in zip(digits, marks))
-    gallery = [(enlarge(seen, PREVIEW_SIZE), f"{answer}{mark} - {probability:.0%}")
-               for (seen, answer, probability), mark in zip(digits, marks)]
+    shown = [{"src": seen_png(seen), "caption": f"{answer}{mark} - {probability:.0%}"}
+             for (seen, answer, probability), mark in zip(digits, marks)]
     heading = READS_NUMBER_UNSURE if any(marks) else READS_NUMBER
-    return say(heading, f"\n\n# {number}"), gallery
+    return say(heading, f"\n\n# {number}"), shown
 
 
 def on_number_sketch(value: str | None, model_name: str | None, lang: str = "", change: float = 0):
@@ -75,11 +79,13 @@ def build_number_tab(lang: gr.Textbox) -> None:
                     gr.Markdown(t(NO_MODEL_MESSAGE))
             with gr.Column(scale=2):
                 reading = gr.Markdown(say(HINT), label=t(READING_LABEL), elem_id="number-reading")
-        digits = gr.Gallery(label=t(DIGITS_LABEL), columns=8, height="auto", object_fit="contain",
-                            allow_preview=False, elem_id="number-digits")
+        digits = gr.HTML([], label=t(DIGITS_LABEL), show_label=True, container=True,
+                         html_template=DIGITS_TEMPLATE, elem_id="number-digits")
         changes, number_change_js = change_number("number-sketch")
 
     common = dict(show_progress="hidden", api_visibility="private")
     inputs, outputs = [sketch, choice, lang, changes], [reading, digits, changes]
-    sketch.change(on_number_sketch, inputs, outputs, js=number_change_js, **common)
+    # A stroke is one plain request, as on the Draw tab: while one is in flight only the newest waits.
+    sketch.change(on_number_sketch, inputs, outputs, js=number_change_js, queue=False, trigger_mode="always_last",
+                  **common)
     choice.change(on_number_sketch, inputs, outputs, **common)
