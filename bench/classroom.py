@@ -4,6 +4,7 @@
     python bench/classroom.py --draw --students 3 --seconds 10
     python bench/classroom.py --draw --while-training        # the same while a training run is going
     python bench/classroom.py --draw --url http://127.0.0.1:7860 --server-pid 1234
+    python bench/classroom.py --numbers                      # the same on the Whole numbers tab: numbers of 2-5 digits
     python bench/classroom.py --train ...                    # visitors pressing Start: bench/train_load.py
 
 Each student has their own session and draws real pen digits by the held-out writers (data/pendigits),
@@ -44,12 +45,14 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench.load import LOAD_TRAINING, percentile  # noqa: E402
-from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement, render_stroke_by_stroke  # noqa: E402
+from mnistdemo.drawn_numbers import random_number  # noqa: E402
+from mnistdemo.strokes import (HELD_OUT_WRITERS, load_pendigits, random_placement, render_stroke_by_stroke,  # noqa: E402
+                               render_strokes)
 from support.app import app_at, is_loopback, stop_app  # noqa: E402
 from support.training import TrainingRun  # noqa: E402
 
-SKETCH_ELEM_ID = "sketch"
-CHANGES_ELEM_ID = "sketch-changes"  # the page numbers the canvas's changes; each answer echoes its number
+# Each tab's canvas; the page numbers the canvas's changes and each answer echoes its number into "<canvas>-changes".
+CANVAS_ELEM_IDS = {"draw": "sketch", "numbers": "number-sketch"}
 # A kept-alive connection the server closed as the client reused it: a browser sends the request again.
 CLOSED_CONNECTION = (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)
 HEADER = ("| students x stroke every | strokes sent | events/s | errors | right | p50 ms | p95 ms | p99 ms "
@@ -61,7 +64,7 @@ class Stroke:
     """The canvas after one stroke as the page sends it (a PNG data URL), and the digit if it is the last stroke."""
 
     canvas: str
-    finished: int | None  # the digit's label once its last stroke is drawn, else None
+    finished: str | None  # the digit's label (or the number) once its last stroke is drawn, else None
 
 
 def _data_url(image: np.ndarray) -> str:
@@ -77,7 +80,22 @@ def drawings(count: int, seed: int = 0) -> list[list[Stroke]]:
         digit = digits[i]
         frames = render_stroke_by_stroke(digit, **random_placement(rng))
         out.append([Stroke(_data_url(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])),
-                           digit.label if k == len(frames) else None) for k, rgb in enumerate(frames, start=1)])
+                           str(digit.label) if k == len(frames) else None) for k, rgb in enumerate(frames, start=1)])
+    return out
+
+
+def number_drawings(count: int, seed: int = 0) -> list[list[Stroke]]:
+    """`count` numbers of 2-5 digits, each by one held-out writer with gaps a person leaves (5-40 px), on the Whole
+    numbers tab's canvas, each as its strokes (RGBA PNGs like the page's)."""
+    rng = np.random.default_rng(seed)
+    digits = load_pendigits(writers=HELD_OUT_WRITERS)
+    out = []
+    for _ in range(count):
+        number = random_number(digits, rng, int(rng.integers(2, 6)), gap_range=(5.0, 40.0))
+        strokes = [s for digit in number.strokes for s in digit]
+        frames = [render_strokes(strokes[:k], number.size) for k in range(1, len(strokes) + 1)]
+        out.append([Stroke(_data_url(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])),
+                           number.text if k == len(frames) else None) for k, rgb in enumerate(frames, start=1)])
     return out
 
 
@@ -90,14 +108,14 @@ class App:
     change_fn: int
     components: dict[int, dict]
     dependencies: dict[int, dict]
-    shown_images: set[int]  # image components outside accordions: the page fetches their files at once
+    shown_images: set[int]  # image and gallery components outside accordions: the page fetches their files at once
 
     @classmethod
-    def read(cls, url: str) -> "App":
+    def read(cls, url: str, canvas: str = CANVAS_ELEM_IDS["draw"]) -> "App":
         config = httpx.get(url + "/config", timeout=60).json()
         components = {c["id"]: c for c in config["components"]}
         sketch, changes = (next(i for i, c in components.items() if c["props"].get("elem_id") == elem_id)
-                           for elem_id in (SKETCH_ELEM_ID, CHANGES_ELEM_ID))
+                           for elem_id in (canvas, f"{canvas}-changes"))
         dependencies = {d["id"]: d for d in config["dependencies"]}
         change = next(d["id"] for d in dependencies.values() if [sketch, "change"] in d["targets"])
         hidden: set[int] = set()
@@ -110,7 +128,7 @@ class App:
                 walk(child, in_accordion)
 
         walk(config["layout"], False)
-        shown = {i for i, c in components.items() if c["type"] == "image" and i not in hidden}
+        shown = {i for i, c in components.items() if c["type"] in ("image", "gallery") and i not in hidden}
         return cls(sketch, changes, change, components, dependencies, shown)
 
     def chained(self, fn: int, success: bool) -> list[int]:
@@ -196,7 +214,7 @@ class Student:
             tally.reply_bytes += size
             if stroke.finished is not None:
                 tally.finished += 1
-                tally.right += self._top_label() == str(stroke.finished)
+                tally.right += self._answer() == stroke.finished
         else:
             tally.errors.append("change event failed")
         queue = self.app.chained(self.app.change_fn, success)
@@ -268,13 +286,18 @@ class Student:
                     continue
                 value = value["value"]
             self.values[component] = value
-            if component in self.app.shown_images and isinstance(value, dict) and value.get("url"):
-                fetches.append(self._request("GET", value["url"]))
+            if component in self.app.shown_images:
+                images = [item.get("image") for item in value] if isinstance(value, list) else [value]
+                fetches += [self._request("GET", image["url"]) for image in images
+                            if isinstance(image, dict) and image.get("url")]
         await asyncio.gather(*fetches)
 
-    def _top_label(self) -> str | None:
-        label = self.values.get(self.app.dependencies[self.app.change_fn]["outputs"][0])
-        return label.get("label") if isinstance(label, dict) else None
+    def _answer(self) -> str | None:
+        """What the change event's first output shows: the Draw tab's top label, or the number read ("# 2026")."""
+        shown = self.values.get(self.app.dependencies[self.app.change_fn]["outputs"][0])
+        if isinstance(shown, dict):
+            return shown.get("label")
+        return shown.rpartition("# ")[2].replace("?", "").strip() if isinstance(shown, str) else None
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -300,7 +323,7 @@ def _client_cpu() -> float:
 
 async def run_students(url: str, args: argparse.Namespace, digits: list[list[Stroke]], pid: int | None) -> Measured:
     """One warm-up stroke per student, then every student draws for `args.seconds`; that part measured."""
-    app = App.read(url)
+    app = App.read(url, CANVAS_ELEM_IDS["numbers" if args.numbers else "draw"])
     # Idle connections are dropped before the server's 5 s keep-alive ends, as a browser's would be
     # retried: the two closing one connection at once read as errors that no visitor sees.
     limits = httpx.Limits(max_connections=4 * args.students + 8, max_keepalive_connections=4 * args.students,
@@ -346,6 +369,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--draw", action="store_true", help="students drawing on the Draw tab")
+    mode.add_argument("--numbers", action="store_true", help="students writing numbers on the Whole numbers tab")
     mode.add_argument("--train", action="store_true",
                       help="visitors pressing Start together: runs bench/train_load.py's run(args); arguments "
                            "this parser does not know are passed on in args.extra")
@@ -353,7 +377,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
     parser.add_argument("--think", type=float, default=1.0,
                         help="mean seconds between one student's strokes, exponentially distributed (default 1)")
     parser.add_argument("--seconds", type=float, default=60, help="seconds of measured drawing (default 60)")
-    parser.add_argument("--digits", type=int, default=300, help="different pen digits to draw from (default 300)")
+    parser.add_argument("--digits", type=int, default=300,
+                        help="different pen digits (or, with --numbers, numbers) to draw from (default 300)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the digits, placements and pauses")
     parser.add_argument("--while-training", action="store_true",
                         help="start a training run through the Train tab's events first and draw while it runs")
@@ -375,8 +400,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
 
 def draw(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    digits = drawings(args.digits, args.seed)
-    print(f"{len(digits)} pen digits rendered stroke by stroke in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    digits = (number_drawings if args.numbers else drawings)(args.digits, args.seed)
+    print(f"{len(digits)} pen {'numbers' if args.numbers else 'digits'} rendered stroke by stroke in "
+          f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
     env = dict(item.split("=", 1) for item in args.env)
     proc, url = app_at(args.url, env)
     pid = args.server_pid if args.url else proc.pid

@@ -8,7 +8,7 @@ import concurrent.futures
 
 import pytest
 
-from bench.classroom import drawings, parse_args, run_students  # the benchmark under test
+from bench.classroom import drawings, number_drawings, parse_args, run_students  # the benchmark under test
 
 
 @pytest.mark.slow
@@ -24,6 +24,19 @@ def test_three_students_drawing_at_once_get_right_answers_and_no_errors(app_serv
     assert tally.sent >= 6 and len(tally.latencies) == tally.sent
     assert tally.finished >= 3 and tally.right >= 0.8 * tally.finished, (tally.right, tally.finished)
     assert measured.server_cpu > 0
+
+
+@pytest.mark.slow
+def test_two_students_writing_numbers_at_once_get_them_read(app_server):
+    """--numbers: the Whole numbers tab's canvas, numbers of 2-5 digits written stroke by stroke."""
+    proc, url = app_server
+    args, _ = parse_args(["--numbers", "--students", "2", "--seconds", "8", "--think", "0.3", "--digits", "4"])
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        students = run_students(url, args, number_drawings(args.digits, args.seed), proc.pid)
+        measured = thread.submit(asyncio.run, students).result()
+    tally = measured.tally
+    assert tally.errors == []
+    assert tally.finished >= 2 and tally.right >= 0.5 * tally.finished, (tally.right, tally.finished)
 
 
 def test_train_goes_to_the_training_benchmark_and_draw_refuses_unknown_arguments():
