@@ -11,14 +11,20 @@ import pytest
 from bench.classroom import drawings, number_drawings, parse_args, run_students  # the benchmark under test
 
 
-@pytest.mark.slow
-def test_three_students_drawing_at_once_get_right_answers_and_no_errors(app_server):
+def _measure(app_server, argv: list[str], make_drawings):
+    """bench/classroom.py's students, with `argv`, drawing `make_drawings(count, seed)` against the app."""
     proc, url = app_server
-    args, _ = parse_args(["--draw", "--students", "3", "--seconds", "6", "--think", "0.5", "--digits", "12"])
+    args, _ = parse_args(argv)
     # A thread of its own: the browser tests' event loop may be running in this one.
     with concurrent.futures.ThreadPoolExecutor(1) as thread:
-        students = run_students(url, args, drawings(args.digits, args.seed), proc.pid)
-        measured = thread.submit(asyncio.run, students).result()
+        students = run_students(url, args, make_drawings(args.digits, args.seed), proc.pid)
+        return thread.submit(asyncio.run, students).result()
+
+
+@pytest.mark.slow
+def test_three_students_drawing_at_once_get_right_answers_and_no_errors(app_server):
+    measured = _measure(app_server, ["--draw", "--students", "3", "--seconds", "6", "--think", "0.5", "--digits", "12"],
+                        drawings)
     tally = measured.tally
     assert tally.errors == []
     assert tally.sent >= 6 and len(tally.latencies) == tally.sent
@@ -29,12 +35,8 @@ def test_three_students_drawing_at_once_get_right_answers_and_no_errors(app_serv
 @pytest.mark.slow
 def test_two_students_writing_numbers_at_once_get_them_read(app_server):
     """--numbers: the Whole numbers tab's canvas, numbers of 2-5 digits written stroke by stroke."""
-    proc, url = app_server
-    args, _ = parse_args(["--numbers", "--students", "2", "--seconds", "8", "--think", "0.3", "--digits", "4"])
-    with concurrent.futures.ThreadPoolExecutor(1) as thread:
-        students = run_students(url, args, number_drawings(args.digits, args.seed), proc.pid)
-        measured = thread.submit(asyncio.run, students).result()
-    tally = measured.tally
+    tally = _measure(app_server, ["--numbers", "--students", "2", "--seconds", "8", "--think", "0.3", "--digits", "4"],
+                     number_drawings).tally
     assert tally.errors == []
     assert tally.finished >= 2 and tally.right >= 0.5 * tally.finished, (tally.right, tally.finished)
 
