@@ -71,6 +71,13 @@ def _data_url(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(cv2.imencode(".png", image)[1].tobytes()).decode()
 
 
+def _strokes(frames: list[np.ndarray], finished: str) -> list[Stroke]:
+    """The canvas after each stroke, (H, W, 3) RGB -> Strokes as the page sends them (opaque RGBA PNGs), the last
+    one `finished`."""
+    return [Stroke(_data_url(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])),
+                   finished if k == len(frames) else None) for k, rgb in enumerate(frames, start=1)]
+
+
 def drawings(count: int, seed: int = 0) -> list[list[Stroke]]:
     """`count` held-out pen digits at random placements, each as its strokes (RGBA PNGs like the page's)."""
     rng = np.random.default_rng(seed)
@@ -79,8 +86,7 @@ def drawings(count: int, seed: int = 0) -> list[list[Stroke]]:
     for i in rng.choice(len(digits), count, replace=False):
         digit = digits[i]
         frames = render_stroke_by_stroke(digit, **random_placement(rng))
-        out.append([Stroke(_data_url(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])),
-                           str(digit.label) if k == len(frames) else None) for k, rgb in enumerate(frames, start=1)])
+        out.append(_strokes(frames, str(digit.label)))
     return out
 
 
@@ -93,9 +99,8 @@ def number_drawings(count: int, seed: int = 0) -> list[list[Stroke]]:
     for _ in range(count):
         number = random_number(digits, rng, int(rng.integers(2, 6)), gap_range=(5.0, 40.0))
         strokes = [s for digit in number.strokes for s in digit]
-        frames = [render_strokes(strokes[:k], number.size) for k in range(1, len(strokes) + 1)]
-        out.append([Stroke(_data_url(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])),
-                           number.text if k == len(frames) else None) for k, rgb in enumerate(frames, start=1)])
+        out.append(_strokes([render_strokes(strokes[:k], number.size) for k in range(1, len(strokes) + 1)],
+                            number.text))
     return out
 
 

@@ -76,11 +76,6 @@ def seen_png(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(cv2.imencode(".png", _to_uint8(image))[1].tobytes()).decode()
 
 
-def enlarge(image: np.ndarray, size: int = PREVIEW_SIZE) -> np.ndarray:
-    """(28, 28) float32 in [0, 1] -> (size, size) uint8, pixels kept square."""
-    return cv2.resize(_to_uint8(image), (size, size), interpolation=cv2.INTER_NEAREST)
-
-
 def _votes(answer: Answer) -> str:
     """" **4** 5/8 · **9** 3/8": how many of the digit networks read each answer."""
     return " " + " · ".join(f"**{digit}** {n}/{answer.networks}" for digit, n in answer.votes.items())
@@ -131,7 +126,8 @@ TABLE_HEADERS = ("draw.table.model", "draw.table.answer", "draw.table.confidence
 
 
 def analyse(image, model_name: str | None, session_models: dict, lang: str = ""):
-    """Image -> (label, verdict, the 28x28 it saw as a PNG data URL, the image, the model that read it): the answer alone.
+    """Image -> (label, verdict, the 28x28 it saw as a PNG data URL, the image, the model that read it):
+    the answer alone.
 
     The digit networks that judge "is it a clear digit?" read it in one call (`assess_steps`)."""
     if image is None:

@@ -1,8 +1,9 @@
 """The Draw tab's "Inside the network" panel: the chosen model's feature maps, filters and saliency.
 
 It reads what the Draw tab's answer last read, prepared for the model that read it (the 28x28 shown as
-"What the model sees"), so it follows drawings, uploads, samples and model changes alike, and it works only while open: after each Draw event's
-answer, and on opening (`details.compute_while_open`); a closed panel costs the server nothing.
+"What the model sees"), so it follows drawings, uploads, samples and model changes alike, and it works
+only while open: after each Draw event's answer, and on opening (`details.compute_while_open`); a closed
+panel costs the server nothing.
 """
 
 from dataclasses import dataclass
