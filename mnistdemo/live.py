@@ -24,7 +24,7 @@ from mnistdemo.config import DATASETS
 from mnistdemo.evaluate import Evaluation
 from mnistdemo.events import EventReporter, train_size
 from mnistdemo.presets import QUICK
-from mnistdemo.runs import finish_run
+from mnistdemo.runs import measure_run
 from mnistdemo.train import TrainConfig, prepare, train
 
 EVALUATING = "evaluating"  # the worker's message once training is over and it measures the test set
@@ -113,9 +113,9 @@ def _train_job(job: Job, datasets: dict, missing: dict, conn: Connection, flag: 
             conn.send(Dropped())
             return
         conn.send(EVALUATING)
-        run = finish_run(result, data, job.name)
-        save(run.model.model, run.meta, job.folder)
-        conn.send(Finished(run.meta, run.evaluation, time.perf_counter() - started))
+        meta, evaluation = measure_run(result, data, job.name)
+        save(result.model, meta, job.folder)  # as a fresh copy: the server loads it from there
+        conn.send(Finished(meta, evaluation, time.perf_counter() - started))
     except (ConnectionError, EOFError):
         raise  # the pipe is gone: the server ended; the worker exits
     except Exception as error:  # handed to the server, which raises it where the run is streamed

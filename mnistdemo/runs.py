@@ -1,7 +1,8 @@
 """Finishing a run: measure the trained model on the test set, keep a serving copy, say how to retrain it.
 
-A run's process (mnistdemo/live.py) trains with an `events.EventReporter` that sends its events to the
-Train tab, then `finish_run` measures the model on the test set and wraps it as a `LoadedModel`.
+A run's worker (mnistdemo/live.py) trains with an `events.EventReporter` that sends its events to the
+Train tab, then `measure_run` measures the model on the test set and the worker saves it for the server.
+`finish_run` does the same in one process and wraps the model as a `LoadedModel`.
 """
 
 import shlex
@@ -54,14 +55,18 @@ def serving_copy(result: TrainResult) -> keras.Model:
     return model
 
 
+def measure_run(result: TrainResult, data: Dataset, name: str) -> tuple[dict, Evaluation]:
+    """A trained model's sidecar and its evaluation on the test set (what a worker sends back with the file)."""
+    logits = outputs_logits(result.config.arch)
+    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
+    return sidecar(result, evaluation, reproduce_command(result.config), name), evaluation
+
+
 def finish_run(result: TrainResult, data: Dataset, name: str, batches: np.ndarray | None = None,
                experiment: str = "") -> CompletedRun:
     """Evaluate a trained model on the test set and wrap it for the Draw tab and the comparison."""
-    logits = outputs_logits(result.config.arch)
-    evaluation = evaluate_model(result.model, to_model_input(data.x_test), data.y_test, logits=logits)
-    model = serving_copy(result)
-    meta = sidecar(result, evaluation, reproduce_command(result.config), name)
-    loaded = LoadedModel(name, model, meta, logits)
+    meta, evaluation = measure_run(result, data, name)
+    loaded = LoadedModel(name, serving_copy(result), meta, outputs_logits(result.config.arch))
     return CompletedRun(name, meta, evaluation, loaded,
                         np.zeros((0, 3)) if batches is None else np.asarray(batches, dtype=np.float64),
                         experiment)
