@@ -44,7 +44,7 @@ def test_letter_or_scribble_is_not_a_digit_and_a_digit_still_reads(page, app_url
     text = _verdict_after_drawing(page, canvas_points(other, **PLACEMENT))
     assert "Not a digit?" in text and "Reads" not in text and "larger" not in text
     # No big digit headline over a "Not a digit?" verdict: the page says one thing.
-    assert page.locator("#reading .output-class").count() == 0, page.locator("#reading").inner_text()
+    assert not page.locator("#reading .output-class").is_visible(), page.locator("#reading").inner_text()
     page.screenshot(path="/tmp/mnistdemo-unsure.png", full_page=True)
 
     # A tiny drawing of a clear digit: the advice to draw larger, because size is the cause.
@@ -56,6 +56,7 @@ def test_letter_or_scribble_is_not_a_digit_and_a_digit_still_reads(page, app_url
     text = _verdict_after_drawing(page, canvas_points(digit, **PLACEMENT))
     assert f"Reads {digit.label}" in text.replace("*", "") and "Not" not in text and "larger" not in text, text
     assert page.locator("#reading .output-class").inner_text().strip() == str(digit.label)
+    assert page.locator("#reading .output-class").is_visible()  # the headline is back for a digit
 
 
 def test_a_smiley_is_not_a_digit(page, app_url):
@@ -71,4 +72,4 @@ def test_a_smiley_is_not_a_digit(page, app_url):
     page.goto(app_url)
     text = _verdict_after_drawing(page, canvas_points(smiley, **PLACEMENT))
     assert "Not a digit?" in text and "Reads" not in text, text
-    assert page.locator("#reading .output-class").count() == 0, page.locator("#reading").inner_text()
+    assert not page.locator("#reading .output-class").is_visible(), page.locator("#reading").inner_text()

@@ -47,7 +47,7 @@ def _data_url(image: np.ndarray) -> str:
 
 
 def _answer_one_by_one(image, model_name: str | None, session_models: dict):
-    """The label and verdict computed the plain way: every digit network and the detector read the image on its own,
+    """The label, verdict and kind computed the plain way: every digit network and the detector read the image on its own,
     one call each."""
     model = draw_tab.resolve_model(model_name, session_models)
     steps = preprocess_steps(image, model.dataset)
@@ -56,7 +56,7 @@ def _answer_one_by_one(image, model_name: str | None, session_models: dict):
     ensemble = np.stack(members) if model.dataset == "mnist" else None
     flag = SHIPPED.detector.not_a_digit(seen)[0] if model.dataset == "mnist" else None
     answer = judge(model, model.probabilities(seen)[0], ensemble, steps["ink"], not_a_digit=flag)
-    return draw_tab._label(answer), draw_tab._verdict(answer)
+    return draw_tab._in_language(answer.probabilities, ""), draw_tab._verdict(answer), answer.kind
 
 
 def _png(data_url: str) -> np.ndarray:
@@ -71,9 +71,9 @@ def test_the_answer_is_exactly_what_it_was(canvases, session_models, model_name)
     for composite in canvases:
         label, verdict, preview, drawing, reader, _ = draw_tab.on_sketch(_data_url(composite), model_name,
                                                                             session_models)
-        assert (label, verdict) == _answer_one_by_one(composite, model_name, session_models)
+        assert (label, verdict, preview["kind"]) == _answer_one_by_one(composite, model_name, session_models)
         seen = list(preprocess_steps(composite, draw_tab.resolve_model(model_name, session_models).dataset).values())[-1]
-        np.testing.assert_allclose(_png(preview) / 255, seen, atol=1 / 255)  # what the model saw, as it is
+        np.testing.assert_allclose(_png(preview["src"]) / 255, seen, atol=1 / 255)  # what the model saw, as it is
         np.testing.assert_array_equal(drawing, composite)  # the PNG is lossless
         assert reader == (model_name or SHIPPED.default_name)
         # The verdict's first words; a verdict with nothing to fill in is its message id, translated in the browser.
@@ -98,7 +98,7 @@ def test_a_stroke_computes_no_details(canvases, monkeypatch):
     monkeypatch.setattr(draw_tab, "_all_probabilities", not_now)
     monkeypatch.setattr(draw_tab, "steps_gallery", not_now)
     label, verdict, preview, drawing, reader, _ = draw_tab.on_sketch(_data_url(canvases[0]), None, {})
-    assert label["value"] and "**" in verdict
+    assert label and "**" in verdict and preview["kind"] == "digit"
 
 
 @pytest.mark.parametrize("value", ["", None, "data:image/png;base64,", "data:image/png;base64,not-base64!",

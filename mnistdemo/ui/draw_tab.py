@@ -46,7 +46,10 @@ SAMPLE_LABELS = {"mnist": "draw.samples.mnist", "fashion_mnist": "draw.samples.f
 PREVIEW_SIZE = 168  # the 28x28 shown 6x, pixels kept square
 # What the model saw travels inside the answer as a 28x28 PNG (~0.3 KB) that the page enlarges, pixels kept
 # square: an image component would cost the server a file in its cache and the page a second request a stroke.
-SEEN_TEMPLATE = "<div class='seen-frame'>${value ? `<img alt='' src='${value}'>` : ''}</div>"
+# The frame also carries the answer's kind: for "not_a_digit" the page's CSS hides the Label's big headline.
+# (A Label update with show_heading would cost the server a new component and a config of it a stroke.)
+SEEN_TEMPLATE = ("<div class='seen-frame' data-kind='${value ? value.kind : \"\"}'>"
+                 "${value ? `<img alt='' src='${value.src}'>` : ''}</div>")
 # Events at once on the whole server: more threads than the two cores only queue on the GIL; the
 # answer events get their own slots so that details (only while open) never hold them up.
 ANSWER_CONCURRENCY = 4
@@ -91,9 +94,9 @@ def _verdict(answer: Answer, lang: str = "") -> str:
     return say(texts[answer.reason], _votes(answer) if counted else "")
 
 
-def _label(answer: Answer, lang: str = ""):
-    """The Label: the chosen model's top classes; no big headline for what may be no digit at all."""
-    return gr.update(value=_in_language(answer.probabilities, lang), show_heading=answer.kind != "not_a_digit")
+def _seen(image: np.ndarray, answer: Answer) -> dict:
+    """The "what the model sees" block's value: the 28x28 as a PNG data URL, and the answer's kind."""
+    return {"src": seen_png(image), "kind": answer.kind}
 
 
 def _in_language(label: dict[str, float], lang: str) -> dict[str, float]:
@@ -121,13 +124,13 @@ def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]], dataset: 
                         columns=[model, answer, confidence])
 
 
-EMPTY = (gr.update(value={}, show_heading=True), say(EMPTY_TEXT), None, None, None)
+EMPTY = ({}, say(EMPTY_TEXT), None, None, None)
 TABLE_HEADERS = ("draw.table.model", "draw.table.answer", "draw.table.confidence")
 
 
 def analyse(image, model_name: str | None, session_models: dict, lang: str = ""):
-    """Image -> (label, verdict, the 28x28 it saw as a PNG data URL, the image, the model that read it):
-    the answer alone.
+    """Image -> (label, verdict, the 28x28 it saw with the answer's kind (`_seen`), the image, the model that
+    read it): the answer alone.
 
     The digit networks that judge "is it a clear digit?" read it in one call (`assess_steps`)."""
     if image is None:
@@ -138,7 +141,8 @@ def analyse(image, model_name: str | None, session_models: dict, lang: str = "")
     except ValueError as error:
         return EMPTY[0], error_text(error, lang), None, None, None
     answer = assess_steps(steps, model)
-    return _label(answer, lang), _verdict(answer, lang), seen_png(list(steps.values())[-1]), image, model.name
+    label = _in_language(answer.probabilities, lang)
+    return label, _verdict(answer, lang), _seen(list(steps.values())[-1], answer), image, model.name
 
 
 def steps_gallery(image, model_name: str | None, session_models: dict, lang: str = "") -> list[tuple[np.ndarray, str]]:
@@ -246,10 +250,10 @@ def reread(drawing, reader: str | None, model_name: str, session_models: dict, l
 def _read_by(image, reader: str, model_name: str, session_models: dict, lang: str):
     """`analyse` by `reader`; when that is not the chosen model (a sample of the other data set), the verdict says so."""
     label, verdict, *rest = analyse(image, reader, session_models, lang)
-    if reader != model_name and label["value"]:
-        reading = max(label["value"], key=label["value"].get)
+    if reader != model_name and label:
+        reading = max(label, key=label.get)
         dataset = resolve_model(reader, session_models, lang).dataset
-        verdict = say(OTHER_DATASET_TEXTS[dataset], f" **{reader}** → **{reading}** ({label['value'][reading]:.0%})")
+        verdict = say(OTHER_DATASET_TEXTS[dataset], f" **{reader}** → **{reading}** ({label[reading]:.0%})")
     return label, verdict, *rest
 
 
@@ -261,7 +265,7 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
         with gr.Column(scale=1, min_width=300):
             sketch = drawing_pad((CANVAS_SIZE, CANVAS_SIZE), "sketch")
             changes, number_change_js = change_number("sketch")
-        with gr.Column(scale=1, min_width=300):
+        with gr.Column(scale=1, min_width=300, elem_id="answer"):
             label = gr.Label(num_top_classes=3, label=t("draw.reading_label"), elem_id="reading")
             verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
             seen = gr.HTML(None, label=t("draw.seen_label"), show_label=True, container=True,
