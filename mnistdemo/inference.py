@@ -194,6 +194,19 @@ class ModelRegistry:
                 self._ensembles[present] = Ensemble([self.models[name] for name in present])
             return self._ensembles[present]
 
+    def warm_up(self) -> None:
+        """Read one made-up digit as a stroke does, with the default model alone and with the digit networks.
+
+        A fresh process spends ~1 s building and first running those traced calls; without this, the first
+        visitor's first stroke would wait for it. Nothing to do when no model loaded."""
+        if not self.load_all().models:
+            return
+        model = self.get(None)
+        one = np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.float32)
+        one[:, 4:24, 12:16] = 1.0
+        model.probabilities(one)
+        assess_images(one, model, self)
+
     @property
     def default_name(self) -> str | None:
         self.load_all()

@@ -295,3 +295,13 @@ def test_models_kept_as_weights_are_built_when_used_and_only_a_few_stay_built(mo
     assert kept[0]._model is None and kept[-1]._model is not None  # the least recently used were let go
     np.testing.assert_allclose(kept[0].probabilities(images), expected, atol=1e-6)  # built again on use
     assert len(built) == len(kept) + 1 and kept[3]._model is None
+
+
+def test_warm_up_builds_what_a_first_stroke_reads(tmp_path):
+    registry = ModelRegistry(WEIGHTS_DIR).load_all()
+    default = registry.get(None)
+    assert default._fn is None and not registry._ensembles  # a fresh registry has read nothing yet
+    registry.warm_up()
+    assert default._fn is not None  # the default model's own read (the Whole numbers tab's)
+    assert tuple(registry.serving.ensemble) in registry._ensembles  # the digit networks' one call
+    ModelRegistry(tmp_path).warm_up()  # no models: nothing to warm, and no error

@@ -1,11 +1,13 @@
 """The Gradio app: one module per tab; `build_demo()` composes them. Only this package imports gradio."""
 
 import os
+import threading
 from pathlib import Path
 
 import gradio as gr
 
 from mnistdemo import configure_threads
+from mnistdemo.inference import SHIPPED
 from mnistdemo.ui.texts import I18N, LANGUAGE_JS, t, text
 
 MAX_FILE_SIZE = "10mb"  # uploads above this get HTTP 413 before any work is done
@@ -61,6 +63,8 @@ def build_demo() -> gr.Blocks:
     # No public settings for these (tests/test_draw_tab.py checks that Gradio still reads them).
     demo._queue.sleep_when_free = QUEUE_POLL_SECONDS
     demo._queue.progress_update_sleep_when_free = PROGRESS_POLL_SECONDS
+    # TensorFlow's first reads in a process take ~1 s: done now, beside start-up, not in a visitor's first stroke.
+    threading.Thread(target=SHIPPED.warm_up, name="warm-up", daemon=True).start()
     return demo
 
 
