@@ -18,7 +18,8 @@ from mnistdemo.data import load_dataset
 from mnistdemo.events import BatchEvent, EpochEvent, EventReporter, time_left, train_size
 from mnistdemo.presets import FAST, SWEEPS, sweep_configs
 from mnistdemo.runs import reproduce_command
-from mnistdemo.train import TrainConfig, one_cycle, prepare, prepared_runs, to_model_input, train, with_recipe
+from mnistdemo.train import (TrainConfig, _pipeline, one_cycle, prepare, prepared_runs, to_model_input, train,
+                             with_recipe)
 
 # 1000 images, a quarter held out: 750 to train = 6 batches per epoch, 5 of 128 and one of 110.
 TINY = TrainConfig(arch="custom", custom=CustomCNN(blocks=1, filters=8), train_subset=1000, seed=1,
@@ -121,6 +122,15 @@ def test_fast_preset_is_small_batch_norm_and_one_epoch():
     model = build_model(FAST.arch, FAST.custom)
     assert FAST.custom.batch_norm and FAST.recipe.epochs == 1 and FAST.recipe.schedule == "onecycle"
     assert model.count_params() < 200_000
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_training_batches_come_without_tf_datas_autotuning(augment):
+    # Its background thread made about half of the finished runs wait 4-5 s while their iterator was torn down.
+    images, labels = np.zeros((10, 28, 28), np.uint8), np.arange(10)
+    batches = _pipeline(images, labels, 4, augment, seed=0)
+    assert batches.options().autotune.enabled is False
+    assert [len(y) for _, y in batches] == [4, 4, 2]
 
 
 def test_time_left_extrapolates_the_pace_after_the_first_batch():
