@@ -128,8 +128,8 @@ def _pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, augment: bool, seed
 def _without_autotuning(ds: tf.data.Dataset) -> tf.data.Dataset:
     """`ds` with tf.data's autotuning off: AUTOTUNE then means as many map calls as cores and a default prefetch.
 
-    With it on, a run waited 4-5 s after its last batch, in about half the runs, while the epoch's iterator was
-    torn down (measured on the Train tab's defaults here); without it the batches take as long as before."""
+    With it on, half to three quarters of the runs waited 3-10 s after their last batch while the epoch's iterator
+    was torn down (the Train tab's defaults in one process here); without it the batches take as long as before."""
     options = tf.data.Options()
     options.autotune.enabled = False
     return ds.with_options(options)
