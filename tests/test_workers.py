@@ -4,10 +4,14 @@ workers, and two visitors on one run through the real server.
 Run alone: .venv/bin/python -m pytest -q tests/test_workers.py (the slow tests train tiny runs, some through the app)
 """
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,6 +121,32 @@ def test_same_settings_and_seed_give_bit_identical_weights():
         assert all(np.array_equal(a, b) for a, b in zip(first, second)), config
     other = train(replace(TINY, seed=8), mnist).model.get_weights()
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+_IN_A_WORKER = """
+import json, sys
+import numpy as np
+from mnistdemo.live import _set_up
+_set_up(threads=1)
+import tensorflow as tf
+from mnistdemo.data import load_dataset
+from mnistdemo.train import TrainConfig, train
+config, mnist = TrainConfig.from_dict(json.loads(sys.argv[1])), load_dataset("mnist")
+first, second = (train(config, mnist).model.get_weights() for _ in range(2))
+print(json.dumps({"rewriting off": tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"],
+                  "identical": all(np.array_equal(a, b) for a, b in zip(first, second))}))
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_skips_graph_rewriting_and_still_trains_bit_identically():
+    """Workers run with TensorFlow's graph rewriting off (`live._set_up`): what they train is what sharing trusts."""
+    config = json.dumps(replace(TINY, seed=7).to_dict())
+    done = subprocess.run([sys.executable, "-c", _IN_A_WORKER, config], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).parents[1])
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert got == {"rewriting off": True, "identical": True}
 
 
 @pytest.mark.slow
