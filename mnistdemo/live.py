@@ -136,9 +136,10 @@ WORKER_NICENESS = 10
 def _set_up(threads: int) -> None:
     """Make this process a worker: below the server in priority, `threads` cores, and no graph rewriting.
 
-    TensorFlow rewrites a run's training step (Grappler) before its first batch, in every `fit`, even when the
-    step is already traced: 0.2-1.3 s a run, by network. The rewritten steps were no faster (runs alternating
-    in one process: 51.0 ms a batch of the defaults with it, 50.4 ms without), so workers skip it."""
+    TensorFlow rewrites the training step (Grappler) before each run's first batch, even when the step is
+    already traced (seeding a run clears TensorFlow's caches): 0.2-1.3 s a run, by network. The
+    rewritten steps were no faster (runs alternating in one process: 51.0 ms a batch of the defaults with it,
+    50.4 ms without), and the test-set evaluation after them took as long (0.78 s and 0.77 s), so workers skip it."""
     os.nice(WORKER_NICENESS)
     from mnistdemo import configure_threads
 
