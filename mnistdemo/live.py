@@ -25,7 +25,7 @@ from mnistdemo.evaluate import Evaluation
 from mnistdemo.events import EventReporter, train_size
 from mnistdemo.presets import QUICK
 from mnistdemo.runs import measure_run
-from mnistdemo.train import TrainConfig, prepare, train
+from mnistdemo.train import TrainConfig, prepare, skip_graph_rewriting, train
 
 EVALUATING = "evaluating"  # the worker's message once training is over and it measures the test set
 
@@ -134,19 +134,12 @@ WORKER_NICENESS = 10
 
 
 def _set_up(threads: int) -> None:
-    """Make this process a worker: below the server in priority, `threads` cores, and no graph rewriting.
-
-    TensorFlow rewrites the training step (Grappler) before each run's first batch, even when the step is
-    already traced (seeding a run clears TensorFlow's caches): 0.2-1.3 s a run, by network. The
-    rewritten steps were no faster (runs alternating in one process: 51.0 ms a batch of the defaults with it,
-    50.4 ms without), and the test-set evaluation after them took as long (0.78 s and 0.77 s), so workers skip it."""
+    """Make this process a worker: below the server in priority, `threads` cores, and no graph rewriting."""
     os.nice(WORKER_NICENESS)
     from mnistdemo import configure_threads
 
     configure_threads(threads=threads)  # before TensorFlow runs anything in this process
-    import tensorflow as tf
-
-    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+    skip_graph_rewriting()
 
 
 def serve(conn: Connection, stop_job: Synchronized, drop_job: Synchronized, threads: int) -> NoReturn:
