@@ -1,10 +1,11 @@
 """Time to 99% on MNIST: training seconds until the first test evaluation at or above 99.0%.
 
 Trains the Train tab's fast preset (mnistdemo.presets.FAST) through the app's own
-`train()` on all 60,000 images held in memory, evaluates on the 10,000 test images at
-intervals, and reports the median over seeds of the training time (evaluation time
-excluded) at the first evaluation that reaches the target. A run that never reaches it
-counts as infinitely slow. The issue asks for a median of at most 45 s on 2 cores.
+`train()`, in a process set up as the Train tab's workers are, on all 60,000 images held in
+memory, evaluates on the 10,000 test images at intervals, and reports the median over seeds
+of the training time (evaluation time excluded) at the first evaluation that reaches the target.
+A run that never reaches it counts as infinitely slow. The issue asks for a median of at most 45 s
+on 2 cores.
 
     python bench/time_to_99.py                       # 5 seeds, the fast preset as it is
     python bench/time_to_99.py --batch-size 256 --lr 8e-3 --filters 24   # try a variant
@@ -33,7 +34,7 @@ from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.data import load_dataset  # noqa: E402
 from mnistdemo.evaluate import predict_probabilities  # noqa: E402
 from mnistdemo.presets import FAST  # noqa: E402
-from mnistdemo.train import TrainConfig, to_model_input, train, with_recipe  # noqa: E402
+from mnistdemo.train import TrainConfig, skip_graph_rewriting, to_model_input, train, with_recipe  # noqa: E402
 
 
 class TestProbe(keras.callbacks.Callback):
@@ -112,6 +113,7 @@ def main() -> None:
         sys.exit("Other training is running; timings would be wrong. Wait, or pass --force:\n" + "\n".join(others))
 
     configure_threads()
+    skip_graph_rewriting()  # as the Train tab's workers train
     changes = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.lr,
                                  "label_smoothing": args.label_smoothing}.items() if v is not None}
     custom = replace(FAST.custom, **{k: v for k, v in {"blocks": args.blocks, "filters": args.filters,
