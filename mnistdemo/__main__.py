@@ -36,8 +36,9 @@ def _train(args: argparse.Namespace) -> None:
     from mnistdemo.checkpoints import read_meta, save, sidecar
     from mnistdemo.data import load_dataset
     from mnistdemo.evaluate import evaluate_model
-    from mnistdemo.train import TrainConfig, report_recipe, to_model_input, train
+    from mnistdemo.train import TrainConfig, report_recipe, skip_graph_rewriting, to_model_input, train
 
+    skip_graph_rewriting()  # as the Train tab's workers train: a run's sidecar command gives its weights
     recipe = report_recipe(args.arch)
     changes = {field: getattr(args, field) for field, *_ in RECIPE_FLAGS.values() if getattr(args, field) is not None}
     changes |= {field: getattr(args, field) for field, _ in RECIPE_SWITCHES.values()

@@ -4,19 +4,20 @@ workers, and two visitors on one run through the real server.
 Run alone: .venv/bin/python -m pytest -q tests/test_workers.py (the slow tests train tiny runs, some through the app)
 """
 
-import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from mnistdemo.architectures import CustomCNN, Recipe
+from mnistdemo.checkpoints import load
+from mnistdemo.config import REPO_DIR
 from mnistdemo.events import BatchEvent, EpochEvent
 from mnistdemo.live import WORKER_NICENESS, RunFailed, death_message
 from mnistdemo.train import TrainConfig, with_recipe
@@ -123,30 +124,20 @@ def test_same_settings_and_seed_give_bit_identical_weights():
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
 
 
-_IN_A_WORKER = """
-import json, sys
-import numpy as np
-from mnistdemo.live import _set_up
-_set_up(threads=1)
-import tensorflow as tf
-from mnistdemo.data import load_dataset
-from mnistdemo.train import TrainConfig, train
-config, mnist = TrainConfig.from_dict(json.loads(sys.argv[1])), load_dataset("mnist")
-first, second = (train(config, mnist).model.get_weights() for _ in range(2))
-print(json.dumps({"rewriting off": tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"],
-                  "identical": all(np.array_equal(a, b) for a, b in zip(first, second))}))
-"""
-
-
 @pytest.mark.slow
-def test_a_worker_skips_graph_rewriting_and_still_trains_bit_identically():
-    """Workers run with TensorFlow's graph rewriting off (`live._set_up`): what they train is what sharing trusts."""
-    config = json.dumps(replace(TINY, seed=7).to_dict())
-    done = subprocess.run([sys.executable, "-c", _IN_A_WORKER, config], capture_output=True, text=True, timeout=300,
-                          cwd=Path(__file__).parents[1])
+def test_a_workers_run_and_its_reproduce_command_give_the_same_weights(pool, tmp_path):
+    """Workers and the command line train alike (without graph rewriting): a run's sidecar command gives its
+    weights bit for bit, in another process."""
+    config = TrainConfig(arch="lenet5_bn", train_subset=512, seed=3,  # batch norm: rewriting moves its last bits
+                         recipe=Recipe(learning_rate=1e-2, batch_size=128, epochs=1, validation_split=0.0))
+    run = pool.submit(config, "run01-lenet5_bn").wait(300)
+    command = shlex.split(run.meta["command"])
+    assert command[:4] == ["python", "-m", "mnistdemo", "train"], command
+    done = subprocess.run([sys.executable, *command[1:], "--name", "again", "--out", str(tmp_path)],
+                          cwd=REPO_DIR, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    got = json.loads(done.stdout.splitlines()[-1])
-    assert got == {"rewriting off": True, "identical": True}
+    again = load(tmp_path / "again.keras")[0].get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(_weights(run), again, strict=True))
 
 
 @pytest.mark.slow
