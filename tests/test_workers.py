@@ -125,12 +125,16 @@ def test_same_settings_and_seed_give_bit_identical_weights():
 
 
 @pytest.mark.slow
-def test_a_workers_run_and_its_reproduce_command_give_the_same_weights(pool, tmp_path):
+def test_a_workers_run_and_its_reproduce_command_give_the_same_weights(tmp_path):
     """Workers and the command line train alike (without graph rewriting): a run's sidecar command gives its
-    weights bit for bit, in another process."""
+    weights bit for bit, in another process. (A pool of its own: the shared one counts runs to recycling.)"""
     config = TrainConfig(arch="lenet5_bn", train_subset=512, seed=3,  # batch norm: rewriting moves its last bits
                          recipe=Recipe(learning_rate=1e-2, batch_size=128, epochs=1, validation_split=0.0))
-    run = pool.submit(config, "run01-lenet5_bn").wait(300)
+    pool = TrainingPool(size=1)
+    try:
+        run = pool.submit(config, "run01-lenet5_bn").wait(300)
+    finally:
+        pool.close()
     command = shlex.split(run.meta["command"])
     assert command[:4] == ["python", "-m", "mnistdemo", "train"], command
     done = subprocess.run([sys.executable, *command[1:], "--name", "again", "--out", str(tmp_path)],
