@@ -133,20 +133,15 @@ def _prepare_default(conn: Connection, datasets: dict) -> None:
 WORKER_NICENESS = 10
 
 
-def _set_up(threads: int) -> None:
-    """Make this process a worker: below the server in priority, `threads` cores, and no graph rewriting."""
+def serve(conn: Connection, stop_job: Synchronized, drop_job: Synchronized, threads: int) -> NoReturn:
+    """The worker process: train the jobs the server sends until it sends None or goes away."""
+    started = time.perf_counter()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in `make run` ends the server, which ends us
     os.nice(WORKER_NICENESS)
     from mnistdemo import configure_threads
 
     configure_threads(threads=threads)  # before TensorFlow runs anything in this process
     skip_graph_rewriting()
-
-
-def serve(conn: Connection, stop_job: Synchronized, drop_job: Synchronized, threads: int) -> NoReturn:
-    """The worker process: train the jobs the server sends until it sends None or goes away."""
-    started = time.perf_counter()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in `make run` ends the server, which ends us
-    _set_up(threads)
     import keras
 
     from mnistdemo import warm  # already in memory when forked from the fork server that preloaded it
