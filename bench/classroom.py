@@ -10,10 +10,10 @@
 Each student has their own session and draws real pen digits by the held-out writers (data/pendigits),
 rendered stroke by stroke on the app's canvas; the pause after each stroke is exponential with mean
 `--think` seconds. Per stroke, what the page sends (captured with Playwright): the canvas's picture as a
-PNG data URL (the Draw tab's canvas, mnistdemo/web/pad.js, sends nothing else), in one plain request
-`POST /gradio_api/run/predict` with the canvas's change event's `fn_index` (from /config) and `data` =
-[<data URL>, <model>, null, <language>, <the change's number>], as a `queue=False` event is sent; then the image outputs shown
-outside accordions are fetched (`GET /gradio_api/file=`), and every event /config chains after it
+PNG data URL (the Draw tab's canvas, mnistdemo/web/pad.js, sends nothing else; the Whole numbers tab's also
+sends its strokes as JSON), in one plain request `POST /gradio_api/run/predict` with the canvas's change event's
+`fn_index` (from /config) and `data` = [<data URL>, <model>, null, <language>, <the change's number>], as a
+`queue=False` event is sent; then the image outputs shown outside accordions are fetched (`GET /gradio_api/file=`), and every event /config chains after it
 (`.then`) is sent the same way. Were the event queued, it would join the queue
 (`POST /gradio_api/queue/join`) and read `GET /gradio_api/queue/data` (SSE) until its `process_completed`.
 
@@ -34,7 +34,7 @@ import resource
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,6 +65,7 @@ class Stroke:
 
     canvas: str
     finished: str | None  # the digit's label (or the number) once its last stroke is drawn, else None
+    strokes: str = ""  # the strokes so far as JSON of whole canvas pixels (the Whole numbers tab sends them)
 
 
 def _data_url(image: np.ndarray) -> str:
@@ -99,8 +100,9 @@ def number_drawings(count: int, seed: int = 0) -> list[list[Stroke]]:
     for _ in range(count):
         number = random_number(digits, rng, int(rng.integers(2, 6)), gap_range=(5.0, 40.0))
         strokes = [s for digit in number.strokes for s in digit]
-        out.append(_strokes([render_strokes(strokes[:k], number.size) for k in range(1, len(strokes) + 1)],
-                            number.text))
+        frames = _strokes([render_strokes(strokes[:k], number.size) for k in range(1, len(strokes) + 1)], number.text)
+        out.append([replace(frame, strokes=json.dumps([np.round(s).astype(int).tolist() for s in strokes[:k]]))
+                    for k, frame in enumerate(frames, start=1)])
     return out
 
 
@@ -110,6 +112,7 @@ class App:
 
     sketch_id: int
     changes_id: int
+    strokes_id: int | None  # where the page sends the canvas's strokes (the Whole numbers tab), if it does
     change_fn: int
     components: dict[int, dict]
     dependencies: dict[int, dict]
@@ -119,8 +122,8 @@ class App:
     def read(cls, url: str, canvas: str = CANVAS_ELEM_IDS["draw"]) -> "App":
         config = httpx.get(url + "/config", timeout=60).json()
         components = {c["id"]: c for c in config["components"]}
-        sketch, changes = (next(i for i, c in components.items() if c["props"].get("elem_id") == elem_id)
-                           for elem_id in (canvas, f"{canvas}-changes"))
+        sketch, changes, strokes = (next((i for i, c in components.items() if c["props"].get("elem_id") == elem_id),
+                                         None) for elem_id in (canvas, f"{canvas}-changes", f"{canvas}-strokes"))
         dependencies = {d["id"]: d for d in config["dependencies"]}
         change = next(d["id"] for d in dependencies.values() if [sketch, "change"] in d["targets"])
         hidden: set[int] = set()
@@ -134,7 +137,7 @@ class App:
 
         walk(config["layout"], False)
         shown = {i for i, c in components.items() if c["type"] in ("image", "gallery") and i not in hidden}
-        return cls(sketch, changes, change, components, dependencies, shown)
+        return cls(sketch, changes, strokes, change, components, dependencies, shown)
 
     def chained(self, fn: int, success: bool) -> list[int]:
         """The server events the page dispatches after event `fn` ends (JavaScript-only ones never reach it)."""
@@ -213,6 +216,8 @@ class Student:
         self.values[self.app.sketch_id] = stroke.canvas
         self.changes += 1
         self.values[self.app.changes_id] = self.changes
+        if self.app.strokes_id is not None:
+            self.values[self.app.strokes_id] = stroke.strokes
         success, size = await self.event(self.app.change_fn)
         if success:
             tally.latencies.append(time.perf_counter() - drawn_at)

@@ -60,6 +60,8 @@ def main() -> None:
     parser.add_argument("--gap-max", type=float, default=50.0, help="largest gap between digit ink boxes, px")
     parser.add_argument("--writers", choices=tuple(WRITERS), default="held-out",
                         help="held-out writers (for reported figures) or tuning writers")
+    parser.add_argument("--pixels", action="store_true",
+                        help="read the picture alone, as an upload is read (default: with the canvas's strokes)")
     parser.add_argument("--save-errors", type=Path, default=None, help="folder to write misread drawings into")
     args = parser.parse_args()
     if not 1 <= args.min_digits <= args.max_digits:
@@ -78,7 +80,8 @@ def main() -> None:
         length = int(rng.integers(args.min_digits, args.max_digits + 1))
         number = random_number(digits, rng, length, gap_range=(args.gap_min, args.gap_max))
         image = number.render()
-        text, _ = read_number(image, model)
+        strokes = None if args.pixels else [s for digit in number.strokes for s in digit]
+        text, _ = read_number(image, model, strokes)
         touches = touching_pairs(number)
         same_count = len(text) == len(number.text)
         digits_right = sum(a == b for a, b in zip(text, number.text)) if same_count else 0
@@ -90,7 +93,8 @@ def main() -> None:
     seconds = time.perf_counter() - start
 
     print(f"{args.count} numbers of {args.min_digits}-{args.max_digits} digits by the {args.writers} writers, "
-          f"gaps {args.gap_min:g} to {args.gap_max:g} px, model {model.name}, seed {args.seed} "
+          f"gaps {args.gap_min:g} to {args.gap_max:g} px, model {model.name}, seed {args.seed}, "
+          f"{'the picture alone' if args.pixels else 'picture and strokes'} "
           f"({seconds:.0f} s, {1000 * seconds / args.count:.0f} ms a number)\n")
     print("| numbers | count | read exactly | right digit count | digits right (right count) |")
     print("|---|---|---|---|---|")

@@ -1,11 +1,12 @@
 """Whole numbers: a wide drawing of several digits -> one crop per digit, left to right -> the number.
 
 `segment_digits` is classical image work, no model: the ink's connected components are digits
-or parts of digits. Parts that sit above one another (the bar of a "5", the second stroke of a
+or parts of digits (or, for a drawing on the app's canvas, its strokes: digits whose inks touch are
+still separate strokes). Parts that sit above one another (the bar of a "5", the second stroke of a
 "4") are merged; a component far wider than the digits around it holds digits that touch, and
 is cut where the fewest ink columns join them. `read_number` puts every crop through the same
-MNIST-style preprocessing as a single drawn digit and also tries each wide crop as two (or, wider
-still, three) digits cut apart, keeping whichever reading the model is surer of, all in one batched
+MNIST-style preprocessing as a single drawn digit and, without strokes, also tries each wide crop as two
+(or, wider still, three) digits cut apart, keeping whichever reading the model is surer of, all in one batched
 model call. The digit networks are sure of fragments too, so a cut is kept only where every part
 passes the "is it a digit?" network (mnistdemo.detector), or where the uncut crop does not.
 """
@@ -17,6 +18,7 @@ import numpy as np
 
 from mnistdemo.messages import UserError
 from mnistdemo.preprocess import NO_INK_MESSAGE, ink_mask, load_image, preprocess
+from mnistdemo.strokes import BRUSH_RADIUS
 
 INK_LEVEL = 0.25  # anti-aliased edges fainter than this are not ink for segmentation
 MERGE_OVERLAP = 0.6  # parts overlapping this share of the narrower one's width are one digit
@@ -35,6 +37,7 @@ WIDEST = (1.47, 0.96, 1.4, 0.95, 0.97, 1.24, 0.84, 1.02, 0.84, 0.96)
 SURE_OF_TWO = 0.01  # doubt
 CUT_CANDIDATES = 3  # places tried for that cut
 CUT_SPACING = 0.1  # of the crop's width between two places tried
+STROKES_COVER = 0.98  # share of the ink the strokes given must cover, else the pixels decide
 CROP_MARGIN = 4  # px of background around each crop, so its border reads as background
 NO_DIGITS_MESSAGE = "No digits found: draw a number first."
 
@@ -66,16 +69,51 @@ class Box:
         return min(self.x1, other.x1) - max(self.x0, other.x0)
 
 
-def _components(ink: np.ndarray) -> tuple[np.ndarray, list[Box]]:
-    """(H, W) ink -> (H, W) int32 labels of the connected ink parts, and their boxes."""
+def _components(ink: np.ndarray) -> tuple[list[np.ndarray], list[Box]]:
+    """(H, W) ink -> the connected ink parts: each one's mask inside its box, and the boxes."""
     mask = (ink > INK_LEVEL).astype(np.uint8)
     # A 3x3 closing joins a stroke to itself across anti-aliasing seams, nothing wider:
     # digits drawn a few pixels apart must stay apart.
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    boxes = [Box(int(x), int(y), int(x + w), int(y + h), frozenset({i}))
+    boxes = [Box(int(x), int(y), int(x + w), int(y + h), frozenset({i - 1}))
              for i, (x, y, w, h, _) in enumerate(stats) if i > 0]
-    return labels, boxes
+    masks = [labels[b.y0:b.y1, b.x0:b.x1] == i + 1 for i, b in enumerate(boxes)]
+    return masks, boxes
+
+
+def _stroke_parts(ink: np.ndarray, strokes: list[np.ndarray],
+                  brush_radius: int) -> tuple[list[np.ndarray], list[Box]] | None:
+    """(H, W) ink and the canvas strokes that drew it -> each stroke's ink as a part (as `_components`),
+    or None when the strokes do not account for the ink (then the pixels alone decide).
+
+    Digits whose inks touch are still separate strokes: a stroke belongs to one digit.
+    """
+    inked = ink > INK_LEVEL
+    height, width = ink.shape
+    covered = np.zeros_like(inked)
+    masks, boxes = [], []
+    for stroke in strokes:
+        # The stroke's reach (its brush a pixel wider each side) in a window around it.
+        x0, y0 = np.maximum(np.floor(stroke.min(axis=0)).astype(int) - brush_radius - 2, 0)
+        x1, y1 = np.minimum(np.ceil(stroke.max(axis=0)).astype(int) + brush_radius + 3, (width, height))
+        if x0 >= x1 or y0 >= y1:
+            continue
+        reach = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        points = np.round(stroke - (x0, y0)).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(reach, [points], False, 1, 2 * brush_radius + 3)
+        for x, y in points[[0, -1], 0]:
+            cv2.circle(reach, (int(x), int(y)), brush_radius + 1, 1, -1)
+        own = inked[y0:y1, x0:x1] & reach.astype(bool)
+        x, y, w, h = cv2.boundingRect(own.astype(np.uint8))
+        if not w:
+            continue
+        covered[y0:y1, x0:x1] |= own
+        masks.append(own[y:y + h, x:x + w])
+        boxes.append(Box(x0 + x, y0 + y, x0 + x + w, y0 + y + h, frozenset({len(boxes)})))
+    if not boxes or covered.sum() < STROKES_COVER * inked.sum():
+        return None
+    return masks, boxes
 
 
 def _belong_together(a: Box, b: Box) -> bool:
@@ -125,13 +163,15 @@ def _cut_columns(ink: np.ndarray, count: int = 1) -> list[int]:
     return cuts
 
 
-def _crop(ink: np.ndarray, labels: np.ndarray, box: Box) -> np.ndarray:
+def _crop(ink: np.ndarray, masks: list[np.ndarray], boxes: list[Box], group: Box) -> np.ndarray:
     """Only this group's ink inside its box, as (h, w) float32 ink."""
-    region = labels[box.y0:box.y1, box.x0:box.x1]
-    own = np.isin(region, list(box.labels))
-    # The closing may have widened labels by a pixel: faint edges next to own ink count too.
-    own = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    return np.where(own, ink[box.y0:box.y1, box.x0:box.x1], 0.0).astype(np.float32)
+    own = np.zeros((group.height, group.width), np.uint8)
+    for label in group.labels:
+        part = boxes[label]
+        own[part.y0 - group.y0:part.y1 - group.y0, part.x0 - group.x0:part.x1 - group.x0] |= masks[label]
+    # The closing may have widened a part by a pixel: faint edges next to own ink count too.
+    own = cv2.dilate(own, np.ones((3, 3), np.uint8)).astype(bool)
+    return np.where(own, ink[group.y0:group.y1, group.x0:group.x1], 0.0).astype(np.float32)
 
 
 def _split_wide(crop: np.ndarray, digit_height: float) -> list[np.ndarray]:
@@ -149,9 +189,16 @@ def _trim(ink: np.ndarray) -> np.ndarray:
     return ink[y:y + h, x:x + w] if w and h else ink
 
 
-def _segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
-    """(H, W) float32 ink (1 = ink) -> (h, w) float32 ink crops left to right, median digit height."""
-    labels, boxes = _components(ink)
+def _segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None,
+             brush_radius: int = BRUSH_RADIUS) -> list[list[list[np.ndarray]]]:
+    """(H, W) float32 ink (1 = ink) -> per digit, or group of digits that touch, left to right: the ways
+    to read it, each a list of (h, w) float32 ink crops; the first is the group read whole.
+
+    With the strokes that drew it (canvas pixels), the strokes are the parts, not the connected ink:
+    digits whose inks touch are still apart.
+    """
+    stroke_parts = _stroke_parts(ink, strokes, brush_radius) if strokes else None
+    masks, boxes = stroke_parts or _components(ink)
     if not boxes:
         raise UserError("error.no_digits", NO_DIGITS_MESSAGE)
     groups = _merge_parts(boxes)
@@ -159,10 +206,10 @@ def _segment(ink: np.ndarray) -> tuple[list[np.ndarray], float]:
     tallest = max(g.height for g in groups)
     groups = [g for g in groups if g.height >= SPECK_HEIGHT * max(digit_height, 0.5 * tallest)]
     digit_height = float(np.median([g.height for g in groups]))
-    crops = []
-    for group in groups:
-        crops += _split_wide(_crop(ink, labels, group), digit_height)
-    return crops, digit_height
+    crops = [part for group in groups for part in _split_wide(_crop(ink, masks, boxes, group), digit_height)]
+    # A group of strokes is one digit: people do not write two digits in one stroke, so where the
+    # strokes are known the model is not asked whether it is two.
+    return [[[crop]] if stroke_parts else _readings(crop, digit_height) for crop in crops]
 
 
 def _framed(crop: np.ndarray) -> np.ndarray:
@@ -179,14 +226,15 @@ def _drawing_ink(image) -> np.ndarray:
     return ink
 
 
-def segment_digits(image) -> list[np.ndarray]:
+def segment_digits(image, strokes: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """Anything `preprocess.load_image` takes -> (h, w) float32 crops, black ink on white, left to right.
 
     Each crop holds one digit's ink only (not its neighbours'), with a margin of background,
     so `preprocess` reads it like a single drawing. Geometry only: `read_number` also asks
-    the model whether a wide crop is two touching digits. ValueError if there is no ink.
+    the model whether a wide crop is two touching digits. `strokes`: the canvas strokes that drew it
+    ((n, 2) canvas pixels each), if known. ValueError if there is no ink.
     """
-    return [_framed(crop) for crop in _segment(_drawing_ink(image))[0]]
+    return [_framed(readings[0][0]) for readings in _segment(_drawing_ink(image), strokes)]
 
 
 def _readings(crop: np.ndarray, digit_height: float) -> list[list[np.ndarray]]:
@@ -236,22 +284,24 @@ def _digit_like(images: np.ndarray) -> np.ndarray:
     return ~registry.serving.unlike_digits(registry.detector.not_a_digit(images))
 
 
-def read_number(image, model) -> tuple[str, list[tuple[np.ndarray, str, float]]]:
+def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
+        str, list[tuple[np.ndarray, str, float]]]:
     """A drawing of a number and an MNIST LoadedModel -> (the digits read, e.g. "2026",
     [(28x28 float32 the model saw, its answer, its probability), ...] left to right).
+    `strokes`: the canvas strokes that drew it ((n, 2) canvas pixels each), if known.
 
     A wide crop is read both as one digit and as two touching ones (cut at the likeliest
     places); two win when the model is much surer of them. One batched model call in all.
     """
     if model.dataset != "mnist":
         raise ValueError(f"Model {model.name!r} reads {model.dataset}, not digits: choose an MNIST model.")
-    crops, digit_height = _segment(_drawing_ink(image))
+    pieces = _segment(_drawing_ink(image), strokes)
     seen: list[np.ndarray] = []  # every 28x28 any option needs, read in one batch
     parts_seen: list[np.ndarray] = []  # the ink crop each of them came from
     plans: list[list[list[int]]] = []  # per crop, its options as indices into `seen`
-    for crop in crops:
+    for readings in pieces:
         options = []
-        for parts in _readings(crop, digit_height):
+        for parts in readings:
             try:
                 images = [preprocess(_framed(part), "mnist") for part in parts]
             except ValueError:  # a part with too little ink to read

@@ -8,6 +8,7 @@ every stroke; this sends one request, and is ready to draw without choosing a to
 
 import base64
 import binascii
+import json
 import struct
 
 import cv2
@@ -34,6 +35,14 @@ PAD_ACTION_JS = "() => {{ document.querySelector('#{elem_id} canvas').pad.{actio
 # and each answer echoes its number, so that the page, and a test, can tell when the last change is answered.
 NUMBER_CHANGE_JS = ("(...inputs) => {{ const pad = document.querySelector('#{elem_id} canvas').pad; "
                     "pad.sent = (pad.sent || 0) + 1; return [...inputs.slice(0, -1), pad.sent]; }}")
+# The Whole numbers tab also sends the strokes (STROKES_CHANGE_JS: the last two inputs become them, as JSON of whole
+# canvas pixels, and the count): where digits touch, the strokes still tell them apart (mnistdemo.numbers).
+STROKES_CHANGE_JS = ("(...inputs) => {{ const pad = document.querySelector('#{elem_id} canvas').pad; "
+                     "pad.sent = (pad.sent || 0) + 1; "
+                     "const strokes = pad.strokes.map((points) => points.map((point) => point.map(Math.round))); "
+                     "return [...inputs.slice(0, -2), JSON.stringify(strokes), pad.sent]; }}")
+MAX_STROKES_CHARS = 1 << 20  # a number written on the canvas sends a few KB ...
+MAX_STROKES = 200  # ... of a few strokes a digit
 
 
 def drawing_pad(size: tuple[int, int], elem_id: str) -> gr.HTML:
@@ -54,6 +63,28 @@ def change_number(elem_id: str) -> tuple[gr.Number, str]:
     number = gr.Number(0, show_label=False, container=False, elem_id=f"{elem_id}-changes",
                        elem_classes=["change-number"])
     return number, NUMBER_CHANGE_JS.format(elem_id=elem_id)
+
+
+def changes_with_strokes(elem_id: str) -> tuple[gr.Textbox, gr.Number, str]:
+    """As `change_number`, and a hidden text of the canvas's strokes before it (the event's last two inputs)."""
+    strokes = gr.Textbox("", show_label=False, container=False, elem_id=f"{elem_id}-strokes",
+                         elem_classes=["change-number"])
+    number, _ = change_number(elem_id)
+    return strokes, number, STROKES_CHANGE_JS.format(elem_id=elem_id)
+
+
+def canvas_strokes(value: str | None) -> list[np.ndarray] | None:
+    """The strokes a canvas sent (JSON: lists of [x, y] canvas pixels) -> (n, 2) float arrays, or None
+    when there are none or they are not strokes at all (then a drawing is read from its picture alone)."""
+    if not value or len(value) > MAX_STROKES_CHARS:
+        return None
+    try:
+        strokes = [np.array(points, dtype=np.float64) for points in json.loads(value)]
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not 0 < len(strokes) <= MAX_STROKES or not all(s.ndim == 2 and s.shape[1] == 2 and len(s) and np.isfinite(s).all() for s in strokes):
+        return None
+    return [np.clip(points, -MAX_PNG_SIDE, 2 * MAX_PNG_SIDE) for points in strokes]
 
 
 def canvas_image(value: str | None) -> np.ndarray | None:

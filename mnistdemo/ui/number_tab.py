@@ -6,7 +6,7 @@ import numpy as np
 from mnistdemo.drawn_numbers import NUMBER_CANVAS_SIZE
 from mnistdemo.inference import SHIPPED, assess_images
 from mnistdemo.numbers import read_number
-from mnistdemo.ui.canvas import canvas_image, change_number, drawing_pad
+from mnistdemo.ui.canvas import canvas_image, canvas_strokes, changes_with_strokes, drawing_pad
 from mnistdemo.ui.draw_tab import seen_png
 from mnistdemo.ui.models import resolve_model
 from mnistdemo.ui.texts import error_text, say, t, text
@@ -39,16 +39,17 @@ def default_number_model() -> str | None:
     return SHIPPED.default_name if SHIPPED.default_name in names else next(iter(names), None)
 
 
-def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = ""):
-    """The canvas's picture -> (reading as Markdown, [{"src": the 28x28 read as a PNG data URL,
-    "caption": "answer - probability"}, ...] left to right)."""
+def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = "",
+                 strokes: list[np.ndarray] | None = None):
+    """The canvas's picture (and the strokes that drew it, if known) -> (reading as Markdown,
+    [{"src": the 28x28 read as a PNG data URL, "caption": "answer - probability"}, ...] left to right)."""
     if image is None:
         return say(HINT), []
     model = resolve_model(model_name or default_number_model(), {})  # shipped models only
     if model.dataset != "mnist":
         raise gr.Error(text(NOT_DIGITS_MESSAGE, lang) + f" ({model.name})")
     try:
-        _, digits = read_number(image, model)
+        _, digits = read_number(image, model, strokes)
     except ValueError as error:  # a drawing with no ink left after Undo, say
         return error_text(error, lang), []
     # Each digit gets the Draw tab's verdict: a digit the networks are not sure of is marked "?".
@@ -61,9 +62,10 @@ def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = "
     return say(heading, f"\n\n# {number}"), shown
 
 
-def on_number_sketch(value: str | None, model_name: str | None, lang: str = "", change: float = 0):
-    """(canvas, model, language, the canvas's change number) -> (reading, digits, that number)."""
-    return *read_drawing(canvas_image(value), model_name, lang), change
+def on_number_sketch(value: str | None, model_name: str | None, lang: str = "", strokes: str = "",
+                     change: float = 0):
+    """(canvas, model, language, the canvas's strokes as JSON, its change number) -> (reading, digits, that number)."""
+    return *read_drawing(canvas_image(value), model_name, lang, canvas_strokes(strokes)), change
 
 
 def build_number_tab(lang: gr.Textbox) -> None:
@@ -81,11 +83,10 @@ def build_number_tab(lang: gr.Textbox) -> None:
                 reading = gr.Markdown(say(HINT), label=t(READING_LABEL), elem_id="number-reading")
         digits = gr.HTML([], label=t(DIGITS_LABEL), show_label=True, container=True,
                          html_template=DIGITS_TEMPLATE, elem_id="number-digits")
-        changes, number_change_js = change_number("number-sketch")
+        strokes, changes, change_js = changes_with_strokes("number-sketch")
 
     common = dict(show_progress="hidden", api_visibility="private")
-    inputs, outputs = [sketch, choice, lang, changes], [reading, digits, changes]
+    inputs, outputs = [sketch, choice, lang, strokes, changes], [reading, digits, changes]
     # A stroke is one plain request, as on the Draw tab: while one is in flight only the newest waits.
-    sketch.change(on_number_sketch, inputs, outputs, js=number_change_js, queue=False, trigger_mode="always_last",
-                  **common)
-    choice.change(on_number_sketch, inputs, outputs, **common)
+    sketch.change(on_number_sketch, inputs, outputs, js=change_js, queue=False, trigger_mode="always_last", **common)
+    choice.change(on_number_sketch, inputs, outputs, js=change_js, **common)
