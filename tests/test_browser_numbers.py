@@ -3,6 +3,7 @@
 Run alone: .venv/bin/python -m pytest -q tests/test_browser_numbers.py (needs Chromium; ~2 min a number)
 """
 
+import json
 import re
 
 import numpy as np
@@ -47,6 +48,8 @@ def test_pen_drawn_numbers_drawn_with_the_mouse_are_read(page, app_url):
     page.get_by_role("tab", name="Whole numbers").click()
     reading = page.locator("#number-reading")
     reading.get_by_text("Draw a number").wait_for(timeout=60_000)  # the empty canvas's hint
+    requests = []  # the bodies of the canvas's plain change requests
+    page.on("request", lambda r: requests.append(r.post_data_json) if r.url.endswith("/run/predict") else None)
     results = []
     for i, number in enumerate(_four_digit_numbers()):
         if i:
@@ -54,8 +57,12 @@ def test_pen_drawn_numbers_drawn_with_the_mouse_are_read(page, app_url):
             reading.get_by_text("Draw a number").wait_for(timeout=60_000)
         page.evaluate(WATCH_READINGS)
         # No tool to choose: the canvas is ready to draw, fresh and after Clear.
-        draw(page, mouse_points([s for digit in number.strokes for s in digit]), "#number-sketch", NUMBER_CANVAS_SIZE)
+        strokes = mouse_points([s for digit in number.strokes for s in digit])
+        draw(page, strokes, "#number-sketch", NUMBER_CANVAS_SIZE)
         text = number_reading(page)
+        # The last change sent the canvas's strokes beside its picture (they tell touching digits apart).
+        sent = [json.loads(x) for x in requests[-1]["data"] if isinstance(x, str) and x.startswith("[[")]
+        assert len(sent) == 1 and [len(points) > 0 for points in sent[0]] == [True] * len(strokes)
         digits_shown = page.locator("#number-digits img").count()
         results.append((number.text, text, digits_shown))
         # Says what it is, and no partial reading ("27", "207") showed while the number was written.
