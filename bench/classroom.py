@@ -13,9 +13,10 @@ rendered stroke by stroke on the app's canvas; the pause after each stroke is ex
 PNG data URL (the Draw tab's canvas, mnistdemo/web/pad.js, sends nothing else; the Whole numbers tab's also
 sends its strokes as JSON), in one plain request `POST /gradio_api/run/predict` with the canvas's change event's
 `fn_index` (from /config) and `data` = [<data URL>, <model>, null, <language>, <the change's number>], as a
-`queue=False` event is sent; then the image outputs shown outside accordions are fetched (`GET /gradio_api/file=`), and every event /config chains after it
-(`.then`) is sent the same way. Were the event queued, it would join the queue
-(`POST /gradio_api/queue/join`) and read `GET /gradio_api/queue/data` (SSE) until its `process_completed`.
+`queue=False` event is sent; then the image outputs shown outside accordions are fetched
+(`GET /gradio_api/file=`), and every event /config chains after it (`.then`) is sent the same way. Were the
+event queued, it would join the queue (`POST /gradio_api/queue/join`) and read `GET /gradio_api/queue/data`
+(SSE) until its `process_completed`.
 
 While a stroke's events are in flight, further strokes wait and only the latest is sent, as the
 page's `trigger_mode="always_last"` does. A stroke's latency runs from its pointer-up to the

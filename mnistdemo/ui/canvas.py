@@ -82,7 +82,10 @@ def canvas_strokes(value: str | None) -> list[np.ndarray] | None:
         strokes = [np.array(points, dtype=np.float64) for points in json.loads(value)]
     except (ValueError, TypeError, RecursionError):
         return None
-    if not 0 < len(strokes) <= MAX_STROKES or not all(s.ndim == 2 and s.shape[1] == 2 and len(s) and np.isfinite(s).all() for s in strokes):
+    if not 0 < len(strokes) <= MAX_STROKES:
+        return None
+    if not all(points.ndim == 2 and points.shape[1] == 2 and len(points) and np.isfinite(points).all()
+               for points in strokes):
         return None
     return [np.clip(points, -MAX_PNG_SIDE, 2 * MAX_PNG_SIDE) for points in strokes]
 
