@@ -24,6 +24,7 @@ INK_LEVEL = 0.25  # anti-aliased edges fainter than this are not ink for segment
 MERGE_OVERLAP = 0.6  # parts overlapping this share of the narrower one's width are one digit
 SMALL_PART = 0.5  # a part lower than this share of its neighbour's height is a piece of it ...
 SMALL_PART_OVERLAP = 0.3  # ... once it overlaps this share of its own width
+TOUCH_OVERLAP = 0.4  # strokes whose inks meet, overlapping this share of the narrower one's width, are one digit
 SPECK_HEIGHT = 0.15  # a lone group lower than this share of the median digit height is a speck
 SPLIT_WIDTH = 2.0  # a group wider than this many median digit heights holds touching digits
 MAYBE_TWO_WIDTH = 0.7  # a crop at least this wide (in digit heights) may be two touching digits ...
@@ -126,7 +127,7 @@ def _belong_together(a: Box, b: Box) -> bool:
     return low.height < SMALL_PART * tall.height and overlap >= SMALL_PART_OVERLAP * low.width
 
 
-def _merge_parts(boxes: list[Box]) -> list[Box]:
+def _merge_parts(boxes: list[Box], belong_together=_belong_together) -> list[Box]:
     """Merge parts of one digit until no two groups belong together; left to right."""
     groups = sorted(boxes, key=lambda b: b.x0)
     merged = True
@@ -136,7 +137,7 @@ def _merge_parts(boxes: list[Box]) -> list[Box]:
             for j in range(i + 1, len(groups)):
                 if groups[j].x0 >= groups[i].x1:
                     break  # sorted by x0: no later group overlaps group i
-                if _belong_together(groups[i], groups[j]):
+                if belong_together(groups[i], groups[j]):
                     groups[i] = groups[i].union(groups.pop(j))
                     merged = True
                     break
@@ -163,15 +164,35 @@ def _cut_columns(ink: np.ndarray, count: int = 1) -> list[int]:
     return cuts
 
 
-def _crop(ink: np.ndarray, masks: list[np.ndarray], boxes: list[Box], group: Box) -> np.ndarray:
-    """Only this group's ink inside its box, as (h, w) float32 ink."""
-    own = np.zeros((group.height, group.width), np.uint8)
+def _own(masks: list[np.ndarray], boxes: list[Box], group: Box, frame: Box | None = None) -> np.ndarray:
+    """(h, w) uint8 mask of the group's parts inside `frame` (default: the group's own box)."""
+    frame = frame or group
+    own = np.zeros((frame.height, frame.width), np.uint8)
     for label in group.labels:
         part = boxes[label]
-        own[part.y0 - group.y0:part.y1 - group.y0, part.x0 - group.x0:part.x1 - group.x0] |= masks[label]
+        own[part.y0 - frame.y0:part.y1 - frame.y0, part.x0 - frame.x0:part.x1 - frame.x0] |= masks[label]
+    return own
+
+
+def _crop(ink: np.ndarray, masks: list[np.ndarray], boxes: list[Box], group: Box) -> np.ndarray:
+    """Only this group's ink inside its box, as (h, w) float32 ink."""
     # The closing may have widened a part by a pixel: faint edges next to own ink count too.
-    own = cv2.dilate(own, np.ones((3, 3), np.uint8)).astype(bool)
+    own = cv2.dilate(_own(masks, boxes, group), np.ones((3, 3), np.uint8)).astype(bool)
     return np.where(own, ink[group.y0:group.y1, group.x0:group.x1], 0.0).astype(np.float32)
+
+
+def _strokes_belong_together(masks: list[np.ndarray], boxes: list[Box]):
+    """`_belong_together` for strokes: also strokes whose inks meet with some overlap (an "L" and a stem
+    through its bar's end make a "4"), which neighbouring digits that touch seldom have."""
+    def belong_together(a: Box, b: Box) -> bool:
+        if _belong_together(a, b):
+            return True
+        if a.overlap(b) < TOUCH_OVERLAP * min(a.width, b.width):
+            return False
+        frame = a.union(b)
+        grown = cv2.dilate(_own(masks, boxes, a, frame), np.ones((3, 3), np.uint8))
+        return bool((grown & _own(masks, boxes, b, frame)).any())
+    return belong_together
 
 
 def _split_wide(crop: np.ndarray, digit_height: float) -> list[np.ndarray]:
@@ -201,7 +222,7 @@ def _segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None,
     masks, boxes = stroke_parts or _components(ink)
     if not boxes:
         raise UserError("error.no_digits", NO_DIGITS_MESSAGE)
-    groups = _merge_parts(boxes)
+    groups = _merge_parts(boxes, _strokes_belong_together(masks, boxes) if stroke_parts else _belong_together)
     digit_height = float(np.median([g.height for g in groups]))
     tallest = max(g.height for g in groups)
     groups = [g for g in groups if g.height >= SPECK_HEIGHT * max(digit_height, 0.5 * tallest)]

@@ -231,14 +231,15 @@ def _strokes(number) -> list[np.ndarray]:
 
 
 def test_with_the_canvas_strokes_touching_digits_stay_apart(held_out, model):
-    # The 150 numbers above, read with the strokes the canvas sends. Measured: 134 read exactly, 143 the right
-    # length (from the picture alone: 126). A stroke belongs to one digit, however the inks touch.
+    # The 150 numbers above, read with the strokes the canvas sends. Measured: 138 read exactly, 147 the right
+    # length (from the picture alone: 126; with strokes but without TOUCH_OVERLAP: 134 and 143). A stroke belongs
+    # to one digit, however the inks touch.
     rng = np.random.default_rng(11)
     numbers = [random_number(held_out, rng, int(rng.integers(3, 6)), gap_range=(-8.0, 2.0)) for _ in range(150)]
     readings = [read_number(n.render(), model, _strokes(n))[0] for n in numbers]
     exact = sum(r == n.text for r, n in zip(readings, numbers))
     right_count = sum(len(r) == len(n.text) for r, n in zip(readings, numbers))
-    assert exact >= 129 and right_count >= 138, f"{exact}/150 exact, {right_count}/150 right length"
+    assert exact >= 133 and right_count >= 145, f"{exact}/150 exact, {right_count}/150 right length"
 
 
 def test_two_touching_digits_drawn_stroke_by_stroke_are_two():
@@ -250,6 +251,15 @@ def test_two_touching_digits_drawn_stroke_by_stroke_are_two():
              for x in (300, 385)]
     crops = segment_digits(image, rings)
     assert len(crops) == 2 and all(abs(_ink_columns(c) - (90 + THICK)) <= 3 for c in crops)
+
+
+def test_a_four_of_two_strokes_that_meet_at_the_bars_end_is_one_digit():
+    ell = np.array([(100.0, 60.0), (60.0, 170.0), (160.0, 170.0)])
+    stem = np.array([(173.0, 80.0), (173.0, 240.0)])  # meets the bar's end, overlapping it by about half its width
+    image = render_strokes([ell, stem], NUMBER_CANVAS_SIZE)
+    assert len(segment_digits(image, [ell, stem])) == 1
+    apart = stem + (40.0, 0.0)  # the same stem where its ink no longer meets the bar's
+    assert len(segment_digits(render_strokes([ell, apart], NUMBER_CANVAS_SIZE), [ell, apart])) == 2
 
 
 def test_strokes_that_did_not_draw_the_picture_are_not_used(held_out, model):
