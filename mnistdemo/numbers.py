@@ -11,6 +11,7 @@ model call. The digit networks are sure of fragments too, so a cut is kept only 
 passes the "is it a digit?" network (mnistdemo.detector), or where the uncut crop does not.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -127,8 +128,9 @@ def _belong_together(a: Box, b: Box) -> bool:
     return low.height < SMALL_PART * tall.height and overlap >= SMALL_PART_OVERLAP * low.width
 
 
-def _merge_parts(boxes: list[Box], belong_together=_belong_together) -> list[Box]:
-    """Merge parts of one digit until no two groups belong together; left to right."""
+def _merge_parts(boxes: list[Box], belong_together: Callable[[Box, Box], bool] = _belong_together) -> list[Box]:
+    """Merge parts of one digit until no two groups belong together (`_belong_together`, or for strokes
+    `_strokes_belong_together`); left to right."""
     groups = sorted(boxes, key=lambda b: b.x0)
     merged = True
     while merged:
@@ -181,7 +183,7 @@ def _crop(ink: np.ndarray, masks: list[np.ndarray], boxes: list[Box], group: Box
     return np.where(own, ink[group.y0:group.y1, group.x0:group.x1], 0.0).astype(np.float32)
 
 
-def _strokes_belong_together(masks: list[np.ndarray], boxes: list[Box]):
+def _strokes_belong_together(masks: list[np.ndarray], boxes: list[Box]) -> Callable[[Box, Box], bool]:
     """`_belong_together` for strokes: also strokes whose inks meet with some overlap (an "L" and a stem
     through its bar's end make a "4"), which neighbouring digits that touch seldom have."""
     def belong_together(a: Box, b: Box) -> bool:
