@@ -213,9 +213,9 @@ def _trim(ink: np.ndarray) -> np.ndarray:
 
 
 def _segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None,
-             brush_radius: int = BRUSH_RADIUS) -> list[list[list[np.ndarray]]]:
-    """(H, W) float32 ink (1 = ink) -> per digit, or group of digits that touch, left to right: the ways
-    to read it, each a list of (h, w) float32 ink crops; the first is the group read whole.
+             brush_radius: int = BRUSH_RADIUS) -> tuple[list[np.ndarray], float, bool]:
+    """(H, W) float32 ink (1 = ink) -> (h, w) float32 ink crops left to right, the median digit height,
+    and whether the strokes made the parts.
 
     With the strokes that drew it (canvas pixels), the strokes are the parts, not the connected ink:
     digits whose inks touch are still apart.
@@ -230,9 +230,7 @@ def _segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None,
     groups = [g for g in groups if g.height >= SPECK_HEIGHT * max(digit_height, 0.5 * tallest)]
     digit_height = float(np.median([g.height for g in groups]))
     crops = [part for group in groups for part in _split_wide(_crop(ink, masks, boxes, group), digit_height)]
-    # A group of strokes is one digit: people do not write two digits in one stroke, so where the
-    # strokes are known the model is not asked whether it is two.
-    return [[[crop]] if stroke_parts else _readings(crop, digit_height) for crop in crops]
+    return crops, digit_height, stroke_parts is not None
 
 
 def _framed(crop: np.ndarray) -> np.ndarray:
@@ -257,7 +255,7 @@ def segment_digits(image, strokes: list[np.ndarray] | None = None) -> list[np.nd
     the model whether a wide crop is two touching digits. `strokes`: the canvas strokes that drew it
     ((n, 2) canvas pixels each), if known. ValueError if there is no ink.
     """
-    return [_framed(readings[0][0]) for readings in _segment(_drawing_ink(image), strokes)]
+    return [_framed(crop) for crop in _segment(_drawing_ink(image), strokes)[0]]
 
 
 def _readings(crop: np.ndarray, digit_height: float) -> list[list[np.ndarray]]:
@@ -313,18 +311,20 @@ def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
     [(28x28 float32 the model saw, its answer, its probability), ...] left to right).
     `strokes`: the canvas strokes that drew it ((n, 2) canvas pixels each), if known.
 
-    A wide crop is read both as one digit and as two touching ones (cut at the likeliest
-    places); two win when the model is much surer of them. One batched model call in all.
+    Without strokes, a wide crop is read both as one digit and as two touching ones (cut at the
+    likeliest places); two win when the model is much surer of them. One batched model call in all.
     """
     if model.dataset != "mnist":
         raise ValueError(f"Model {model.name!r} reads {model.dataset}, not digits: choose an MNIST model.")
-    pieces = _segment(_drawing_ink(image), strokes)
+    crops, digit_height, by_strokes = _segment(_drawing_ink(image), strokes)
     seen: list[np.ndarray] = []  # every 28x28 any option needs, read in one batch
     parts_seen: list[np.ndarray] = []  # the ink crop each of them came from
     plans: list[list[list[int]]] = []  # per crop, its options as indices into `seen`
-    for readings in pieces:
+    for crop in crops:
         options = []
-        for parts in readings:
+        # A group of strokes is one digit: people do not write two digits in one stroke, so where the
+        # strokes are known the model is not asked whether it is two.
+        for parts in [[crop]] if by_strokes else _readings(crop, digit_height):
             try:
                 images = [preprocess(_framed(part), "mnist") for part in parts]
             except ValueError:  # a part with too little ink to read
