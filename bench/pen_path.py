@@ -1,11 +1,10 @@
-"""Does the pen's path tell apart what the picture cannot? (An experiment: the app does not read paths.)
+"""Does the pen's path tell apart what the picture cannot? (The Whole numbers tab reads paths; the Draw tab does not.)
 
 A canvas knows more than its picture: the order and direction of the strokes. This reads each held-out pen digit
-twice: the default model on its picture (rendered and preprocessed as `bench/drawn_digits.py` does), and the
-nearest tuning writers' digits by their path (each digit's strokes joined, centred, scaled to its longer side and
-resampled to 32 points along their length; the 5 nearest of the 3,745 tuning writers' digits vote). The two are
-mixed as (1 - w) * the model's probabilities + w * the votes, with w chosen on the other half of the held-out
-writers (writers 2, 6, ..., 30 against 4, 8, ..., 28, both ways), so that no figure is chosen on what it reports.
+twice: the default model on its picture (rendered and preprocessed as `bench/drawn_digits.py` does), and by its
+path (`mnistdemo.pen_path`: the 5 nearest of the 3,745 tuning writers' digits vote). The two are mixed as
+(1 - w) * the model's probabilities + w * the votes, with w chosen on the other half of the held-out writers
+(writers 2, 6, ..., 30 against 4, 8, ..., 28, both ways), so that no figure is chosen on what it reports.
 
     python bench/pen_path.py
 """
@@ -20,48 +19,30 @@ import numpy as np  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
-from mnistdemo.strokes import HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits  # noqa: E402
+from mnistdemo.pen_path import NEIGHBOURS, PATH_WEIGHT, POINTS, mix, path, votes  # noqa: E402
+from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits  # noqa: E402
 from support.drawings import render_pendigits  # noqa: E402
 
-POINTS = 32  # along the path
-NEIGHBOURS = 5
-WEIGHTS = np.round(np.arange(0.0, 0.55, 0.05), 2)
-
-
-def path(digit: PenDigit) -> np.ndarray:
-    """(2 * POINTS,) the digit's strokes, joined in the order drawn, centred, scaled and resampled by length."""
-    points = np.concatenate([np.asarray(stroke, np.float64) for stroke in digit.strokes])
-    low, high = points.min(axis=0), points.max(axis=0)
-    points = (points - (low + high) / 2) / max(float((high - low).max()), 1e-6)
-    along = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))]
-    at = np.linspace(0.0, along[-1], POINTS)
-    return np.stack([np.interp(at, along, points[:, 0]), np.interp(at, along, points[:, 1])], axis=1).ravel()
-
-
-def votes(queries: np.ndarray, examples: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """(N, 10): the share of each class among each query's NEIGHBOURS nearest examples."""
-    distances = ((queries[:, None, :] - examples[None, :, :]) ** 2).sum(axis=-1)
-    nearest = labels[np.argsort(distances, axis=1)[:, :NEIGHBOURS]]
-    return np.stack([(nearest == c).mean(axis=1) for c in range(10)], axis=1)
+WEIGHTS = np.round(np.arange(0.0, 0.55, 0.05), 2)  # the votes' shares tried
 
 
 def main() -> None:
     configure_threads()
-    tuning, held_out = load_pendigits(writers=TUNING_WRITERS), load_pendigits(writers=HELD_OUT_WRITERS)
+    held_out = load_pendigits(writers=HELD_OUT_WRITERS)
     labels = np.array([d.label for d in held_out])
-    voted = votes(np.stack([path(d) for d in held_out]), np.stack([path(d) for d in tuning]),
-                  np.array([d.label for d in tuning]))
+    voted = votes(np.stack([path(d.strokes) for d in held_out]))
     images, rendered_labels = render_pendigits(writers=HELD_OUT_WRITERS)
     assert (rendered_labels == labels).all()
     model = SHIPPED.get(None)
     probabilities = model.probabilities(images)
 
     def right(w: float) -> np.ndarray:
-        return ((1 - w) * probabilities + w * voted).argmax(axis=1) == labels
+        return mix(probabilities, voted, w).argmax(axis=1) == labels
 
     first_half = np.isin([d.writer for d in held_out], range(2, 31, 4))
     mixed = np.zeros(len(labels), bool)
-    print(f"{len(labels)} held-out pen digits; the default model `{model.name}`\n")
+    print(f"{len(labels)} held-out pen digits; the default model `{model.name}`; paths of {POINTS} points, "
+          f"{NEIGHBOURS} nearest; the app mixes with w = {PATH_WEIGHT}\n")
     print("| read by | writers 2, 6, ... | writers 4, 8, ... | all | worst class |")
     print("|---|---:|---:|---:|---|")
     for name, read in (("the picture (the default model)", right(0.0)), ("the path alone (5 nearest)", right(1.0))):

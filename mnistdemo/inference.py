@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mnistdemo import pen_path
 from mnistdemo.config import CLASS_NAMES, DATASET_TITLES, IMAGE_SIZE, WEIGHTS_DIR, weights_dir
 from mnistdemo.evaluate import to_probabilities
 from mnistdemo.messages import UserError
@@ -195,7 +196,8 @@ class ModelRegistry:
             return self._ensembles[present]
 
     def warm_up(self) -> None:
-        """Read one made-up digit as a stroke does, with the default model alone and with the digit networks.
+        """Read one made-up digit as a stroke does, with the default model alone and with the digit networks,
+        and by its pen's path (which loads the tuning writers' paths, as the Whole numbers tab's first reading would).
 
         A fresh process spends ~1 s building and first running those traced calls; without this, the first
         visitor's first stroke would wait for it. Nothing to do when no model loaded."""
@@ -206,6 +208,7 @@ class ModelRegistry:
         one[:, 4:24, 12:16] = 1.0
         model.probabilities(one)
         assess_images(one, model, self)
+        pen_path.votes(pen_path.path([np.array([(0.0, 0.0), (0.0, 1.0)])])[None])  # Whole numbers' first reading
 
     @property
     def default_name(self) -> str | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from mnistdemo import pen_path
 from mnistdemo.messages import UserError
 from mnistdemo.preprocess import NO_INK_MESSAGE, ink_mask, load_image, preprocess
 from mnistdemo.strokes import BRUSH_RADIUS
@@ -85,16 +86,16 @@ def _components(ink: np.ndarray) -> tuple[list[np.ndarray], list[Box]]:
 
 
 def _stroke_parts(ink: np.ndarray, strokes: list[np.ndarray],
-                  brush_radius: int) -> tuple[list[np.ndarray], list[Box]] | None:
-    """(H, W) ink and the canvas strokes that drew it -> each stroke's ink as a part (as `_components`),
-    or None when the strokes do not account for the ink (then the pixels alone decide).
+                  brush_radius: int) -> tuple[list[np.ndarray], list[Box], list[np.ndarray]] | None:
+    """(H, W) ink and the canvas strokes that drew it -> each stroke's ink as a part (as `_components`) and the
+    stroke of each part, or None when the strokes do not account for the ink (then the pixels alone decide).
 
     Digits whose inks touch are still separate strokes: a stroke belongs to one digit.
     """
     inked = ink > INK_LEVEL
     height, width = ink.shape
     covered = np.zeros_like(inked)
-    masks, boxes = [], []
+    masks, boxes, drawn = [], [], []
     for stroke in strokes:
         # The stroke's reach (its brush a pixel wider each side) in a window around it.
         x0, y0 = np.maximum(np.floor(stroke.min(axis=0)).astype(int) - brush_radius - 2, 0)
@@ -113,9 +114,10 @@ def _stroke_parts(ink: np.ndarray, strokes: list[np.ndarray],
         covered[y0:y1, x0:x1] |= own
         masks.append(own[y:y + h, x:x + w])
         boxes.append(Box(x0 + x, y0 + y, x0 + x + w, y0 + y + h, frozenset({len(boxes)})))
+        drawn.append(stroke)
     if not boxes or covered.sum() < STROKES_COVER * inked.sum():
         return None
-    return masks, boxes
+    return masks, boxes, drawn
 
 
 def _belong_together(a: Box, b: Box) -> bool:
@@ -213,15 +215,16 @@ def _trim(ink: np.ndarray) -> np.ndarray:
 
 
 def _segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None,
-             brush_radius: int = BRUSH_RADIUS) -> tuple[list[np.ndarray], float, bool]:
+             brush_radius: int = BRUSH_RADIUS) -> tuple[list[np.ndarray], float, list[list[np.ndarray] | None] | None]:
     """(H, W) float32 ink (1 = ink) -> (h, w) float32 ink crops left to right, the median digit height,
-    and whether the strokes made the parts.
+    and, where the strokes made the parts, each crop's strokes in drawing order (else None; None for a crop
+    cut from a wider group).
 
     With the strokes that drew it (canvas pixels), the strokes are the parts, not the connected ink:
     digits whose inks touch are still apart.
     """
     stroke_parts = _stroke_parts(ink, strokes, brush_radius) if strokes else None
-    masks, boxes = stroke_parts or _components(ink)
+    masks, boxes, drawn = stroke_parts or (*_components(ink), None)
     if not boxes:
         raise UserError("error.no_digits", NO_DIGITS_MESSAGE)
     groups = _merge_parts(boxes, _strokes_belong_together(masks, boxes) if stroke_parts else _belong_together)
@@ -229,8 +232,12 @@ def _segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None,
     tallest = max(g.height for g in groups)
     groups = [g for g in groups if g.height >= SPECK_HEIGHT * max(digit_height, 0.5 * tallest)]
     digit_height = float(np.median([g.height for g in groups]))
-    crops = [part for group in groups for part in _split_wide(_crop(ink, masks, boxes, group), digit_height)]
-    return crops, digit_height, stroke_parts is not None
+    crops, crop_strokes = [], []
+    for group in groups:
+        parts = _split_wide(_crop(ink, masks, boxes, group), digit_height)
+        crops += parts
+        crop_strokes += [[drawn[i] for i in sorted(group.labels)] if drawn and len(parts) == 1 else None] * len(parts)
+    return crops, digit_height, crop_strokes if drawn else None
 
 
 def _framed(crop: np.ndarray) -> np.ndarray:
@@ -316,19 +323,22 @@ def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
     """
     if model.dataset != "mnist":
         raise ValueError(f"Model {model.name!r} reads {model.dataset}, not digits: choose an MNIST model.")
-    crops, digit_height, by_strokes = _segment(_drawing_ink(image), strokes)
+    crops, digit_height, crop_strokes = _segment(_drawing_ink(image), strokes)
     seen: list[np.ndarray] = []  # every 28x28 any option needs, read in one batch
     parts_seen: list[np.ndarray] = []  # the ink crop each of them came from
     plans: list[list[list[int]]] = []  # per crop, its options as indices into `seen`
-    for crop in crops:
+    paths: dict[int, np.ndarray] = {}  # index into `seen` -> the pen's path of a crop whose strokes are known
+    for crop, drawn in zip(crops, crop_strokes or [None] * len(crops)):
         options = []
         # A group of strokes is one digit: people do not write two digits in one stroke, so where the
         # strokes are known the model is not asked whether it is two.
-        for parts in [[crop]] if by_strokes else _readings(crop, digit_height):
+        for parts in [[crop]] if crop_strokes is not None else _readings(crop, digit_height):
             try:
                 images = [preprocess(_framed(part), "mnist") for part in parts]
             except ValueError:  # a part with too little ink to read
                 continue
+            if drawn is not None:
+                paths[len(seen)] = pen_path.path(drawn, y_down=True)
             options.append(list(range(len(seen), len(seen) + len(images))))
             seen += images
             parts_seen += parts
@@ -337,7 +347,10 @@ def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
     if not seen:
         raise UserError("error.no_ink", NO_INK_MESSAGE)
     images = np.stack(seen).astype(np.float32)
-    probs = model.probabilities(images)
+    probs = np.array(model.probabilities(images))
+    if paths:  # the order and direction of the strokes tell apart what the picture may not (pen_path)
+        known = list(paths)
+        probs[known] = pen_path.mix(probs[known], pen_path.votes(np.stack([paths[i] for i in known])))
     digit_like = _digit_like(images)
     best = probs.max(axis=1)
     answers = []
