@@ -10,9 +10,9 @@
 Each student has their own session and draws real pen digits by the held-out writers (data/pendigits),
 rendered stroke by stroke on the app's canvas; the pause after each stroke is exponential with mean
 `--think` seconds. Per stroke, what the page sends (captured with Playwright): the canvas's picture as a
-PNG data URL (the Draw tab's canvas, mnistdemo/web/pad.js, sends nothing else; the Whole numbers tab's also
-sends its strokes as JSON), in one plain request `POST /gradio_api/run/predict` with the canvas's change event's
-`fn_index` (from /config) and `data` = [<data URL>, <model>, null, <language>, <the change's number>], as a
+PNG data URL and its strokes as JSON (mnistdemo/web/pad.js), in one plain request `POST /gradio_api/run/predict`
+with the canvas's change event's `fn_index` (from /config) and `data` = [<data URL>, <model>, null, <language>,
+<read the pen's path>, <strokes>, <the change's number>] (the inputs /config lists, in its order), as a
 `queue=False` event is sent; then the image outputs shown outside accordions are fetched
 (`GET /gradio_api/file=`), and every event /config chains after it (`.then`) is sent the same way. Were the
 event queued, it would join the queue (`POST /gradio_api/queue/join`) and read `GET /gradio_api/queue/data`
@@ -35,7 +35,7 @@ import resource
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,8 +47,8 @@ import numpy as np  # noqa: E402
 
 from bench.load import LOAD_TRAINING, percentile  # noqa: E402
 from mnistdemo.drawn_numbers import random_number  # noqa: E402
-from mnistdemo.strokes import (HELD_OUT_WRITERS, load_pendigits, random_placement, render_stroke_by_stroke,  # noqa: E402
-                               render_strokes)
+from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes,  # noqa: E402
+                               load_pendigits, random_placement, render_strokes)
 from support.app import app_at, is_loopback, stop_app  # noqa: E402
 from support.training import TrainingRun  # noqa: E402
 
@@ -66,44 +66,46 @@ class Stroke:
 
     canvas: str
     finished: str | None  # the digit's label (or the number) once its last stroke is drawn, else None
-    strokes: str = ""  # the strokes so far as JSON of whole canvas pixels (the Whole numbers tab sends them)
+    strokes: str = ""  # the strokes so far as JSON of whole canvas pixels
 
 
 def _data_url(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(cv2.imencode(".png", image)[1].tobytes()).decode()
 
 
-def _strokes(frames: list[np.ndarray], finished: str) -> list[Stroke]:
-    """The canvas after each stroke, (H, W, 3) RGB -> Strokes as the page sends them (opaque RGBA PNGs), the last
-    one `finished`."""
-    return [Stroke(_data_url(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])),
-                   finished if k == len(frames) else None) for k, rgb in enumerate(frames, start=1)]
+def _strokes(strokes: list[np.ndarray], size: tuple[int, int], finished: str) -> list[Stroke]:
+    """Canvas strokes ((n, 2) pixels each) -> the canvas after each of them as the page sends it (an opaque RGBA PNG
+    and the strokes so far as JSON of whole pixels), the last one `finished`."""
+    out = []
+    for k in range(1, len(strokes) + 1):
+        rgb = render_strokes(strokes[:k], size)
+        out.append(Stroke(_data_url(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])),
+                          finished if k == len(strokes) else None,
+                          json.dumps([np.round(s).astype(int).tolist() for s in strokes[:k]])))
+    return out
 
 
 def drawings(count: int, seed: int = 0) -> list[list[Stroke]]:
-    """`count` held-out pen digits at random placements, each as its strokes (RGBA PNGs like the page's)."""
+    """`count` held-out pen digits at random placements, each as its strokes (as the page sends them)."""
     rng = np.random.default_rng(seed)
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
     out = []
     for i in rng.choice(len(digits), count, replace=False):
         digit = digits[i]
-        frames = render_stroke_by_stroke(digit, **random_placement(rng))
-        out.append(_strokes(frames, str(digit.label)))
+        strokes = canvas_strokes(digit, CANVAS_SIZE, BRUSH_RADIUS, **random_placement(rng))
+        out.append(_strokes(strokes, (CANVAS_SIZE, CANVAS_SIZE), str(digit.label)))
     return out
 
 
 def number_drawings(count: int, seed: int = 0) -> list[list[Stroke]]:
     """`count` numbers of 2-5 digits, each by one held-out writer with gaps a person leaves (5-40 px), on the Whole
-    numbers tab's canvas, each as its strokes (RGBA PNGs like the page's)."""
+    numbers tab's canvas, each as its strokes (as the page sends them)."""
     rng = np.random.default_rng(seed)
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
     out = []
     for _ in range(count):
         number = random_number(digits, rng, int(rng.integers(2, 6)), gap_range=(5.0, 40.0))
-        strokes = [s for digit in number.strokes for s in digit]
-        frames = _strokes([render_strokes(strokes[:k], number.size) for k in range(1, len(strokes) + 1)], number.text)
-        out.append([replace(frame, strokes=json.dumps([np.round(s).astype(int).tolist() for s in strokes[:k]]))
-                    for k, frame in enumerate(frames, start=1)])
+        out.append(_strokes([s for digit in number.strokes for s in digit], number.size, number.text))
     return out
 
 
@@ -113,7 +115,7 @@ class App:
 
     sketch_id: int
     changes_id: int
-    strokes_id: int | None  # where the page sends the canvas's strokes (the Whole numbers tab), if it does
+    strokes_id: int | None  # where the page sends the canvas's strokes, if it does
     change_fn: int
     components: dict[int, dict]
     dependencies: dict[int, dict]

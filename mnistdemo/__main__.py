@@ -180,7 +180,9 @@ def _calibrate(args: argparse.Namespace) -> None:
         sys.exit(str(error))
     print(f"{serving.score} of {len(serving.ensemble)} models on {serving.calibration['digits']} validation digits: "
           f"not sure above {serving.unsure_above:g}, not a digit above {serving.not_a_digit_above:g}"
-          + (f", the detector flags above {serving.detector_above:g}" if serving.detector else "") + "; "
+          + (f", the detector flags above {serving.detector_above:g}" if serving.detector else "")
+          + (f"; with the pen's path not sure above {serving.path_unsure_above:g}, not a digit above "
+             f"{serving.path_not_a_digit_above:g}" if serving.path_weight else "") + "; "
           f"default model {serving.default_model} -> {path}")
 
 

@@ -302,6 +302,7 @@ class Answer:
     probabilities: dict[str, float]  # class name -> probability, in class order
     reason: str | None = None  # one of REASONS when kind is "unsure" or "not_a_digit"
     votes: dict[str, int] = field(default_factory=dict)  # answer -> digit networks reading it, most first
+    pen_path: bool = False  # read together with the pen's path (mnistdemo.pen_path), not from the picture alone
 
     @property
     def answer(self) -> str:
@@ -314,7 +315,8 @@ class Answer:
     @property
     def message(self) -> str:
         """The verdict in one English sentence."""
-        reading = f"{self.model} reads {self.answer} ({self.probabilities[self.answer]:.0%})."
+        path = " with the pen's path" if self.pen_path else ""
+        reading = f"{self.model}{path} reads {self.answer} ({self.probabilities[self.answer]:.0%})."
         if self.kind in ("digit", "item"):
             return reading
         opening = "Not sure." if self.kind == "unsure" else "Not a digit?"
@@ -336,7 +338,7 @@ class Answer:
     def to_dict(self) -> dict:
         """Plain JSON-able fields, for the HTTP API."""
         return {"kind": self.kind, "model": self.model, "answer": self.answer, "probabilities": self.probabilities,
-                "reason": self.reason, "votes": self.votes, "message": self.message}
+                "reason": self.reason, "votes": self.votes, "pen_path": self.pen_path, "message": self.message}
 
 
 def vote_text(votes: dict[str, int]) -> str:
@@ -363,17 +365,27 @@ def ink_geometry(ink: np.ndarray) -> tuple[float, bool]:
 
 
 def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = None,
-          ink: np.ndarray | None = None, serving: Serving | None = None, not_a_digit: float | None = None) -> Answer:
+          ink: np.ndarray | None = None, serving: Serving | None = None, not_a_digit: float | None = None,
+          strokes: list[np.ndarray] | None = None) -> Answer:
     """The Answer from probabilities already computed: `probs` (10,) of `model`, `ensemble` (M, 10) of the
     calibrated digit networks (`serving.ensemble`, default: the shipped manifest's) on the same drawing,
-    `ink` (H, W) the drawing's ink, `not_a_digit` the "is it a digit?" network's score (mnistdemo.detector)."""
+    `ink` (H, W) the drawing's ink, `not_a_digit` the "is it a digit?" network's score (mnistdemo.detector).
+
+    `strokes`: the canvas strokes that drew it ((n, 2) pixels each, in drawing order). A digit model's
+    probabilities and the networks' are then mixed with the pen's path's votes (`pen_path.mix`), and judged by
+    the thresholds calibrated for that (`Serving.with_path`); without such thresholds, by the picture alone."""
     from mnistdemo.unsure import assess_probabilities
 
-    probabilities = model.label(probs)
     serving = serving or SHIPPED.load_all().serving
     if model.dataset != "mnist" or ensemble is None or len(ensemble) == 0 or serving is None:
-        return Answer("item" if model.dataset != "mnist" else "digit", model.name, probabilities)
+        kind = "item" if model.dataset != "mnist" else "digit"
+        return Answer(kind, model.name, model.label(probs))
     ensemble = np.asarray(ensemble, dtype=np.float64)
+    with_path = serving.with_path() if strokes else None
+    if with_path is not None:
+        voted = pen_path.votes(pen_path.path(strokes, y_down=True)[None])[0]
+        probs, ensemble, serving = pen_path.mix(probs, voted), pen_path.mix(ensemble, voted[None]), with_path
+    probabilities = model.label(probs)
     kind = assess_probabilities(ensemble[:, None], serving)[0].kind
     counts = np.bincount(ensemble.argmax(axis=-1), minlength=10)
     votes = {str(d): int(counts[d]) for d in np.argsort(-counts, kind="stable") if counts[d]}
@@ -389,8 +401,9 @@ def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = N
     # Drawings this small are misread with confidence, so size alone makes a reading unsure.
     if size < TINY_BELOW and kind == "digit":
         kind = "unsure"
+    read_path = with_path is not None
     if kind == "digit":
-        return Answer(kind, model.name, probabilities, votes=votes)
+        return Answer(kind, model.name, probabilities, votes=votes, pen_path=read_path)
     if size < TINY_BELOW:
         reason = "tiny"
     elif edge:
@@ -401,7 +414,7 @@ def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = N
         reason = "disagree"
     else:
         reason = "unlike_digits" if kind == "not_a_digit" else "unsure_together"
-    return Answer(kind, model.name, probabilities, reason, votes)
+    return Answer(kind, model.name, probabilities, reason, votes, read_path)
 
 
 def _read(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry") -> tuple:
@@ -431,18 +444,22 @@ def assess_images(images: np.ndarray, model: LoadedModel, registry: "ModelRegist
     return [judge(model, p, e, serving=registry.serving, not_a_digit=f) for p, e, f in zip(probs, members, flags)]
 
 
-def assess_steps(steps: dict[str, np.ndarray], model: LoadedModel, registry: "ModelRegistry | None" = None) -> Answer:
-    """A drawing's preprocessing for `model` (`preprocess_steps`: its "ink" first, the 28x28 last) -> its Answer."""
+def assess_steps(steps: dict[str, np.ndarray], model: LoadedModel, registry: "ModelRegistry | None" = None,
+                 strokes: list[np.ndarray] | None = None) -> Answer:
+    """A drawing's preprocessing for `model` (`preprocess_steps`: its "ink" first, the 28x28 last) and the canvas
+    strokes that drew it, if known (`judge`) -> its Answer."""
     seen = list(steps.values())[-1][None]
     registry = registry or SHIPPED
     probs, ensemble, flags = _read(seen, model, registry)
     return judge(model, probs[0], None if ensemble is None else ensemble[0], steps["ink"], registry.serving,
-                 None if flags is None else float(flags[0]))
+                 None if flags is None else float(flags[0]), strokes)
 
 
-def assess(image, model: "str | LoadedModel | None" = None) -> Answer:
-    """Any image of a digit (PIL, array, path, bytes) and a model or its name (None = the default) -> its Answer.
+def assess(image, model: "str | LoadedModel | None" = None, strokes: list[np.ndarray] | None = None) -> Answer:
+    """Any image of a digit (PIL, array, path, bytes) and a model or its name (None = the default) -> its Answer;
+    with `strokes`, the canvas strokes that drew it ((n, 2) pixels each, y down, in drawing order), a digit is
+    also read by its pen's path (`judge`).
 
     ValueError with a message a person understands for an unknown model or an image with no ink."""
     chosen = model if isinstance(model, LoadedModel) else SHIPPED.get(model)
-    return assess_steps(preprocess_steps(image, chosen.dataset), chosen)
+    return assess_steps(preprocess_steps(image, chosen.dataset), chosen, strokes=strokes)

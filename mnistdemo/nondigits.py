@@ -313,13 +313,17 @@ def non_digits(kind: str, split: str, n: int, seed: int = 0) -> NonDigits:
     raise ValueError(f"Unknown kind {kind!r}: choose one of {', '.join(KINDS)}.")
 
 
-def drawn_digits(split: str, limit: int = 0, seed: int = 0,
-                 writers: frozenset[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """`split`'s pen-drawn digits (`limit` of them, 0 = all; or other `writers`), preprocessed
-    -> (N, 28, 28) float32 in [0, 1], (N,) uint8 labels."""
+def pen_digits(split: str, limit: int = 0, seed: int = 0, writers: frozenset[int] | None = None) -> list[PenDigit]:
+    """`split`'s pen-drawn digits as strokes: `limit` of them (0 = all), or other `writers`'."""
     _check_split(split)
     digits = load_pendigits(writers=writers or SPLIT_WRITERS[split])
     if limit and limit < len(digits):
         pick = np.random.default_rng(seed).choice(len(digits), limit, replace=False)
         digits = [digits[i] for i in np.sort(pick)]
-    return render_drawn_digits(digits, seed=seed)
+    return digits
+
+
+def drawn_digits(split: str, limit: int = 0, seed: int = 0,
+                 writers: frozenset[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`pen_digits`, preprocessed -> (N, 28, 28) float32 in [0, 1], (N,) uint8 labels."""
+    return render_drawn_digits(pen_digits(split, limit, seed, writers), seed=seed)

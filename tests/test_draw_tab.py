@@ -3,6 +3,7 @@
 Run alone: `.venv/bin/python -m pytest tests/test_draw_tab.py -q` (about a minute)."""
 
 import base64
+import json
 import struct
 
 import cv2
@@ -14,7 +15,8 @@ import pytest
 from mnistdemo.architectures import CustomCNN, build_custom_cnn
 from mnistdemo.inference import SHIPPED, LoadedModel, judge
 from mnistdemo.preprocess import preprocess, preprocess_steps
-from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement, render_stroke_by_stroke
+from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes, load_pendigits,
+                               random_placement, render_strokes)
 from mnistdemo.ui import draw_tab
 
 ENSEMBLE = SHIPPED.load_all().serving.ensemble  # the calibrated digit networks, the default first
@@ -22,15 +24,24 @@ TRAINED_HERE = "run01-custom"  # a session model (an untrained one: its answers 
 
 
 @pytest.fixture(scope="module")
-def canvases() -> list[np.ndarray]:
-    """36 canvases by held-out writers (RGBA, as the canvas's PNG decodes): finished digits and half-drawn ones."""
+def drawn() -> list[tuple[np.ndarray, str]]:
+    """36 canvases by held-out writers (RGBA, as the canvas's PNG decodes), finished digits and half-drawn ones,
+    each with its strokes as the canvas sends them (JSON of whole pixels)."""
     rng = np.random.default_rng(15)
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
     out = []
     for i in rng.choice(len(digits), 30, replace=False):
-        frames = render_stroke_by_stroke(digits[i], **random_placement(rng))
-        out += [frames[-1]] + ([frames[0]] if len(frames) > 1 and len(out) < 40 else [])
-    return [np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)]) for rgb in out[:36]]
+        strokes = [np.round(s) for s in canvas_strokes(digits[i], CANVAS_SIZE, BRUSH_RADIUS, **random_placement(rng))]
+        for k in [len(strokes)] + ([1] if len(strokes) > 1 and len(out) < 40 else []):
+            rgb = render_strokes(strokes[:k], (CANVAS_SIZE, CANVAS_SIZE))
+            out.append((np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)]),
+                        json.dumps([s.astype(int).tolist() for s in strokes[:k]])))
+    return out[:36]
+
+
+@pytest.fixture(scope="module")
+def canvases(drawn) -> list[np.ndarray]:
+    return [canvas for canvas, _ in drawn]
 
 
 @pytest.fixture(scope="module")
@@ -46,16 +57,17 @@ def _data_url(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def _answer_one_by_one(image, model_name: str | None, session_models: dict):
+def _answer_one_by_one(image, model_name: str | None, session_models: dict, strokes: str = ""):
     """The label, verdict and kind computed the plain way: every digit network and the detector read the image on its own,
-    one call each."""
+    one call each, and the pen's path is read from the strokes as they were sent."""
     model = draw_tab.resolve_model(model_name, session_models)
     steps = preprocess_steps(image, model.dataset)
     seen = list(steps.values())[-1][None]
     members = [SHIPPED.models[name].probabilities(seen)[0] for name in ENSEMBLE if name in SHIPPED.models]
     ensemble = np.stack(members) if model.dataset == "mnist" else None
     flag = SHIPPED.detector.not_a_digit(seen)[0] if model.dataset == "mnist" else None
-    answer = judge(model, model.probabilities(seen)[0], ensemble, steps["ink"], not_a_digit=flag)
+    pen = [np.array(points, float) for points in json.loads(strokes)] if strokes else None
+    answer = judge(model, model.probabilities(seen)[0], ensemble, steps["ink"], not_a_digit=flag, strokes=pen)
     return draw_tab._in_language(answer.probabilities, ""), draw_tab._verdict(answer), answer.kind
 
 
@@ -66,12 +78,13 @@ def _png(data_url: str) -> np.ndarray:
 
 
 @pytest.mark.parametrize("model_name", [None, "lenet5_bn-mnist", "lenet5_bn-fashion_mnist", TRAINED_HERE])
-def test_the_answer_is_exactly_what_it_was(canvases, session_models, model_name):
+def test_the_answer_is_exactly_what_it_was(drawn, session_models, model_name):
     verdicts = set()
-    for composite in canvases:
-        label, verdict, preview, drawing, reader, _ = draw_tab.on_sketch(_data_url(composite), model_name,
-                                                                            session_models)
-        assert (label, verdict, preview["kind"]) == _answer_one_by_one(composite, model_name, session_models)
+    for composite, strokes in drawn:
+        label, verdict, preview, drawing, reader, pen, _ = draw_tab.on_sketch(_data_url(composite), model_name,
+                                                                              session_models, "", True, strokes)
+        assert (label, verdict, preview["kind"]) == _answer_one_by_one(composite, model_name, session_models, strokes)
+        assert [p.tolist() for p in pen] == json.loads(strokes)
         seen = list(preprocess_steps(composite, draw_tab.resolve_model(model_name, session_models).dataset).values())[-1]
         np.testing.assert_allclose(_png(preview["src"]) / 255, seen, atol=1 / 255)  # what the model saw, as it is
         np.testing.assert_array_equal(drawing, composite)  # the PNG is lossless
@@ -97,7 +110,7 @@ def test_a_stroke_computes_no_details(canvases, monkeypatch):
 
     monkeypatch.setattr(draw_tab, "_all_probabilities", not_now)
     monkeypatch.setattr(draw_tab, "steps_gallery", not_now)
-    label, verdict, preview, drawing, reader, _ = draw_tab.on_sketch(_data_url(canvases[0]), None, {})
+    label, verdict, preview, drawing, reader, *_ = draw_tab.on_sketch(_data_url(canvases[0]), None, {})
     assert label and "**" in verdict and preview["kind"] == "digit"
 
 
@@ -108,8 +121,8 @@ def test_an_empty_or_broken_canvas_reads_as_nothing_drawn(value):
 
 
 def test_the_answer_echoes_the_number_of_the_change_it_answers(canvases):
-    assert draw_tab.on_sketch(_data_url(canvases[0]), None, {}, "", 7)[-1] == 7
-    assert draw_tab.on_sketch("", None, {}, "", 8) == (*draw_tab.EMPTY, 8)
+    assert draw_tab.on_sketch(_data_url(canvases[0]), None, {}, "", True, "", 7)[-1] == 7
+    assert draw_tab.on_sketch("", None, {}, "", True, "", 8) == (*draw_tab.EMPTY, 8)
 
 
 def test_a_png_that_claims_a_huge_size_is_not_decoded():
@@ -198,3 +211,22 @@ def test_a_language_switch_rereads_the_last_drawing_and_leaves_an_empty_page_alo
     sandal = str(draw_tab.SAMPLES_DIR / "fashion_mnist" / "5-test8.png")
     label, verdict, *_ = draw_tab.reread(sandal, "best_fashion-fashion_mnist", default, {}, "zh-CN")
     assert verdict.startswith(draw_tab.say(draw_tab.OTHER_DATASET_TEXTS["fashion_mnist"])) and "best_fashion" in verdict
+
+
+def test_a_drawing_is_read_with_its_pen_path_unless_the_box_is_unticked(drawn):
+    default = SHIPPED.default_name
+    differ = 0
+    for composite, strokes in drawn[:10]:
+        url = _data_url(composite)
+        with_path = draw_tab.on_sketch(url, None, {}, "", True, strokes)
+        unticked = draw_tab.on_sketch(url, None, {}, "", False, strokes)
+        assert unticked[:3] == draw_tab.on_sketch(url, None, {}, "", True, "")[:3]  # as without strokes
+        assert with_path[5] is not None and unticked[5] is not None  # kept either way, for the box ticked again
+        differ += with_path[0] != unticked[0]
+        # Ticked again, the model chosen again, Predict, or a language switch: read again with the strokes kept.
+        for again in (draw_tab.on_predict(url, None, default, {}, "", True, unticked[5]),
+                      draw_tab.reread(composite, default, default, {}, "", True, with_path[5])):
+            assert again[:3] == with_path[:3]
+    assert differ >= 8  # the path changes the probabilities shown
+    # An upload is read from its picture alone.
+    assert draw_tab.on_predict(None, None, default, {}, "", True, None) == draw_tab.EMPTY

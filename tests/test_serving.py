@@ -74,3 +74,17 @@ def test_the_shipped_manifest_fits_the_shipped_weights():
     shipped = serving.read_manifest(WEIGHTS_DIR)
     assert serving.stale_reasons(shipped, WEIGHTS_DIR) == []
     assert shipped.default_model == shipped.ensemble[0]
+
+
+def test_the_pen_paths_thresholds_read_back_and_go_stale_with_its_weight(tmp_path):
+    from mnistdemo.pen_path import PATH_WEIGHT
+
+    record = _manifest(tmp_path, path_weight=PATH_WEIGHT, path_unsure_above=0.8, path_not_a_digit_above=0.9)
+    serving.write_manifest(record, tmp_path)
+    read = serving.read_manifest(tmp_path)
+    assert read == record and serving.stale_reasons(read, tmp_path) == []
+    assert (read.with_path().unsure_above, read.with_path().not_a_digit_above) == (0.8, 0.9)
+    other = _manifest(tmp_path, path_weight=PATH_WEIGHT / 2, path_unsure_above=0.8, path_not_a_digit_above=0.9)
+    assert serving.stale_reasons(other, tmp_path) == [f"calibrated with the pen's path weighted {PATH_WEIGHT / 2:g}, "
+                                                      f"the app weights it {PATH_WEIGHT:g}"]
+    assert _manifest(tmp_path).with_path() is None  # a manifest from before: drawings are judged by their picture

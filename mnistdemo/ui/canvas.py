@@ -35,8 +35,9 @@ PAD_ACTION_JS = "() => {{ document.querySelector('#{elem_id} canvas').pad.{actio
 # and each answer echoes its number, so that the page, and a test, can tell when the last change is answered.
 NUMBER_CHANGE_JS = ("(...inputs) => {{ const pad = document.querySelector('#{elem_id} canvas').pad; "
                     "pad.sent = (pad.sent || 0) + 1; return [...inputs.slice(0, -1), pad.sent]; }}")
-# The Whole numbers tab also sends the strokes (STROKES_CHANGE_JS: the last two inputs become them, as JSON of whole
-# canvas pixels, and the count): where digits touch, the strokes still tell them apart (mnistdemo.numbers).
+# The canvases also send their strokes (STROKES_CHANGE_JS: the last two inputs become them, as JSON of whole canvas
+# pixels, and the count): the pen's path reads what the picture loses (mnistdemo.pen_path), and where digits touch,
+# the strokes still tell them apart (mnistdemo.numbers).
 STROKES_CHANGE_JS = ("(...inputs) => {{ const pad = document.querySelector('#{elem_id} canvas').pad; "
                      "pad.sent = (pad.sent || 0) + 1; "
                      "const strokes = pad.strokes.map((points) => points.map((point) => point.map(Math.round))); "

@@ -11,7 +11,7 @@ from mnistdemo.config import CLASS_NAMES, DATASETS, DATASET_TITLES, REPO_DIR
 from mnistdemo.inference import SHIPPED, Answer, LoadedModel, assess, assess_steps
 from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.strokes import CANVAS_SIZE
-from mnistdemo.ui.canvas import canvas_image, change_number, drawing_pad
+from mnistdemo.ui.canvas import canvas_image, canvas_strokes, changes_with_strokes, drawing_pad
 from mnistdemo.ui.details import compute_while_open
 from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.ui.models import resolve_model
@@ -124,25 +124,27 @@ def _all_models_table(rows: list[tuple[str, LoadedModel, np.ndarray]], dataset: 
                         columns=[model, answer, confidence])
 
 
-EMPTY = ({}, say(EMPTY_TEXT), None, None, None)
+EMPTY = ({}, say(EMPTY_TEXT), None, None, None, None)
 TABLE_HEADERS = ("draw.table.model", "draw.table.answer", "draw.table.confidence")
 
 
-def analyse(image, model_name: str | None, session_models: dict, lang: str = ""):
-    """Image -> (label, verdict, the 28x28 it saw with the answer's kind (`_seen`), the image, the model that
-    read it): the answer alone.
+def analyse(image, model_name: str | None, session_models: dict, lang: str = "",
+            strokes: list[np.ndarray] | None = None, use_path: bool = True):
+    """Image (and the canvas strokes that drew it, if any) -> (label, verdict, the 28x28 it saw with the answer's
+    kind (`_seen`), the image, the model that read it, the strokes): the answer alone.
 
-    The digit networks that judge "is it a clear digit?" read it in one call (`assess_steps`)."""
+    The digit networks that judge "is it a clear digit?" read it in one call (`assess_steps`); with `use_path`,
+    together with the strokes' pen path."""
     if image is None:
         return EMPTY
     model = resolve_model(model_name, session_models, lang)
     try:
         steps = preprocess_steps(image, model.dataset)
     except ValueError as error:
-        return EMPTY[0], error_text(error, lang), None, None, None
-    answer = assess_steps(steps, model)
+        return EMPTY[0], error_text(error, lang), None, None, None, None
+    answer = assess_steps(steps, model, strokes=strokes if use_path else None)
     label = _in_language(answer.probabilities, lang)
-    return label, _verdict(answer, lang), _seen(list(steps.values())[-1], answer), image, model.name
+    return label, _verdict(answer, lang), _seen(list(steps.values())[-1], answer), image, model.name, strokes
 
 
 def steps_gallery(image, model_name: str | None, session_models: dict, lang: str = "") -> list[tuple[np.ndarray, str]]:
@@ -167,9 +169,13 @@ def every_model_table(image, model_name: str | None, session_models: dict, lang:
         return _all_models_table([], "", lang)
 
 
-def on_sketch(value: str | None, model_name: str, session_models: dict, lang: str = "", change: float = 0):
-    """The canvas's change number `change` -> the answer, and that number (the page knows it is answered)."""
-    return *analyse(canvas_image(value), model_name, session_models, lang), change
+def on_sketch(value: str | None, model_name: str, session_models: dict, lang: str = "", use_path: bool = True,
+              strokes: str = "", change: float = 0):
+    """The canvas, its strokes (JSON) and its change number `change` -> the answer, and that number (the page
+    knows it is answered)."""
+    image = canvas_image(value)
+    drawn = canvas_strokes(strokes) if image is not None else None
+    return *analyse(image, model_name, session_models, lang, drawn, use_path), change
 
 
 def on_upload(value, model_name: str, session_models: dict, lang: str = ""):
@@ -177,9 +183,13 @@ def on_upload(value, model_name: str, session_models: dict, lang: str = ""):
     return analyse(path, model_name, session_models, lang) if path else EMPTY
 
 
-def on_predict(sketch: str | None, upload, model_name: str, session_models: dict, lang: str = ""):
+def on_predict(sketch: str | None, upload, model_name: str, session_models: dict, lang: str = "",
+               use_path: bool = True, strokes: list[np.ndarray] | None = None):
+    """The canvas (with the strokes it was last read with), else the upload -> the answer."""
     image = canvas_image(sketch)
-    return analyse(image if image is not None else _upload_path(upload), model_name, session_models, lang)
+    if image is not None:
+        return analyse(image, model_name, session_models, lang, strokes, use_path)
+    return analyse(_upload_path(upload), model_name, session_models, lang)
 
 
 def upload_hint(lang: str) -> gr.Image:
@@ -240,16 +250,18 @@ def on_sample(dataset: str, model_name: str, session_models: dict, lang: str, ev
     return _read_by(path, _sample_model(dataset, model_name, session_models, lang), model_name, session_models, lang)
 
 
-def reread(drawing, reader: str | None, model_name: str, session_models: dict, lang: str = ""):
+def reread(drawing, reader: str | None, model_name: str, session_models: dict, lang: str = "",
+           use_path: bool = True, strokes: list[np.ndarray] | None = None):
     """After a language switch: the last answer again, in `lang`; no update at all when nothing was read."""
     if drawing is None:
         return (gr.skip(),) * len(EMPTY)
-    return _read_by(drawing, reader, model_name, session_models, lang)
+    return _read_by(drawing, reader, model_name, session_models, lang, strokes, use_path)
 
 
-def _read_by(image, reader: str, model_name: str, session_models: dict, lang: str):
+def _read_by(image, reader: str, model_name: str, session_models: dict, lang: str,
+             strokes: list[np.ndarray] | None = None, use_path: bool = True):
     """`analyse` by `reader`; when that is not the chosen model (a sample of the other data set), the verdict says so."""
-    label, verdict, *rest = analyse(image, reader, session_models, lang)
+    label, verdict, *rest = analyse(image, reader, session_models, lang, strokes, use_path)
     if reader != model_name and label:
         reading = max(label, key=label.get)
         dataset = resolve_model(reader, session_models, lang).dataset
@@ -264,7 +276,7 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             sketch = drawing_pad((CANVAS_SIZE, CANVAS_SIZE), "sketch")
-            changes, number_change_js = change_number("sketch")
+            strokes, changes, number_change_js = changes_with_strokes("sketch")
         with gr.Column(scale=1, min_width=300, elem_id="answer"):
             label = gr.Label(num_top_classes=3, label=t("draw.reading_label"), elem_id="reading")
             verdict = gr.Markdown(EMPTY[1], elem_id="verdict")
@@ -276,6 +288,8 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
                               sources=["upload", "clipboard"], height=200, elem_id="upload")
             choice = gr.Dropdown(model_choices({}), value=SHIPPED.default_name, label=t("draw.model"),
                                  elem_id="model-choice")
+            # The networks see only the picture; the canvas also knows how it was drawn (mnistdemo.pen_path).
+            use_path = gr.Checkbox(True, label=t("draw.pen_path"), elem_id="pen-path")
             predict_button = gr.Button(t("draw.predict"), variant="primary")
             if SHIPPED.unavailable:
                 gr.Markdown(say("draw.unavailable_models") + "; ".join(
@@ -297,16 +311,18 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
                      for dataset in DATASETS}
     drawing = gr.State(None)  # what the answer last read (canvas array or upload path), for the details
     reader = gr.State(None)  # the model that read it: the chosen one, or a sample's data set's model
+    pen = gr.State(None)  # the canvas strokes that drew it (None for an upload or a sample)
 
     # The answer alone: the details are computed only while their accordion is open, after it.
-    outputs = [label, verdict, seen, drawing, reader]
+    outputs = [label, verdict, seen, drawing, reader, pen]
     common = dict(show_progress="hidden", api_visibility="private", concurrency_id="answer",
                   concurrency_limit=ANSWER_CONCURRENCY)
     # A stroke is one plain HTTP request (no queue, no upload): the cheapest event Gradio has, for a class drawing.
     # While one is in flight, later strokes wait and only the newest is sent when it is answered ("always_last",
     # which Gradio's page applies to plain requests too): a class that draws faster than the server answers
     # loads it no further, and answers come in order.
-    drawn = sketch.change(on_sketch, [sketch, choice, session_models, lang, changes], [*outputs, changes],
+    drawn = sketch.change(on_sketch, [sketch, choice, session_models, lang, use_path, strokes, changes],
+                          [*outputs, changes],
                           js=number_change_js, queue=False, trigger_mode="always_last", show_progress="hidden",
                           api_visibility="private")
     uploaded = upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
@@ -316,8 +332,10 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     assess_trigger, assessed = gr.Button(visible=False), gr.JSON(visible=False)
     assess_trigger.click(assess_api, [upload, choice, session_models], assessed, api_name="assess",
                          preprocess=False, show_progress="hidden")
-    clicked = predict_button.click(on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
-    chosen = choice.change(on_predict, [sketch, upload, choice, session_models, lang], outputs, **common)
+    read_again = [sketch, upload, choice, session_models, lang, use_path, pen]
+    clicked = predict_button.click(on_predict, read_again, outputs, **common)
+    chosen = choice.change(on_predict, read_again, outputs, **common)
+    toggled = use_path.change(on_predict, read_again, outputs, **common)
     sampled = [gallery.select(on_sample, [gr.State(dataset), choice, session_models, lang], outputs, **common)
                for dataset, gallery in galleries.items()]
     # A switch of language redraws what the server wrote in the old one: the answer is read again from what was
@@ -325,9 +343,9 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     # switch as the page opens cannot wipe an answer on its way.
     relabeled = lang.change(upload_hint, lang, upload, **common).then(
         sample_galleries, lang, list(galleries.values()), **common).then(
-        reread, [drawing, reader, choice, session_models, lang], outputs, **common)
+        reread, [drawing, reader, choice, session_models, lang, use_path, pen], outputs, **common)
     details = dict(concurrency_id="details", concurrency_limit=DETAILS_CONCURRENCY,
-                   after=[drawn, uploaded, clicked, chosen, *sampled, relabeled])
+                   after=[drawn, uploaded, clicked, chosen, toggled, *sampled, relabeled])
     compute_while_open(steps_box, steps_gallery, [drawing, reader, session_models, lang], [steps], **details)
     compute_while_open(table_box, every_model_table, [drawing, reader, session_models, lang], [table], **details)
     inside.wire(drawing, reader, session_models, lang, **details)
