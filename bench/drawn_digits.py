@@ -9,6 +9,11 @@ the app's own preprocessing, and read by each shipped MNIST model.
     python bench/drawn_digits.py --writers all   # all 7,494 (includes drawings some models trained on)
     python bench/drawn_digits.py --limit 1000 --models lenet5_bn-mnist
     MNISTDEMO_WEIGHTS=/tmp/candidates python bench/drawn_digits.py   # models in another folder
+    python bench/drawn_digits.py --pen-path      # as the Draw tab reads them: each model with the pen's path
+
+`--pen-path` mixes each model's probabilities with the votes of the digit's pen path (mnistdemo.pen_path), as
+the Draw tab does with the strokes its canvas sends. The path is taken from the tablet's points, which the
+canvas would round to whole pixels (under 1% of the digit's size).
 """
 
 import argparse
@@ -23,9 +28,11 @@ import numpy as np  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.evaluate import evaluate_probabilities  # noqa: E402
+from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
+from mnistdemo.pen_path import mix, path, votes  # noqa: E402
 from mnistdemo.strokes import HELD_OUT_WRITERS  # noqa: E402
-from support.drawings import render_pendigits  # noqa: E402
+from support.drawings import pick_pendigits  # noqa: E402
 
 
 def main() -> None:
@@ -35,19 +42,26 @@ def main() -> None:
     parser.add_argument("--models", nargs="*", help="model names (default: every shipped MNIST model)")
     parser.add_argument("--writers", choices=("held-out", "all"), default="held-out",
                         help="the held-out writers' digits (default) or every writer's")
+    parser.add_argument("--pen-path", action="store_true", help="read each digit with its pen's path too")
     args = parser.parse_args()
     configure_threads()
     SHIPPED.load_all()
     names = args.models or [n for n, m in SHIPPED.models.items() if m.dataset == "mnist"]
     start = time.perf_counter()
-    x, y = render_pendigits(args.limit, args.seed, HELD_OUT_WRITERS if args.writers == "held-out" else None)
-    print(f"{len(y)} pen-drawn digits ({args.writers} writers) rendered and preprocessed in {time.perf_counter() - start:.0f} s\n")
+    digits = pick_pendigits(args.limit, args.seed, HELD_OUT_WRITERS if args.writers == "held-out" else None)
+    x, y = render_drawn_digits(digits, seed=args.seed)
+    voted = votes(np.stack([path(d.strokes) for d in digits])) if args.pen_path else None
+    how = ", each read with its pen's path" if args.pen_path else ""
+    print(f"{len(y)} pen-drawn digits ({args.writers} writers{how}) rendered and preprocessed in "
+          f"{time.perf_counter() - start:.0f} s\n")
     print("| model | drawn digits | worst class | " + " | ".join(str(d) for d in range(10)) + " |")
     print("|---|---|---|" + "---|" * 10)
     results = {}
     for name in names:
         model = SHIPPED.get(name)
         probs = np.concatenate([model.probabilities(x[i:i + 500]) for i in range(0, len(x), 500)])
+        if voted is not None:
+            probs = mix(probs, voted)
         ev = results[name] = evaluate_probabilities(probs, y)
         worst = int(ev.per_class.argmin())
         print(f"| {name} | {ev.accuracy:.2%} | {worst} ({ev.per_class[worst]:.1%}) | "

@@ -13,6 +13,11 @@ detector's threshold, weights/serving.json) sorts each group.
     python bench/unsure.py               # test split: writers 4, 8, ..., 28, Fashion test set, test drawings
     python bench/unsure.py --calibrate   # validation split: the best score, for `python -m mnistdemo calibrate --score`
     python bench/unsure.py --digits 1000 --non-digits 300 --seed 1
+    python bench/unsure.py --pen-path    # as the Draw tab judges a drawing on its canvas: with its pen's path
+
+`--pen-path`: what is drawn from strokes (digits, scribbles, letters, doodles) is read as the Draw tab reads a
+drawing on its canvas: every network's probabilities mixed with the votes of its pen's path (mnistdemo.pen_path),
+judged by the thresholds calibrated for that; Fashion-MNIST images, which only come as uploads, by their picture.
 """
 
 import argparse
@@ -28,7 +33,9 @@ from sklearn.metrics import roc_auc_score  # noqa: E402
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.calibrate import Calibration, thresholds  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
-from mnistdemo.nondigits import KINDS, drawn_digits, non_digits  # noqa: E402
+from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
+from mnistdemo.nondigits import DRAWN, KINDS, non_digits, pen_digits  # noqa: E402
+from mnistdemo.pen_path import mix, path, votes  # noqa: E402
 from mnistdemo.strokes import TUNING_WRITERS  # noqa: E402
 from mnistdemo.unsure import SCORES, classify, ensemble_probabilities, scores  # noqa: E402
 
@@ -54,18 +61,28 @@ def main() -> None:
                         help="--calibrate: share of validation digits kept below the 'not a digit' threshold")
     parser.add_argument("--sure-digits", type=float, default=Calibration.sure_digits,
                         help="--calibrate: share of validation digits kept below the 'not sure' threshold")
+    parser.add_argument("--pen-path", action="store_true", help="read what is drawn from strokes with its pen's path")
     args = parser.parse_args()
     configure_threads()
     split = "validation" if args.calibrate else "test"
     serving = SHIPPED.load_all().serving
     if serving is None:
         sys.exit(f"No serving manifest: {SHIPPED.stale_calibration}")
+    if args.pen_path:
+        serving = serving.with_path()
+        if serving is None:
+            sys.exit("The serving manifest has no thresholds for the pen's path: rerun `python -m mnistdemo calibrate`.")
     chosen, unsure_above, not_a_digit_above = serving.score, serving.unsure_above, serving.not_a_digit_above
 
     start = time.perf_counter()
-    digits, labels = drawn_digits(split, args.digits, args.seed, TUNING_WRITERS if args.tuning_writers else None)
+    pens = pen_digits(split, args.digits, args.seed, TUNING_WRITERS if args.tuning_writers else None)
+    digits, labels = render_drawn_digits(pens, seed=args.seed)
     groups = {"digits": digits} | {kind: non_digits(kind, split, args.non_digits, args.seed).images for kind in KINDS}
     probs = {name: ensemble_probabilities(images) for name, images in groups.items()}
+    if args.pen_path:
+        drawings = {"digits": pens} | {kind: make(split, args.non_digits, args.seed) for kind, make in DRAWN.items()}
+        for name, drawn in drawings.items():
+            probs[name] = mix(probs[name], votes(np.stack([path(d.strokes) for d in drawn]))[None])
     detector = SHIPPED.detector
     flags = {name: detector.not_a_digit(images) for name, images in groups.items()} if detector else {}
     print(f"{split} split: " + ", ".join(f"{len(x)} {name}" for name, x in groups.items())

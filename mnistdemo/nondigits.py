@@ -300,16 +300,15 @@ def fashion_images(split: str, n: int, seed: int = 0) -> np.ndarray:
     return np.stack([preprocess(pool[i]) for i in pick]).astype(np.float32) if n else np.zeros((0, 28, 28), np.float32)
 
 
+DRAWN = {"scribbles": scribbles, "letters": letters, "doodles": doodles}  # the kinds drawn from strokes
+
+
 def non_digits(kind: str, split: str, n: int, seed: int = 0) -> NonDigits:
     """`n` preprocessed non-digit images of one kind (`KINDS`) and split."""
     if kind == "fashion":
         return NonDigits(kind, split, fashion_images(split, n, seed))
-    if kind == "scribbles":
-        return NonDigits(kind, split, render_drawings(scribbles(split, n, seed), seed))
-    if kind == "letters":
-        return NonDigits(kind, split, render_drawings(letters(split, n, seed), seed))
-    if kind == "doodles":
-        return NonDigits(kind, split, render_drawings(doodles(split, n, seed), seed))
+    if kind in DRAWN:
+        return NonDigits(kind, split, render_drawings(DRAWN[kind](split, n, seed), seed))
     raise ValueError(f"Unknown kind {kind!r}: choose one of {', '.join(KINDS)}.")
 
 

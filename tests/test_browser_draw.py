@@ -3,6 +3,8 @@
 Run alone: .venv/bin/python -m pytest -q tests/test_browser_draw.py (needs Chromium at /usr/bin/chromium)
 """
 
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -25,11 +27,13 @@ def test_pen_drawn_digits_drawn_with_the_mouse_are_read(page, app_url):
 
 
 def test_a_stroke_is_one_request_and_undo_takes_it_back(page, app_url):
-    """Each stroke sends the server one plain request with the canvas's picture: nothing uploaded, no queue,
-    and nothing fetched after it (what the model saw comes inside the answer)."""
+    """Each stroke sends the server one plain request with the canvas's picture and its strokes: nothing uploaded,
+    no queue, and nothing fetched after it (what the model saw comes inside the answer)."""
     sent: list[str] = []
+    bodies: list[dict] = []
     page.on("request", lambda r: sent.append(r.url.split("/gradio_api/")[-1].split("?")[0])
             if "/gradio_api/" in r.url and (r.method == "POST" or "/file=" in r.url) else None)
+    page.on("request", lambda r: bodies.append(r.post_data_json) if r.url.endswith("/run/predict") else None)
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
     digit, placement = held_out_twenty()[0]
@@ -42,6 +46,10 @@ def test_a_stroke_is_one_request_and_undo_takes_it_back(page, app_url):
     assert not {"upload", "component_server/"} & set(sent), sent  # the page's own events aside, nothing else
     assert not [path for path in sent if path.startswith("file=")], sent
     assert page.locator("#seen img").get_attribute("src").startswith("data:image/png;base64,")
+    # The strokes went with the picture (for the pen's path), as the pad holds them, in whole pixels.
+    held = page.evaluate("JSON.stringify(document.querySelector('#sketch canvas').pad.strokes"
+                         ".map((s) => s.map((p) => p.map(Math.round))))")
+    assert len(json.loads(held)) == len(strokes) and held in bodies[-1]["data"]
 
     shown = page.locator("#verdict").inner_text()
     draw(page, [[(20, 260), (260, 20)], [(20, 20), (260, 260)]])  # a cross over the digit

@@ -26,11 +26,16 @@ def held_out_digits(labels: tuple[int, ...] = (2, 0, 7), seed: int = 3) -> list:
     return [rng.choice([d for d in digits if d.label == label]) for label in labels]
 
 
-def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Rendered and preprocessed pen-drawn digits (default: held-out writers): (N, 28, 28) float32, (N,) labels."""
+def pick_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS) -> list:
+    """`limit` pen-drawn digits (0 = all) of `writers` (default: the held-out writers), in their file order."""
     digits = load_pendigits(writers=writers)
     if limit:
         pick = np.random.default_rng(seed).choice(len(digits), limit, replace=False)
         digits = [digits[i] for i in np.sort(pick)]
-    return render_drawn_digits(digits, seed=seed)
+    return digits
+
+
+def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """`pick_pendigits`, rendered and preprocessed: (N, 28, 28) float32, (N,) labels."""
+    return render_drawn_digits(pick_pendigits(limit, seed, writers), seed=seed)
