@@ -68,6 +68,7 @@ def main() -> None:
     serving = SHIPPED.load_all().serving
     if serving is None:
         sys.exit(f"No serving manifest: {SHIPPED.stale_calibration}")
+    picture = serving  # uploads (Fashion-MNIST images) are judged by their picture even with --pen-path
     if args.pen_path:
         serving = serving.with_path()
         if serving is None:
@@ -79,6 +80,7 @@ def main() -> None:
     digits, labels = render_drawn_digits(pens, seed=args.seed)
     groups = {"digits": digits} | {kind: non_digits(kind, split, args.non_digits, args.seed).images for kind in KINDS}
     probs = {name: ensemble_probabilities(images) for name, images in groups.items()}
+    drawings = {}  # what was drawn from strokes, read with its pen's path
     if args.pen_path:
         drawings = {"digits": pens} | {kind: make(split, args.non_digits, args.seed) for kind, make in DRAWN.items()}
         for name, drawn in drawings.items():
@@ -122,7 +124,8 @@ def main() -> None:
     print("|---|---|---|---|---|")
     verdicts = {}
     for name, p in probs.items():
-        alone = classify(scores(p, chosen), unsure_above, not_a_digit_above)
+        judged_by = serving if name in drawings or not drawings else picture
+        alone = classify(scores(p, chosen), judged_by.unsure_above, judged_by.not_a_digit_above)
         kinds = np.where(serving.unlike_digits(flags[name]), "not_a_digit", alone) if flags else alone
         verdicts[name] = kinds
         print(f"| {name} | " + " | ".join(f"{(kinds == k).mean():.1%}" for k in ("digit", "unsure", "not_a_digit"))
