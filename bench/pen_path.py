@@ -1,4 +1,4 @@
-"""Does the pen's path tell apart what the picture cannot? (The Whole numbers tab reads paths; the Draw tab does not.)
+"""Does the pen's path tell apart what the picture cannot? (Both canvases read it; mnistdemo.inference.assess.)
 
 A canvas knows more than its picture: the order and direction of the strokes. This reads each held-out pen digit
 twice: the default model on its picture (rendered and preprocessed as `bench/drawn_digits.py` does), and by its

@@ -432,8 +432,10 @@ def _read(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry") -> 
     return probs, members.transpose(1, 0, 2), flags
 
 
-def assess_images(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry | None" = None) -> list[Answer]:
-    """(N, 28, 28) float32 drawings already preprocessed for `model` -> one Answer each (no size or edge check)."""
+def assess_images(images: np.ndarray, model: LoadedModel, registry: "ModelRegistry | None" = None,
+                  strokes: "list[list[np.ndarray] | None] | None" = None) -> list[Answer]:
+    """(N, 28, 28) float32 drawings already preprocessed for `model` -> one Answer each (no size or edge check);
+    `strokes`: each drawing's canvas strokes, where known (`judge`)."""
     images = np.asarray(images, dtype=np.float32)
     if len(images) == 0:
         return []
@@ -441,7 +443,9 @@ def assess_images(images: np.ndarray, model: LoadedModel, registry: "ModelRegist
     probs, ensemble, flags = _read(images, model, registry)
     members = ensemble if ensemble is not None else [None] * len(probs)
     flags = flags if flags is not None else [None] * len(probs)
-    return [judge(model, p, e, serving=registry.serving, not_a_digit=f) for p, e, f in zip(probs, members, flags)]
+    strokes = strokes or [None] * len(probs)
+    return [judge(model, p, e, serving=registry.serving, not_a_digit=f, strokes=s)
+            for p, e, f, s in zip(probs, members, flags, strokes)]
 
 
 def assess_steps(steps: dict[str, np.ndarray], model: LoadedModel, registry: "ModelRegistry | None" = None,

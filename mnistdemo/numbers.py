@@ -313,10 +313,11 @@ def _digit_like(images: np.ndarray) -> np.ndarray:
 
 
 def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
-        str, list[tuple[np.ndarray, str, float]]]:
+        str, list[tuple[np.ndarray, str, float, list[np.ndarray] | None]]]:
     """A drawing of a number and an MNIST LoadedModel -> (the digits read, e.g. "2026",
-    [(28x28 float32 the model saw, its answer, its probability), ...] left to right).
-    `strokes`: the canvas strokes that drew it ((n, 2) canvas pixels each), if known.
+    [(28x28 float32 the model saw, its answer, its probability, the strokes that drew it or None), ...] left to
+    right). `strokes`: the canvas strokes that drew it ((n, 2) canvas pixels each), if known; a digit whose own
+    strokes are known is read with its pen's path too.
 
     Without strokes, a wide crop is read both as one digit and as two touching ones (cut at the
     likeliest places); two win when the model is much surer of them. One batched model call in all.
@@ -327,7 +328,7 @@ def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
     seen: list[np.ndarray] = []  # every 28x28 any option needs, read in one batch
     parts_seen: list[np.ndarray] = []  # the ink crop each of them came from
     plans: list[list[list[int]]] = []  # per crop, its options as indices into `seen`
-    paths: dict[int, np.ndarray] = {}  # index into `seen` -> the pen's path of a crop whose strokes are known
+    pens: dict[int, list[np.ndarray]] = {}  # index into `seen` -> the strokes of a crop whose strokes are known
     for crop, drawn in zip(crops, crop_strokes or [None] * len(crops)):
         options = []
         # A group of strokes is one digit: people do not write two digits in one stroke, so where the
@@ -338,7 +339,7 @@ def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
             except ValueError:  # a part with too little ink to read
                 continue
             if drawn is not None:
-                paths[len(seen)] = pen_path.path(drawn, y_down=True)
+                pens[len(seen)] = drawn
             options.append(list(range(len(seen), len(seen) + len(images))))
             seen += images
             parts_seen += parts
@@ -348,9 +349,10 @@ def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
         raise UserError("error.no_ink", NO_INK_MESSAGE)
     images = np.stack(seen).astype(np.float32)
     probs = np.array(model.probabilities(images))
-    if paths:  # the order and direction of the strokes tell apart what the picture may not (pen_path)
-        known = list(paths)
-        probs[known] = pen_path.mix(probs[known], pen_path.votes(np.stack([paths[i] for i in known])))
+    if pens:  # the order and direction of the strokes tell apart what the picture may not (pen_path)
+        known = list(pens)
+        paths = np.stack([pen_path.path(pens[i], y_down=True) for i in known])
+        probs[known] = pen_path.mix(probs[known], pen_path.votes(paths))
     digit_like = _digit_like(images)
     best = probs.max(axis=1)
     answers = []
@@ -373,5 +375,5 @@ def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
                 chosen = whole
             elif not digit_like[whole[0]] and digit_like[split].all():
                 chosen = split
-        answers += [(seen[i], model.class_names[int(probs[i].argmax())], float(best[i])) for i in chosen]
-    return "".join(answer for _, answer, _ in answers), answers
+        answers += [(seen[i], model.class_names[int(probs[i].argmax())], float(best[i]), pens.get(i)) for i in chosen]
+    return "".join(answer for _, answer, _, _ in answers), answers

@@ -190,9 +190,9 @@ def test_real_numbers_are_read_digit_by_digit(held_out, model):
     for number in numbers:
         text, digits = read_number(number.render(), model)
         assert len(digits) == len(text)
-        for seen, answer, probability in digits:
+        for seen, answer, probability, strokes in digits:
             assert seen.shape == (28, 28) and seen.dtype == np.float32
-            assert answer in "0123456789" and 0.0 <= probability <= 1.0
+            assert answer in "0123456789" and 0.0 <= probability <= 1.0 and strokes is None  # a picture alone
         exact += text == number.text
     assert exact >= 16, f"only {exact}/20 read exactly"
 
@@ -218,7 +218,7 @@ def test_the_tab_shows_each_digit_the_model_read_inside_its_answer(held_out, mod
     reading, shown = read_drawing(image, model.name)
     _, digits = read_number(image, model)
     assert len(shown) == len(digits) and "# " in reading
-    for item, (seen, answer, probability) in zip(shown, digits):
+    for item, (seen, answer, probability, _) in zip(shown, digits):
         assert item["caption"].startswith(answer) and item["caption"].endswith(f" - {probability:.0%}")
         png = base64.b64decode(item["src"].removeprefix("data:image/png;base64,"))
         pixels = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)
@@ -256,7 +256,8 @@ def test_with_the_strokes_each_digit_is_also_read_by_its_pen_path(held_out, mode
     alone, _ = read_number(number.render(), model)
     text, digits = read_number(number.render(), model, _strokes(number))
     assert calls == [4] and alone == number.text
-    for (_, answer, probability), digit in zip(digits, number.text):
+    for (_, answer, probability, pen), digit in zip(digits, number.text):
+        assert pen is not None  # each digit's own strokes, for its verdict
         # Read by both: a unanimous vote overrules the model only where it is not much surer of its own answer.
         assert answer in (digit, "3")
         assert probability >= pen_path.PATH_WEIGHT if answer == "3" else probability <= 1 - pen_path.PATH_WEIGHT + 1e-6
@@ -318,3 +319,23 @@ def test_the_tab_reads_the_strokes_it_is_sent(held_out, model):
     reading, shown, change = on_number_sketch(canvas, model.name, "", sent, 7)
     text, _ = read_number(number.render(), model, strokes)
     assert f"# {text}" in reading.replace("?", "") and len(shown) == len(text) and change == 7
+
+
+def test_the_tab_judges_each_digit_with_its_own_strokes(held_out, model, monkeypatch):
+    from mnistdemo import inference
+    from mnistdemo.ui import number_tab
+
+    number = random_number(held_out, np.random.default_rng(4), 4, gap_range=(20.0, 40.0))
+    judged = []
+
+    def assess_images(images, chosen, registry=None, strokes=None):
+        answers = inference.assess_images(images, chosen, registry, strokes)
+        judged.append((strokes, answers))
+        return answers
+
+    monkeypatch.setattr(number_tab, "assess_images", assess_images)
+    number_tab.read_drawing(number.render(), model.name, "", _strokes(number))
+    number_tab.read_drawing(number.render(), model.name, "")
+    (with_strokes, answers), (without, plain) = judged
+    assert len(with_strokes) == 4 and all(pen is not None for pen in with_strokes) and all(a.pen_path for a in answers)
+    assert without == [None] * 4 and not any(a.pen_path for a in plain)

@@ -52,12 +52,13 @@ def read_drawing(image: np.ndarray | None, model_name: str | None, lang: str = "
         _, digits = read_number(image, model, strokes)
     except ValueError as error:  # a drawing with no ink left after Undo, say
         return error_text(error, lang), []
-    # Each digit gets the Draw tab's verdict: a digit the networks are not sure of is marked "?".
-    answers = assess_images(np.stack([seen for seen, _, _ in digits]), model)
+    # Each digit gets the Draw tab's verdict (with its pen's path where its strokes are known): a digit the
+    # networks are not sure of is marked "?".
+    answers = assess_images(np.stack([seen for seen, *_ in digits]), model, strokes=[pen for *_, pen in digits])
     marks = ["" if a.kind == "digit" else "?" for a in answers]
-    number = "".join(answer + mark for (_, answer, _), mark in zip(digits, marks))
+    number = "".join(answer + mark for (_, answer, _, _), mark in zip(digits, marks))
     shown = [{"src": seen_png(seen), "caption": f"{answer}{mark} - {probability:.0%}"}
-             for (seen, answer, probability), mark in zip(digits, marks)]
+             for (seen, answer, probability, _), mark in zip(digits, marks)]
     heading = READS_NUMBER_UNSURE if any(marks) else READS_NUMBER
     return say(heading, f"\n\n# {number}"), shown
 
