@@ -34,7 +34,7 @@ def path(strokes: list[np.ndarray], y_down: bool = False) -> np.ndarray:
 
 
 @functools.cache
-def _examples() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def examples() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tuning writers' pen digits: (N, 2 * POINTS) paths, their (N,) squared lengths and (N,) labels
     (~0.4 s the first time)."""
     digits = load_pendigits(writers=TUNING_WRITERS)
@@ -44,9 +44,9 @@ def _examples() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def votes(paths: np.ndarray) -> np.ndarray:
     """(N, 2 * POINTS) paths -> (N, 10): each class's share among each path's NEIGHBOURS nearest examples."""
-    examples, squared, labels = _examples()
+    known, squared, labels = examples()
     # Squared distances as |a|^2 - 2 a.b + |b|^2: one matrix product, not an (N, examples, 2 * POINTS) array.
-    distances = (paths**2).sum(axis=1)[:, None] - 2 * paths @ examples.T + squared[None, :]
+    distances = (paths**2).sum(axis=1)[:, None] - 2 * paths @ known.T + squared[None, :]
     nearest = labels[np.argpartition(distances, NEIGHBOURS, axis=1)[:, :NEIGHBOURS]]
     return np.stack([(nearest == c).mean(axis=1) for c in range(10)], axis=1)
 

@@ -1,13 +1,16 @@
 """The Draw tab's core as a static site any web folder can serve: no server code, nothing fetched elsewhere.
 
 `export_site(out, models)` writes into `out`:
-- the page (`index.html`, `style.css`, `app.js`, `pad.js`, `texts.js`, `preprocess.js`: the files of `mnistdemo/web/`);
-  `preprocess.js` is the page's port of `mnistdemo/preprocess.py`, which stays the reference;
+- the page (`index.html`, `style.css`, `app.js`, `pad.js`, `texts.js`, `preprocess.js`, `penpath.js`: the files of
+  `mnistdemo/web/`); `preprocess.js` and `penpath.js` are the page's ports of `mnistdemo/preprocess.py` and
+  `mnistdemo/pen_path.py`, which stay the reference;
+- `pen_path.bin`: the tuning writers' digits as pen paths (`mnistdemo.pen_path`), int16 little-endian, for the page
+  to read a digit by its pen's path as the app does;
 - ONNX Runtime Web's WebAssembly build, from the npm package pinned in package.json (`npm ci` installs it):
   its ES module and its binary, gzipped (the page unzips it; 14.2 MB -> 3.7 MB, and no file needs Git LFS);
 - `models/<name>.onnx` with their sidecars (`mnistdemo.export`), and `site.json`: what the page needs of
   them (file, input and output names, class names, preprocessing with every number it uses), the
-  app's canvas size and brush, and the full app's address;
+  app's canvas size and brush, the pen paths' labels and how to read them, and the full app's address;
 - `README.md` whose front matter makes the folder a static Hugging Face Space.
 """
 
@@ -17,12 +20,17 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
+
+from mnistdemo import pen_path
 from mnistdemo.config import REPO_DIR
 from mnistdemo.preprocess import BBOX_MIN_INK, MIN_CONTRAST
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
 
 PAGE_DIR = Path(__file__).resolve().parent / "web"
-PAGE_FILES = ("index.html", "style.css", "app.js", "pad.js", "texts.js", "preprocess.js")
+PAGE_FILES = ("index.html", "style.css", "app.js", "pad.js", "texts.js", "preprocess.js", "penpath.js")
+PEN_PATH_FILE = "pen_path.bin"
+PEN_PATH_SCALE = 60_000  # a path's coordinates lie within [-0.5, 0.5]: int16 keeps them to 2e-5
 DEFAULT_MODELS = ("best_mnist-mnist", "best_fashion-fashion_mnist")
 FULL_APP_URL = "http://127.0.0.1:7860/"  # where `make run` serves it; a hosted copy passes its own
 ORT_PACKAGE = "onnxruntime-web"
@@ -74,7 +82,12 @@ def export_site(out: Path, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
     for stale in (out / "models").glob("*.onnx*"):  # models of an earlier export with other --models
         if stale.name.split(".onnx")[0] not in models:
             stale.unlink()
+    examples, _, labels = pen_path.examples()
+    (out / PEN_PATH_FILE).write_bytes(np.round(examples * PEN_PATH_SCALE).astype("<i2").tobytes())
     site = {"models": entries, "canvas_size": CANVAS_SIZE, "brush_radius": BRUSH_RADIUS, "app_url": app_url,
+            "pen_path": {"file": PEN_PATH_FILE, "scale": PEN_PATH_SCALE, "points": pen_path.POINTS,
+                         "neighbours": pen_path.NEIGHBOURS, "weight": pen_path.PATH_WEIGHT,
+                         "labels": labels.tolist()},
             "onnxruntime_web": ort_version()}
     (out / "site.json").write_text(json.dumps(site, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "README.md").write_text(_readme(models), encoding="utf-8")

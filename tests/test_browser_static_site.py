@@ -10,6 +10,7 @@ import numpy as np
 import onnxruntime
 import pytest
 
+from mnistdemo import pen_path
 from mnistdemo.preprocess import preprocess
 from mnistdemo.replay import canvas_points
 from mnistdemo.strokes import render_strokes
@@ -43,10 +44,13 @@ def offline(browser):
 
 
 def _python_reads(static_site, strokes) -> str:
-    """What the reference (strokes.render_strokes, preprocess.py, ONNX Runtime in Python) reads in these strokes."""
+    """What the reference (strokes.render_strokes, preprocess.py, ONNX Runtime in Python, pen_path.py) reads in
+    these strokes."""
     session = onnxruntime.InferenceSession(str(static_site / "models" / "best_mnist-mnist.onnx"))
     image = preprocess(render_strokes([np.array(s) for s in strokes], (280, 280)))
-    return str(session.run(None, {"image": image[None, :, :, None]})[0].argmax())
+    probabilities = session.run(None, {"image": image[None, :, :, None]})[0]
+    voted = pen_path.votes(pen_path.path([np.round(s) for s in strokes], y_down=True)[None])
+    return str(pen_path.mix(probabilities, voted).argmax())
 
 
 def test_pen_digits_drawn_with_the_mouse_are_read_in_the_browser_alone(offline, site_url, static_site):
@@ -59,6 +63,14 @@ def test_pen_digits_drawn_with_the_mouse_are_read_in_the_browser_alone(offline, 
     # The default model misreads 2 of these 20 in Python as well (1.3% of all held-out pen digits).
     assert len(wrong) <= 2, f"only {20 - len(wrong)}/20 read right; misread (drawn, reading): {wrong}"
     assert len(differ) <= 1, f"the page and Python read these differently (drawn, page's reading): {differ}"
+    # Each digit was read with its pen's path; unticked, the last is read again from its picture alone.
+    assert page.evaluate("window.mnistdemo.last.withPath") is True
+    shown = page.locator("#reading").inner_text()
+    page.locator("#pen-path").uncheck()
+    page.wait_for_function("window.mnistdemo.last && window.mnistdemo.last.withPath === false")
+    page.locator("#pen-path").check()
+    page.wait_for_function("window.mnistdemo.last.withPath === true")
+    assert page.locator("#reading").inner_text() == shown
 
     page.locator("#language").select_option("zh")  # the reading and the page switch language in place
     assert page.locator("#clear").inner_text() == "清除"

@@ -33,7 +33,7 @@ def test_a_path_does_not_depend_on_size_place_sampling_or_the_canvas_axis(held_o
 
 
 def test_the_examples_are_the_tuning_writers_digits_only(held_out):
-    examples, _, labels = pen_path._examples()
+    examples, _, labels = pen_path.examples()
     assert len(examples) == len(labels) == 3745
     nearest = [float(((examples - pen_path.path(d.strokes)) ** 2).sum(axis=1).min()) for d in held_out[:200]]
     assert min(nearest) > 0  # no held-out digit is among them

@@ -8,16 +8,18 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from mnistdemo.__main__ import main
 from mnistdemo.config import CLASS_NAMES
 from mnistdemo.export import read_sidecar
 from mnistdemo.preprocess import BBOX_MIN_INK, MIN_CONTRAST, MNIST_STROKE_WIDTH
-from mnistdemo.static_site import DEFAULT_MODELS, PAGE_DIR, PAGE_FILES, export_site, page_spec
+from mnistdemo import pen_path
+from mnistdemo.static_site import DEFAULT_MODELS, PAGE_DIR, PAGE_FILES, PEN_PATH_FILE, export_site, page_spec
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
 
-SITE_FILES = {*PAGE_FILES, "site.json", "README.md", "ort/ort.wasm.bundle.min.js", "ort/ort-wasm-simd-threaded.wasm.gz",
+SITE_FILES = {*PAGE_FILES, PEN_PATH_FILE, "site.json", "README.md", "ort/ort.wasm.bundle.min.js", "ort/ort-wasm-simd-threaded.wasm.gz",
               *(f"models/{name}.onnx{end}" for name in DEFAULT_MODELS for end in ("", ".json"))}
 
 
@@ -41,6 +43,14 @@ def test_site_json_gives_the_page_the_apps_canvas_and_each_models_preprocessing(
     for model in site["models"]:
         assert (static_site / model["file"]).is_file()
         assert model["spec"] == page_spec(read_sidecar(static_site / model["file"]))
+    # The pen paths, as pen_path.py reads them, to within their int16 step.
+    spec = site["pen_path"]
+    known, _, labels = pen_path.examples()
+    assert (spec["points"], spec["neighbours"], spec["weight"]) == (pen_path.POINTS, pen_path.NEIGHBOURS,
+                                                                    pen_path.PATH_WEIGHT)
+    assert spec["labels"] == labels.tolist() and spec["file"] == PEN_PATH_FILE
+    paths = np.fromfile(static_site / spec["file"], "<i2").reshape(known.shape) / spec["scale"]
+    np.testing.assert_allclose(paths, known, atol=0.5 / spec["scale"])
 
 
 def test_the_page_fetches_nothing_from_another_host(static_site):

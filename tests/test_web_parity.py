@@ -17,6 +17,7 @@ from mnistdemo.static_site import page_spec
 from mnistdemo.strokes import load_pendigits, random_placement, render_digit
 
 RUNNER = REPO_DIR / "tests" / "preprocess_node.mjs"
+PEN_PATH_RUNNER = REPO_DIR / "tests" / "penpath_node.mjs"
 DIGITS = 600
 
 
@@ -63,3 +64,24 @@ def test_a_blank_canvas_has_no_ink_on_the_page(static_site, tmp_path):
     spec = page_spec(read_sidecar(static_site / "models" / "best_mnist-mnist.onnx"))
     blank = np.full((1, 280, 280, 3), 255, np.uint8)
     assert np.isnan(run_page_preprocessing(blank, spec, tmp_path)).all()
+
+
+def test_the_page_reads_the_pen_path_as_python_does(static_site, tmp_path):
+    from mnistdemo import pen_path
+    from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes
+
+    # 300 held-out pen digits as the canvas holds them: strokes of whole pixels, y down.
+    rng = np.random.default_rng(21)
+    digits = load_pendigits(writers=HELD_OUT_WRITERS)
+    drawings = [[np.round(s).astype(int).tolist() for s in canvas_strokes(digits[i], CANVAS_SIZE, BRUSH_RADIUS,
+                                                                           **random_placement(rng))]
+                for i in rng.choice(len(digits), 300, replace=False)]
+    (tmp_path / "drawings.json").write_text(json.dumps(drawings))
+    subprocess.run(["node", PEN_PATH_RUNNER, static_site, tmp_path / "drawings.json", tmp_path / "out.json"],
+                   check=True, capture_output=True, timeout=600)
+    page = json.loads((tmp_path / "out.json").read_text())
+    python = np.stack([pen_path.path([np.array(s, float) for s in strokes], y_down=True) for strokes in drawings])
+    np.testing.assert_allclose(page["paths"], python, atol=1e-9)
+    same = np.isclose(page["votes"], pen_path.votes(python), atol=1e-9).all(axis=1)
+    assert same.mean() >= 0.99, f"the same votes for only {same.sum()} of {len(drawings)} digits"
+    print(f"the same votes for {same.sum()} of {len(drawings)} digits")

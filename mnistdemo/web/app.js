@@ -1,9 +1,11 @@
 // The page: draw on #sketch; on every pen-up the drawing is prepared as MNIST's digits were
-// (preprocess.js), the chosen ONNX model reads it in ONNX Runtime Web, and #reading shows the answer.
+// (preprocess.js), the chosen ONNX model reads it in ONNX Runtime Web, a digit also by its pen's path
+// (penpath.js, unless #pen-path is unticked), and #reading shows the answer.
 // Nothing leaves the browser: the runtime, the models and site.json come from this page's folder.
 
 import * as ort from "./ort/ort.wasm.bundle.min.js";
 import { drawingPad } from "./pad.js";
+import { mix, path, votes } from "./penpath.js";
 import { preprocess } from "./preprocess.js";
 import { TEXTS, className, defaultLanguage } from "./texts.js";
 
@@ -14,11 +16,13 @@ const seen = document.getElementById("seen");
 const bars = document.getElementById("probabilities");
 const modelChoice = document.getElementById("model");
 const languageChoice = document.getElementById("language");
+const penPathBox = document.getElementById("pen-path");
 
 const state = {
   pad, // the strokes drawn (pad.js)
   models: [],
   model: null,
+  penPath: null, // the tuning writers' pen paths ({paths, scale, labels, points, neighbours, weight}), once loaded
   lang: "en",
   last: null, // {probabilities, strokes} of the reading shown
   timings: [], // per reading: ms from pen-up to it, of which preprocessing and the model (bench/web_page.py)
@@ -69,8 +73,14 @@ async function read(start) {
   const input = new ort.Tensor("float32", image, [1, model.spec.size, model.spec.size, 1]);
   const ran = performance.now();
   const output = await session.run({ [model.input]: input });
+  let probabilities = Array.from(output[model.output].data);
+  const withPath = model.dataset === "mnist" && state.penPath !== null && penPathBox.checked;
+  if (withPath) { // the strokes in whole pixels, as the app's canvas sends them
+    const drawn = pad.strokes.map((points) => points.map((point) => point.map(Math.round)));
+    probabilities = mix(probabilities, votes(path(drawn, state.penPath.points), state.penPath), state.penPath.weight);
+  }
   const answered = performance.now();
-  state.last = { model, probabilities: Array.from(output[model.output].data), strokes };
+  state.last = { model, probabilities, strokes, withPath };
   showReading();
   const ms = performance.now() - start;
   state.timings.push({ ms, preprocess: prepared - start, model: answered - ran });
@@ -174,10 +184,20 @@ async function loadSite() {
   sketch.width = sketch.height = site.canvas_size;
   document.getElementById("full-app").href = site.app_url;
   state.models = site.models.map((m) => ({ ...m, classNames: m.class_names }));
+  state.penPath = await loadPenPath(site.pen_path);
   modelChoice.replaceChildren(...state.models.map((_, i) => new Option("", String(i))));
   state.model = state.models[0];
   applyLanguage(state.lang);
   pad.paint();
+}
+
+// The pen paths the page reads a digit's path against; without them it reads the picture alone.
+async function loadPenPath(spec) {
+  if (!spec) return null;
+  const response = await fetch(spec.file);
+  if (!response.ok) return null;
+  const paths = new Int16Array(await response.arrayBuffer()); // little-endian, as every browser's Int16Array
+  return { ...spec, paths };
 }
 
 function savedLanguage() {
@@ -188,6 +208,7 @@ languageChoice.addEventListener("change", () => {
   try { localStorage.setItem("mnistdemo-language", languageChoice.value); } catch { /* storage may be off */ }
   applyLanguage(languageChoice.value);
 });
+penPathBox.addEventListener("change", () => requestReading(performance.now()));
 modelChoice.addEventListener("change", () => {
   state.model = state.models[Number(modelChoice.value)];
   state.last = null;
