@@ -63,7 +63,9 @@ def test_the_pool_size_comes_from_the_environment(monkeypatch):
 
 @pytest.fixture(scope="module")
 def pool():
-    pool = TrainingPool(size=1)
+    # Tests here follow one worker through several runs; recycling it when its memory grows (which the full suite's
+    # runs can set off: a worker replaced at the end of a run here once) is tested on a pool of its own below.
+    pool = TrainingPool(size=1, max_growth_mb=float("inf"))
     assert pool.wait_ready(300)
     yield pool
     pool.close()
