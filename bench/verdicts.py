@@ -7,6 +7,7 @@ put through `mnistdemo.inference.assess`, the one answer the Draw tab, the Whole
 verdicts and the reasons given.
 
     python bench/verdicts.py                 # 1,000 digits, seed 0
+    python bench/verdicts.py --pen-path      # the same digits with their strokes, as the Draw tab reads its canvas
     python bench/verdicts.py --sizes         # how reading falls with drawing size (in stroke widths): TINY_BELOW
 """
 
@@ -22,13 +23,22 @@ import numpy as np  # noqa: E402
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.inference import SHIPPED, assess, ink_geometry  # noqa: E402
 from mnistdemo.preprocess import preprocess_steps  # noqa: E402
-from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement, render_digit  # noqa: E402
+from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes,  # noqa: E402
+                               load_pendigits, random_placement, render_digit, render_strokes)
 
 SURE = 0.95
 
 
-def verdicts(digits, rng) -> None:
-    answers = [assess(render_digit(d, **random_placement(rng))) for d in digits]
+def _drawn(digit, rng, pen_path: bool):
+    """`assess` of one digit at a random placement; with `pen_path`, given its canvas strokes in whole pixels."""
+    if not pen_path:
+        return assess(render_digit(digit, **random_placement(rng)))
+    strokes = [np.round(s) for s in canvas_strokes(digit, CANVAS_SIZE, BRUSH_RADIUS, **random_placement(rng))]
+    return assess(render_strokes(strokes, (CANVAS_SIZE, CANVAS_SIZE)), strokes=strokes)
+
+
+def verdicts(digits, rng, pen_path: bool = False) -> None:
+    answers = [_drawn(d, rng, pen_path) for d in digits]
     right = [a for a, d in zip(answers, digits) if a.answer == str(d.label) and a.probabilities[a.answer] >= SURE]
     print(f"{len(digits)} held-out pen digits; the default model reads {len(right)} right at >= {SURE:.0%}.")
     kinds = Counter(a.kind for a in right)
@@ -38,6 +48,10 @@ def verdicts(digits, rng) -> None:
     for a in right:
         if a.kind != "digit":
             print("  ", a.message)
+    read = [a.answer == str(d.label) for a, d in zip(answers, digits)]
+    accepted = [a.kind == "digit" for a in answers]
+    print(f"All {len(digits)}: {sum(read)} read right, {sum(accepted)} read as a digit, "
+          f"{sum(r and k for r, k in zip(read, accepted))} both")
     everything = Counter((a.kind, a.reason) for a in answers)
     print("All digits: " + ", ".join(f"{k}/{r} {n}" for (k, r), n in everything.most_common()))
 
@@ -65,12 +79,16 @@ def main() -> None:
     parser.add_argument("--digits", type=int, default=1000, help="held-out pen digits to draw")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample and the placements")
     parser.add_argument("--sizes", action="store_true", help="measure reading against drawing size instead")
+    parser.add_argument("--pen-path", action="store_true", help="give each digit's strokes too, as the Draw tab does")
     args = parser.parse_args()
     configure_threads()
     rng = np.random.default_rng(args.seed)
     pool = load_pendigits(writers=HELD_OUT_WRITERS)
     digits = [pool[i] for i in rng.choice(len(pool), min(args.digits, len(pool)), replace=False)]
-    (sizes if args.sizes else verdicts)(digits, rng)
+    if args.sizes:
+        sizes(digits, rng)
+    else:
+        verdicts(digits, rng, args.pen_path)
 
 
 if __name__ == "__main__":
