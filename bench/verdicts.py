@@ -24,17 +24,19 @@ from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.inference import SHIPPED, assess, ink_geometry  # noqa: E402
 from mnistdemo.preprocess import preprocess_steps  # noqa: E402
 from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes,  # noqa: E402
-                               load_pendigits, random_placement, render_digit, render_strokes)
+                               load_pendigits, random_placement, render_digit)
 
 SURE = 0.95
 
 
 def _drawn(digit, rng, pen_path: bool):
-    """`assess` of one digit at a random placement; with `pen_path`, given its canvas strokes in whole pixels."""
-    if not pen_path:
-        return assess(render_digit(digit, **random_placement(rng)))
-    strokes = [np.round(s) for s in canvas_strokes(digit, CANVAS_SIZE, BRUSH_RADIUS, **random_placement(rng))]
-    return assess(render_strokes(strokes, (CANVAS_SIZE, CANVAS_SIZE)), strokes=strokes)
+    """`assess` of one digit at a random placement; with `pen_path`, given its canvas strokes in whole pixels, as the
+    canvas sends them (its picture is drawn where the pointer went)."""
+    placement = random_placement(rng)
+    strokes = None
+    if pen_path:
+        strokes = [np.round(s) for s in canvas_strokes(digit, CANVAS_SIZE, BRUSH_RADIUS, **placement)]
+    return assess(render_digit(digit, **placement), strokes=strokes)
 
 
 def verdicts(digits, rng, pen_path: bool = False) -> None:
