@@ -11,7 +11,13 @@ export function path(strokes, points) {
       ys.push(-y); // the pen data's y points up
     }
   }
-  const [lowX, highX, lowY, highY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  let [lowX, highX, lowY, highY] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let i = 0; i < xs.length; i++) { // not Math.min(...xs): a long scribble would overflow the call stack
+    lowX = Math.min(lowX, xs[i]);
+    highX = Math.max(highX, xs[i]);
+    lowY = Math.min(lowY, ys[i]);
+    highY = Math.max(highY, ys[i]);
+  }
   const scale = Math.max(highX - lowX, highY - lowY, 1e-6);
   const cx = (lowX + highX) / 2, cy = (lowY + highY) / 2;
   for (let i = 0; i < xs.length; i++) {
