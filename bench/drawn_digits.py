@@ -30,7 +30,7 @@ from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.evaluate import evaluate_probabilities  # noqa: E402
 from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
-from mnistdemo.pen_path import mix, path, votes  # noqa: E402
+from mnistdemo.pen_path import mix, votes_of  # noqa: E402
 from mnistdemo.strokes import HELD_OUT_WRITERS  # noqa: E402
 from support.drawings import pick_pendigits  # noqa: E402
 
@@ -50,7 +50,7 @@ def main() -> None:
     start = time.perf_counter()
     digits = pick_pendigits(args.limit, args.seed, HELD_OUT_WRITERS if args.writers == "held-out" else None)
     x, y = render_drawn_digits(digits, seed=args.seed)
-    voted = votes(np.stack([path(d.strokes) for d in digits])) if args.pen_path else None
+    voted = votes_of([d.strokes for d in digits]) if args.pen_path else None
     how = ", each read with its pen's path" if args.pen_path else ""
     print(f"{len(y)} pen-drawn digits ({args.writers} writers{how}) rendered and preprocessed in "
           f"{time.perf_counter() - start:.0f} s\n")

@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
-from mnistdemo.pen_path import NEIGHBOURS, PATH_WEIGHT, POINTS, mix, path, votes  # noqa: E402
+from mnistdemo.pen_path import NEIGHBOURS, PATH_WEIGHT, POINTS, mix, votes_of  # noqa: E402
 from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits  # noqa: E402
 from support.drawings import render_pendigits  # noqa: E402
 
@@ -30,7 +30,7 @@ def main() -> None:
     configure_threads()
     held_out = load_pendigits(writers=HELD_OUT_WRITERS)
     labels = np.array([d.label for d in held_out])
-    voted = votes(np.stack([path(d.strokes) for d in held_out]))
+    voted = votes_of([d.strokes for d in held_out])
     images, rendered_labels = render_pendigits(writers=HELD_OUT_WRITERS)
     assert (rendered_labels == labels).all()
     model = SHIPPED.get(None)

@@ -35,7 +35,7 @@ from mnistdemo.calibrate import Calibration, thresholds  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
 from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
 from mnistdemo.nondigits import DRAWN, KINDS, non_digits, pen_digits  # noqa: E402
-from mnistdemo.pen_path import mix, path, votes  # noqa: E402
+from mnistdemo.pen_path import mix, votes_of  # noqa: E402
 from mnistdemo.strokes import TUNING_WRITERS  # noqa: E402
 from mnistdemo.unsure import SCORES, classify, ensemble_probabilities, scores  # noqa: E402
 
@@ -84,7 +84,7 @@ def main() -> None:
     if args.pen_path:
         drawings = {"digits": pens} | {kind: make(split, args.non_digits, args.seed) for kind, make in DRAWN.items()}
         for name, drawn in drawings.items():
-            probs[name] = mix(probs[name], votes(np.stack([path(d.strokes) for d in drawn]))[None])
+            probs[name] = mix(probs[name], votes_of([d.strokes for d in drawn])[None])
     detector = SHIPPED.detector
     flags = {name: detector.not_a_digit(images) for name, images in groups.items()} if detector else {}
     print(f"{split} split: " + ", ".join(f"{len(x)} {name}" for name, x in groups.items())
@@ -124,7 +124,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     verdicts = {}
     for name, p in probs.items():
-        judged_by = serving if name in drawings or not drawings else picture
+        judged_by = picture if args.pen_path and name not in drawings else serving
         alone = classify(scores(p, chosen), judged_by.unsure_above, judged_by.not_a_digit_above)
         kinds = np.where(serving.unlike_digits(flags[name]), "not_a_digit", alone) if flags else alone
         verdicts[name] = kinds

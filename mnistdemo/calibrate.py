@@ -87,7 +87,7 @@ def calibrate(directory: Path = WEIGHTS_DIR, default_model: str = DEFAULT_MODEL,
     reader = registry.ensemble(names)
     probs = np.concatenate([reader.probabilities(images[i:i + 512]) for i in range(0, len(images), 512)], axis=1)
     unsure, not_digit = thresholds(scores(probs, score), calibration)
-    voted = pen_path.votes(np.stack([pen_path.path(d.strokes) for d in digits]))
+    voted = pen_path.votes_of([d.strokes for d in digits])
     with_path = scores(pen_path.mix(probs, voted[None]), score)
     path_unsure, path_not_digit = thresholds(with_path, replace(calibration, sure_digits=calibration.path_sure_digits,
                                                                 accept_digits=calibration.path_accept_digits))

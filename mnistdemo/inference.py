@@ -208,7 +208,7 @@ class ModelRegistry:
         one[:, 4:24, 12:16] = 1.0
         model.probabilities(one)
         assess_images(one, model, self)
-        pen_path.votes(pen_path.path([np.array([(0.0, 0.0), (0.0, 1.0)])])[None])  # Whole numbers' first reading
+        pen_path.votes_of([[np.array([(0.0, 0.0), (0.0, 1.0)])]])  # a first reading by the pen's path
 
     @property
     def default_name(self) -> str | None:
@@ -383,7 +383,7 @@ def judge(model: LoadedModel, probs: np.ndarray, ensemble: np.ndarray | None = N
     ensemble = np.asarray(ensemble, dtype=np.float64)
     with_path = serving.with_path() if strokes else None
     if with_path is not None:
-        voted = pen_path.votes(pen_path.path(strokes, y_down=True)[None])[0]
+        voted = pen_path.votes_of([strokes], y_down=True)[0]
         probs, ensemble, serving = pen_path.mix(probs, voted), pen_path.mix(ensemble, voted[None]), with_path
     probabilities = model.label(probs)
     kind = assess_probabilities(ensemble[:, None], serving)[0].kind

@@ -351,8 +351,7 @@ def read_number(image, model, strokes: list[np.ndarray] | None = None) -> tuple[
     probs = np.array(model.probabilities(images))
     if pens:  # the order and direction of the strokes tell apart what the picture may not (pen_path)
         known = list(pens)
-        paths = np.stack([pen_path.path(pens[i], y_down=True) for i in known])
-        probs[known] = pen_path.mix(probs[known], pen_path.votes(paths))
+        probs[known] = pen_path.mix(probs[known], pen_path.votes_of([pens[i] for i in known], y_down=True))
     digit_like = _digit_like(images)
     best = probs.max(axis=1)
     answers = []

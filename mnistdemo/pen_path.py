@@ -51,6 +51,11 @@ def votes(paths: np.ndarray) -> np.ndarray:
     return np.stack([(nearest == c).mean(axis=1) for c in range(10)], axis=1)
 
 
+def votes_of(drawings: list[list[np.ndarray]], y_down: bool = False) -> np.ndarray:
+    """Each of N drawings' strokes (as `path` takes them) -> (N, 10) the `votes` of their paths."""
+    return votes(np.stack([path(strokes, y_down) for strokes in drawings]))
+
+
 def mix(probabilities: np.ndarray, voted: np.ndarray, weight: float = PATH_WEIGHT) -> np.ndarray:
     """(N, 10) a network's probabilities and (N, 10) votes -> (N, 10) the reading of both."""
     return (1.0 - weight) * probabilities + weight * voted

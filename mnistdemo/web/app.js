@@ -184,11 +184,11 @@ async function loadSite() {
   sketch.width = sketch.height = site.canvas_size;
   document.getElementById("full-app").href = site.app_url;
   state.models = site.models.map((m) => ({ ...m, classNames: m.class_names }));
-  state.penPath = await loadPenPath(site.pen_path);
   modelChoice.replaceChildren(...state.models.map((_, i) => new Option("", String(i))));
   state.model = state.models[0];
   applyLanguage(state.lang);
   pad.paint();
+  state.penPath = await loadPenPath(site.pen_path); // the canvas and the choices need not wait for it; a reading does
 }
 
 // The pen paths the page reads a digit's path against; without them it reads the picture alone.
