@@ -21,8 +21,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mnistdemo import inference
+from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, canvas_strokes, render_strokes
 from support.api import call, english, file_data, page_config, predict_http, top_label, upload
 from support.app import start_app, stop_app
+from support.drawings import held_out_twenty
 from support.images import png, seven
 
 FAST = 5.0  # seconds: generous, these answers take ~0.05 s on an idle machine
@@ -218,6 +221,31 @@ def test_http_assess_gives_the_verdict_the_page_shows(app_url):
     assert assess(png(np.full((280, 280), 255, np.uint8)))[1]["error"] == NO_INK
     assert call(app_url, "assess", [file_data(upload(app_url, "x.png", png(seven())), "x.png"), "nope"])[0] == "error"
     assert call(app_url, "assess", [None, ""])[1]["error"] == "Send an image file."
+
+
+@pytest.mark.slow
+def test_http_assess_drawing_reads_the_pen_path_from_the_strokes_sent_with_the_image(app_url):
+    digit, placement = held_out_twenty()[18]  # a held-out "9" whose picture alone reads "7"
+    strokes = canvas_strokes(digit, CANVAS_SIZE, BRUSH_RADIUS, **placement)
+    picture = png(render_strokes(strokes, (CANVAS_SIZE, CANVAS_SIZE)))
+    sent = json.dumps([np.round(s).astype(int).tolist() for s in strokes])
+
+    def assess_http(*strokes_json: str) -> tuple[str, dict]:
+        endpoint = "assess_drawing" if strokes_json else "assess"
+        event, result = call(app_url, endpoint, [file_data(upload(app_url, "nine.png", picture), "nine.png"), "",
+                                                 *strokes_json])
+        return event, result[0] if event == "complete" else result
+
+    alone, with_path = assess_http(), assess_http(sent)
+    assert alone[0] == with_path[0] == "complete"
+    assert not alone[1]["pen_path"] and with_path[1]["pen_path"]
+    here = inference.assess(picture, strokes=[np.array(points, float) for points in json.loads(sent)]).to_dict()
+    assert with_path[1]["probabilities"] == pytest.approx(here["probabilities"], abs=1e-6)
+    assert with_path[1]["probabilities"]["9"] > alone[1]["probabilities"]["9"] + 0.2
+    assert assess_http("")[1]["pen_path"] is False  # no strokes: the picture alone, as before
+    for bad in ("not json", "[]", "[[1, 2]]", json.dumps([[[0, 0]]] * 201)):
+        event, error = assess_http(bad)
+        assert (event, error["error"].split(":")[0]) == ("error", "The strokes must be JSON"), bad
 
 
 # ---- broken weights -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from mnistdemo.config import CLASS_NAMES, DATASETS, DATASET_TITLES, REPO_DIR
 from mnistdemo.inference import SHIPPED, Answer, LoadedModel, assess, assess_steps
 from mnistdemo.preprocess import preprocess_steps
 from mnistdemo.strokes import CANVAS_SIZE
-from mnistdemo.ui.canvas import canvas_image, canvas_strokes, changes_with_strokes, drawing_pad
+from mnistdemo.ui.canvas import MAX_STROKES, canvas_image, canvas_strokes, changes_with_strokes, drawing_pad
 from mnistdemo.ui.details import compute_while_open
 from mnistdemo.ui.inside_panel import build_inside_panel
 from mnistdemo.ui.models import resolve_model
@@ -209,14 +209,19 @@ def predict_api(image, model_name: str | None, session_models: dict) -> dict[str
         raise gr.Error(str(error)) from None
 
 
-def assess_api(image, model_name: str | None, session_models: dict) -> dict:
-    """The HTTP API: an uploaded image and a model name -> the Draw tab's answer as JSON (kind, reason, ...)."""
+def assess_api(image, model_name: str | None, session_models: dict, strokes: str | None = "") -> dict:
+    """The HTTP API: an uploaded image, a model name and, optionally, the strokes that drew the image (JSON, as the
+    canvas sends them: a list of strokes, each a list of [x, y] pixels, y down) -> the Draw tab's answer as JSON
+    (kind, reason, ...). With strokes, a digit is also read by its pen's path, as the Draw tab reads its canvas."""
     path = _upload_path(image)
     if not path:
         raise gr.Error("Send an image file.")
     model = resolve_model(model_name or None, session_models)
+    drawn = canvas_strokes(strokes) if strokes else None
+    if strokes and drawn is None:
+        raise gr.Error(f"The strokes must be JSON: a list of up to {MAX_STROKES} strokes, each a list of [x, y] pixels.")
     try:
-        return assess(path, model).to_dict()
+        return assess(path, model, strokes=drawn).to_dict()
     except ValueError as error:
         raise gr.Error(str(error)) from None
 
@@ -328,10 +333,13 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     uploaded = upload.upload(predict_api, [upload, choice, session_models], label, api_name="predict",
                              preprocess=False, show_progress="hidden").then(
         on_upload, [upload, choice, session_models, lang], outputs, preprocess=False, **common)
-    # The `assess` endpoint, for API clients only (a hidden trigger): the same answer the verdict shows.
+    # The `assess` endpoint, for API clients only (a hidden trigger): the same answer the verdict shows; and
+    # `assess_drawing`, the same with the strokes that drew the image (a third input: `assess` keeps its two).
     assess_trigger, assessed = gr.Button(visible=False), gr.JSON(visible=False)
-    assess_trigger.click(assess_api, [upload, choice, session_models], assessed, api_name="assess",
-                         preprocess=False, show_progress="hidden")
+    api_strokes = gr.Textbox("", visible=False)
+    for api_name, inputs in (("assess", [upload, choice, session_models]),
+                             ("assess_drawing", [upload, choice, session_models, api_strokes])):
+        assess_trigger.click(assess_api, inputs, assessed, api_name=api_name, preprocess=False, show_progress="hidden")
     read_again = [sketch, upload, choice, session_models, lang, use_path, pen]
     clicked = predict_button.click(on_predict, read_again, outputs, **common)
     chosen = choice.change(on_predict, read_again, outputs, **common)
