@@ -19,6 +19,7 @@ import pytest
 
 from support.api import call, english, file_data, predict_http, top_label, train_inputs, upload
 from support.images import png, seven
+from support.source import parse
 from support.training import TINY_RUN
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "popite
 
 
 def _trees(paths: list[Path]) -> list[tuple[Path, ast.Module]]:
-    return [(path, ast.parse(path.read_text(), str(path))) for path in paths]
+    return [(path, parse(path.read_text(), str(path))) for path in paths]
 
 
 def _dotted(node: ast.AST) -> str:
@@ -65,14 +66,14 @@ def _unsafe_calls(tree: ast.Module) -> list[str]:
 
 @pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(REPO)) for p in SOURCES])
 def test_no_code_from_data(path):
-    assert _unsafe_calls(ast.parse(path.read_text())) == []
+    assert _unsafe_calls(parse(path.read_text())) == []
 
 
 def test_the_scan_catches_what_it_looks_for():
     bad = "eval(x)\nexec(y)\nimport pickle, os\npickle.load(f)\nos.system('ls')\nrun(c, shell=True)\n" \
           "np.load(p, allow_pickle=True)\nkeras.saving.load_model(p, safe_mode=False)\n"
-    assert len(_unsafe_calls(ast.parse(bad))) == 7
-    assert _unsafe_calls(ast.parse("model.evaluate(x)\nexecutor.submit(f)\n")) == []
+    assert len(_unsafe_calls(parse(bad))) == 7
+    assert _unsafe_calls(parse("model.evaluate(x)\nexecutor.submit(f)\n")) == []
 
 
 class _Python2Pickler(pickle._Pickler):
@@ -143,7 +144,7 @@ def _mutations(tree: ast.Module, names: set[str]) -> list[str]:
 
 @pytest.mark.parametrize("path", UI_SOURCES, ids=[p.name for p in UI_SOURCES])
 def test_ui_modules_keep_no_per_user_things_in_globals(path):
-    tree = ast.parse(path.read_text())
+    tree = parse(path.read_text())
     containers = _module_containers(tree)
     # Module-level containers are constants only: UPPER_CASE names, never changed after import.
     assert [name for name in containers if not name.isupper()] == []
@@ -151,7 +152,7 @@ def test_ui_modules_keep_no_per_user_things_in_globals(path):
 
 
 def test_the_globals_scan_catches_a_shared_dict():
-    tree = ast.parse("RUNS = {}\nlatest = []\ndef add(run):\n    RUNS[run.name] = run\n    latest.append(run)\n")
+    tree = parse("RUNS = {}\nlatest = []\ndef add(run):\n    RUNS[run.name] = run\n    latest.append(run)\n")
     assert set(_module_containers(tree)) == {"RUNS", "latest"}
     assert len(_mutations(tree, {"RUNS", "latest"})) == 2
 

@@ -17,6 +17,7 @@ from mnistdemo.presets import SWEEPS  # noqa: E402
 from mnistdemo.messages import UserError  # noqa: E402
 from mnistdemo.ui import build_demo, texts  # noqa: E402
 from mnistdemo.ui.train_tab import ARCH_NOTES  # noqa: E402
+from support.source import parse  # noqa: E402
 
 PACKAGE = Path(texts.__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -31,7 +32,7 @@ def _ids_in_code() -> set[str]:
     sections = {key.split(".")[0] for key in texts.EN}
     found = set()
     for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(parse(path.read_text())):
             value = getattr(node, "value", None) if isinstance(node, ast.Constant) else None
             if (isinstance(value, str) and MESSAGE_ID.match(value) and value.split(".")[0] in sections
                     and not FILE_NAME.search(value)):

@@ -336,7 +336,7 @@ def build_draw_tab(session_models: gr.State, lang: gr.Textbox) -> gr.Dropdown:
     # The `assess` endpoint, for API clients only (a hidden trigger): the same answer the verdict shows; and
     # `assess_drawing`, the same with the strokes that drew the image (a third input: `assess` keeps its two).
     assess_trigger, assessed = gr.Button(visible=False), gr.JSON(visible=False)
-    api_strokes = gr.Textbox("", visible=False)
+    api_strokes = gr.Textbox("", visible=False, label="strokes")  # the name API clients see
     for api_name, inputs in (("assess", [upload, choice, session_models]),
                              ("assess_drawing", [upload, choice, session_models, api_strokes])):
         assess_trigger.click(assess_api, inputs, assessed, api_name=api_name, preprocess=False, show_progress="hidden")
