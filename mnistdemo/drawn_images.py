@@ -27,22 +27,22 @@ def render_drawn_digits(digits: list[PenDigit], copies: int = 1, seed: int = 0,
     return np.stack(images).astype(np.float32), np.array(labels, dtype=np.uint8)
 
 
-def drawn_training_set(copies: int, cache_dir: Path | None = None, vary: bool = False
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """The tuning writers' digits, `copies` renderings each (`vary`: see `render_drawn_digits`), as
-    MNIST-style (N, 28, 28) uint8 + labels.
+def drawn_training_set(copies: int, cache_dir: Path | None = None, vary: bool = False,
+                       writers: frozenset[int] = TUNING_WRITERS) -> tuple[np.ndarray, np.ndarray]:
+    """The tuning writers' digits (or other `writers`'), `copies` renderings each (`vary`: see
+    `render_drawn_digits`), as MNIST-style (N, 28, 28) uint8 + labels.
 
-    Rendering takes a few ms a digit, so the result is cached as .npz in `cache_dir`, keyed by the copies
-    and the preprocessing version (a changed preprocessing renders afresh).
+    Rendering takes a few ms a digit, so the tuning writers' are cached as .npz in `cache_dir`, keyed by the
+    copies and the preprocessing version (a changed preprocessing renders afresh).
     """
     if copies < 1:
         raise ValueError(f"copies must be at least 1, got {copies}")
     name = f"drawn_digits_x{copies}{'_varied' if vary else ''}_preprocessing{PREPROCESSING_VERSION}.npz"
-    path = cache_dir / name if cache_dir is not None else None
+    path = cache_dir / name if cache_dir is not None and writers == TUNING_WRITERS else None
     if path is not None and path.exists():
         with np.load(path) as npz:
             return npz["x"], npz["y"]
-    x, y = render_drawn_digits(load_pendigits(writers=TUNING_WRITERS), copies, seed=copies, vary=vary)
+    x, y = render_drawn_digits(load_pendigits(writers=writers), copies, seed=copies, vary=vary)
     x = np.round(x * 255).astype(np.uint8)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

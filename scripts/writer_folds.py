@@ -30,9 +30,9 @@ import numpy as np  # noqa: E402
 
 from mnistdemo.architectures import outputs_logits  # noqa: E402
 from mnistdemo.data import load_dataset  # noqa: E402
-from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
+from mnistdemo.drawn_images import drawn_training_set, render_drawn_digits  # noqa: E402
 from mnistdemo.evaluate import evaluate_probabilities, predict_probabilities  # noqa: E402
-from mnistdemo.strokes import HELD_OUT_WRITERS, TUNING_WRITERS, load_pendigits  # noqa: E402
+from mnistdemo.strokes import HELD_OUT_WRITERS, TUNING_WRITERS  # noqa: E402
 from mnistdemo.train import TrainConfig, to_model_input, train  # noqa: E402
 from support.drawings import pick_pendigits  # noqa: E402
 
@@ -45,12 +45,13 @@ def main() -> None:
     added = frozenset(w for w in HELD_OUT_WRITERS if w % 4 == args.added)
     start = time.perf_counter()
     meta = json.loads((REPO / "weights" / "best_mnist-mnist.json").read_text())
-    # The sidecar's recipe, with the drawn digits added here rather than by `train` (which takes the tuning writers).
+    # The sidecar's recipe, with the drawn digits added here (`train` adds the tuning writers' alone), as `train`
+    # renders them.
     config = replace(TrainConfig.from_dict({**meta["config"], "init_from": str(args.base)}), drawn_copies=0)
-    copies = meta["config"]["drawn_copies"]
-    x, y = render_drawn_digits(load_pendigits(writers=TUNING_WRITERS | added), copies, seed=copies, vary=True)
+    x, y = drawn_training_set(meta["config"]["drawn_copies"], vary=meta["config"]["drawn_varied"],
+                              writers=TUNING_WRITERS | added)
     mnist = load_dataset("mnist")
-    data = replace(mnist, x_train=np.concatenate([mnist.x_train, np.round(x * 255).astype(np.uint8)]),
+    data = replace(mnist, x_train=np.concatenate([mnist.x_train, x]),
                    y_train=np.concatenate([mnist.y_train, y.astype(mnist.y_train.dtype)]))
     model = train(config, data).model
     logits = outputs_logits(config.arch)

@@ -31,13 +31,10 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_PNG_BYTES = 2 << 20
 MAX_PNG_SIDE = 4096
 PAD_ACTION_JS = "() => {{ document.querySelector('#{elem_id} canvas').pad.{action}(); }}"
-# The page numbers the changes it sends (NUMBER_CHANGE_JS: the change event's last input becomes the count)
-# and each answer echoes its number, so that the page, and a test, can tell when the last change is answered.
-NUMBER_CHANGE_JS = ("(...inputs) => {{ const pad = document.querySelector('#{elem_id} canvas').pad; "
-                    "pad.sent = (pad.sent || 0) + 1; return [...inputs.slice(0, -1), pad.sent]; }}")
-# The canvases also send their strokes (STROKES_CHANGE_JS: the last two inputs become them, as JSON of whole canvas
-# pixels, and the count): the pen's path reads what the picture loses (mnistdemo.pen_path), and where digits touch,
-# the strokes still tell them apart (mnistdemo.numbers).
+# A canvas's change event sends its strokes and numbers the changes (STROKES_CHANGE_JS: the last two inputs become the
+# strokes, as JSON of whole canvas pixels, and the count). The pen's path reads what the picture loses
+# (mnistdemo.pen_path), and where digits touch, the strokes still tell them apart (mnistdemo.numbers); each answer
+# echoes its number, so that the page, and a test, can tell when the last change is answered.
 STROKES_CHANGE_JS = ("(...inputs) => {{ const pad = document.querySelector('#{elem_id} canvas').pad; "
                      "pad.sent = (pad.sent || 0) + 1; "
                      "const strokes = pad.strokes.map((points) => points.map((point) => point.map(Math.round))); "
@@ -59,18 +56,13 @@ def drawing_pad(size: tuple[int, int], elem_id: str) -> gr.HTML:
     return pad
 
 
-def change_number(elem_id: str) -> tuple[gr.Number, str]:
-    """For a canvas's change event: a hidden number (its last input and an output) and the event's js."""
-    number = gr.Number(0, show_label=False, container=False, elem_id=f"{elem_id}-changes",
-                       elem_classes=["change-number"])
-    return number, NUMBER_CHANGE_JS.format(elem_id=elem_id)
-
-
 def changes_with_strokes(elem_id: str) -> tuple[gr.Textbox, gr.Number, str]:
-    """As `change_number`, and a hidden text of the canvas's strokes before it (the event's last two inputs)."""
+    """For a canvas's change event: a hidden text of its strokes and a hidden number of the change (its last two
+    inputs; the number is also an output), and the event's js."""
     strokes = gr.Textbox("", show_label=False, container=False, elem_id=f"{elem_id}-strokes",
                          elem_classes=["change-number"])
-    number, _ = change_number(elem_id)
+    number = gr.Number(0, show_label=False, container=False, elem_id=f"{elem_id}-changes",
+                       elem_classes=["change-number"])
     return strokes, number, STROKES_CHANGE_JS.format(elem_id=elem_id)
 
 

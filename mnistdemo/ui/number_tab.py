@@ -25,7 +25,7 @@ DIGITS_TEMPLATE = ("<div class='number-digits'>{{#each value}}<figure><img alt='
                    "<figcaption>{{this.caption}}</figcaption></figure>{{/each}}</div>")
 # The page holds a reading back while a number is written (page.js) and needs to know when the one
 # of its last stroke has come: each reading echoes the number of the canvas's change it answers
-# (canvas.change_number).
+# (canvas.changes_with_strokes).
 
 
 def number_models() -> list[tuple[str, str]]:
