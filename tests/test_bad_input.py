@@ -22,10 +22,9 @@ import pytest
 from PIL import Image
 
 from mnistdemo import inference
-from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, canvas_strokes, render_strokes
 from support.api import call, english, file_data, page_config, predict_http, top_label, upload
 from support.app import start_app, stop_app
-from support.drawings import held_out_twenty
+from support.drawings import held_out_twenty, on_canvas
 from support.images import png, seven
 
 FAST = 5.0  # seconds: generous, these answers take ~0.05 s on an idle machine
@@ -226,9 +225,9 @@ def test_http_assess_gives_the_verdict_the_page_shows(app_url):
 @pytest.mark.slow
 def test_http_assess_drawing_reads_the_pen_path_from_the_strokes_sent_with_the_image(app_url):
     digit, placement = held_out_twenty()[18]  # a held-out "9" whose picture alone reads "7"
-    strokes = canvas_strokes(digit, CANVAS_SIZE, BRUSH_RADIUS, **placement)
-    picture = png(render_strokes(strokes, (CANVAS_SIZE, CANVAS_SIZE)))
-    sent = json.dumps([np.round(s).astype(int).tolist() for s in strokes])
+    canvas, strokes = on_canvas(digit, placement)
+    picture = png(canvas)
+    sent = json.dumps([s.astype(int).tolist() for s in strokes])
 
     def assess_http(*strokes_json: str) -> tuple[str, dict]:
         endpoint = "assess_drawing" if strokes_json else "assess"
@@ -239,7 +238,7 @@ def test_http_assess_drawing_reads_the_pen_path_from_the_strokes_sent_with_the_i
     alone, with_path = assess_http(), assess_http(sent)
     assert alone[0] == with_path[0] == "complete"
     assert not alone[1]["pen_path"] and with_path[1]["pen_path"]
-    here = inference.assess(picture, strokes=[np.array(points, float) for points in json.loads(sent)]).to_dict()
+    here = inference.assess(picture, strokes=strokes).to_dict()
     assert with_path[1]["probabilities"] == pytest.approx(here["probabilities"], abs=1e-6)
     assert with_path[1]["probabilities"]["9"] > alone[1]["probabilities"]["9"] + 0.2
     assert assess_http("")[1]["pen_path"] is False  # no strokes: the picture alone, as before

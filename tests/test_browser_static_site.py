@@ -49,7 +49,7 @@ def _python_reads(static_site, strokes) -> str:
     session = onnxruntime.InferenceSession(str(static_site / "models" / "best_mnist-mnist.onnx"))
     image = preprocess(render_strokes([np.array(s) for s in strokes], (280, 280)))
     probabilities = session.run(None, {"image": image[None, :, :, None]})[0]
-    voted = pen_path.votes(pen_path.path([np.round(s) for s in strokes], y_down=True)[None])
+    voted = pen_path.votes_of([[np.round(s) for s in strokes]], y_down=True)
     return str(pen_path.mix(probabilities, voted).argmax())
 
 

@@ -310,17 +310,13 @@ def test_warm_up_builds_what_a_first_stroke_reads(tmp_path):
 
 def _canvas_digits(count: int, seed: int) -> list[tuple[int, np.ndarray, list[np.ndarray]]]:
     """`count` held-out pen digits as the Draw tab gets them: (label, the canvas, its strokes in whole pixels)."""
-    from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes, load_pendigits,
-                                   random_placement, render_strokes)
+    from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits, random_placement
+    from support.drawings import on_canvas
 
     digits = load_pendigits(writers=HELD_OUT_WRITERS)
     rng = np.random.default_rng(seed)
-    out = []
-    for i in np.sort(rng.choice(len(digits), count, replace=False)):
-        strokes = canvas_strokes(digits[i], CANVAS_SIZE, BRUSH_RADIUS, **random_placement(rng))
-        # The picture is drawn where the pointer went; the canvas sends the strokes in whole pixels.
-        out.append((digits[i].label, render_strokes(strokes, (CANVAS_SIZE, CANVAS_SIZE)), [np.round(s) for s in strokes]))
-    return out
+    return [(digits[i].label, *on_canvas(digits[i], random_placement(rng)))
+            for i in np.sort(rng.choice(len(digits), count, replace=False))]
 
 
 def test_strokes_mix_the_pen_path_into_the_reading_unless_the_manifest_has_no_thresholds_for_it():
@@ -335,7 +331,7 @@ def test_strokes_mix_the_pen_path_into_the_reading_unless_the_manifest_has_no_th
     assert serving.path_weight == pen_path.PATH_WEIGHT and serving.with_path().unsure_above > serving.unsure_above
     picture, with_path = assess(canvas), assess(canvas, strokes=strokes)
     assert with_path.pen_path and not picture.pen_path and "with the pen's path" in with_path.message
-    voted = pen_path.votes(pen_path.path(strokes, y_down=True)[None])[0]
+    voted = pen_path.votes_of([strokes], y_down=True)[0]
     probs = model.probabilities(preprocess(canvas)[None])[0]
     np.testing.assert_allclose(list(with_path.probabilities.values()), pen_path.mix(probs, voted), atol=1e-6)
     # A manifest without thresholds for the path reads the picture alone, strokes or not.

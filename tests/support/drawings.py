@@ -3,7 +3,7 @@
 import numpy as np
 
 from mnistdemo.drawn_images import render_drawn_digits
-from mnistdemo.strokes import HELD_OUT_WRITERS, load_pendigits
+from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes, load_pendigits, render_strokes
 
 
 def held_out_twenty(seed: int = 7) -> list[tuple[object, dict]]:
@@ -39,3 +39,10 @@ def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | No
                      ) -> tuple[np.ndarray, np.ndarray]:
     """`pick_pendigits`, rendered and preprocessed: (N, 28, 28) float32, (N,) labels."""
     return render_drawn_digits(pick_pendigits(limit, seed, writers), seed=seed)
+
+
+def on_canvas(digit, placement: dict) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A pen digit as the Draw tab gets it at `placement` (`strokes.random_placement`'s keys): the picture drawn where
+    the pointer went ((280, 280, 3) uint8 RGB) and its strokes in whole canvas pixels, as the canvas sends them."""
+    strokes = canvas_strokes(digit, CANVAS_SIZE, BRUSH_RADIUS, **placement)
+    return render_strokes(strokes, (CANVAS_SIZE, CANVAS_SIZE)), [np.round(s) for s in strokes]
