@@ -2,7 +2,7 @@
 
 The app trains with TensorFlow (`python -m mnistdemo train`); a machine with a GPU but no TensorFlow can still
 train the same network, `best_mnist`, on the same data with the same augmentation (written here in `keras.ops`),
-fifteen of them in a few minutes. How the README's "on an accelerator" figures were made:
+fifteen of them in a few minutes. How the "on an accelerator" figures of docs/benchmarks.md were made:
 
     python scripts/default_candidates.py prepare DIR       # here: MNIST and the pen digits as arrays (5 min)
     # there, with DIR and this checkout; KERAS_BACKEND=jax (the default of this script):

@@ -18,7 +18,7 @@ MNIST_MODELS = sorted(p.stem for p in WEIGHTS_DIR.glob("*.keras")
 
 @pytest.fixture(scope="module")
 def held_out_sample():
-    # The full benchmark (bench/drawn_digits.py, every held-out writer's digit) is in the README;
+    # The full benchmark (bench/drawn_digits.py, every held-out writer's digit) is in docs/benchmarks.md;
     # this is a fixed sample of 500 of those at random sizes and positions, a regression guard.
     return render_pendigits(limit=500, seed=1)
 
