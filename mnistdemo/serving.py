@@ -47,7 +47,7 @@ class Serving:
         if not self.unsure_above <= self.not_a_digit_above:
             raise ValueError("The 'not sure' threshold must not be above the 'not a digit' one.")
         if self.path_weight and not self.path_unsure_above <= self.path_not_a_digit_above:
-            raise ValueError("The 'not sure' threshold must not be above the 'not a digit' one.")
+            raise ValueError("With the pen's path, the 'not sure' threshold must not be above the 'not a digit' one.")
 
     def with_path(self) -> "Serving | None":
         """This manifest with the thresholds for a drawing read together with its pen's path (None if it has none)."""

@@ -61,8 +61,10 @@ def test_the_detector_is_part_of_the_manifest_and_goes_stale_like_the_networks(t
 
 
 def test_bad_manifests_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="threshold"):
+    with pytest.raises(ValueError, match="^The 'not sure' threshold"):
         _manifest(tmp_path, unsure_above=0.9, not_a_digit_above=0.1)
+    with pytest.raises(ValueError, match="^With the pen's path, the 'not sure' threshold"):
+        _manifest(tmp_path, path_weight=0.45, path_unsure_above=0.9, path_not_a_digit_above=0.1)
     with pytest.raises(FileNotFoundError):
         serving.read_manifest(tmp_path)
     (tmp_path / "serving.json").write_text('{"score": "ensemble_entropy"}')
