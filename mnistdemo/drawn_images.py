@@ -6,14 +6,17 @@ from pathlib import Path
 import numpy as np
 
 from mnistdemo.preprocess import PREPROCESSING_VERSION, preprocess
-from mnistdemo.strokes import TUNING_WRITERS, PenDigit, load_pendigits, random_placement, render_digit, varied
+from mnistdemo.strokes import (BRUSH_RADIUS, TUNING_WRITERS, PenDigit, load_pendigits, random_placement, render_digit,
+                               varied)
 
 
-def render_drawn_digits(digits: list[PenDigit], copies: int = 1, seed: int = 0,
-                        vary: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def render_drawn_digits(digits: list[PenDigit], copies: int = 1, seed: int = 0, vary: bool = False,
+                        brush_radius: int | tuple[int, int] = BRUSH_RADIUS) -> tuple[np.ndarray, np.ndarray]:
     """Each digit drawn `copies` times at random placements, as the app's model sees it.
 
     `vary`: every copy after the first is `strokes.varied` (turned, slanted, stretched, wobbled) first.
+    `brush_radius`: the brush's radius in canvas pixels (the app's by default), or (lowest, highest) to draw each
+    digit with a radius picked at random between them.
 
     -> (N * copies, 28, 28) float32 in [0, 1] through the app's own preprocessing, (N * copies,) uint8 labels.
     """
@@ -22,7 +25,9 @@ def render_drawn_digits(digits: list[PenDigit], copies: int = 1, seed: int = 0,
     for copy in range(copies):
         for digit in digits:
             drawn = varied(digit, rng) if vary and copy else digit
-            images.append(preprocess(render_digit(drawn, **random_placement(rng))))
+            radius = brush_radius if isinstance(brush_radius, int) else int(rng.integers(brush_radius[0],
+                                                                                          brush_radius[1] + 1))
+            images.append(preprocess(render_digit(drawn, brush_radius=radius, **random_placement(rng))))
             labels.append(digit.label)
     return np.stack(images).astype(np.float32), np.array(labels, dtype=np.uint8)
 

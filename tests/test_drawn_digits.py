@@ -35,3 +35,11 @@ def test_every_mnist_model_reads_most_replayed_pen_digits(held_out_sample, name)
     x, y = held_out_sample
     ev = evaluate_probabilities(SHIPPED.get(name).probabilities(x), y)
     assert ev.accuracy > 0.93, f"{name} read {ev.accuracy:.1%} of 500 held-out pen-drawn digits"
+
+
+@pytest.mark.parametrize("width", [10, 24])
+def test_the_default_model_reads_them_with_a_thin_or_a_thick_brush(width):
+    # The app's brush is 20 px wide; people's canvases and pens differ (bench/drawn_digits.py --brush-widths).
+    x, y = render_pendigits(limit=500, seed=1, brush_radius=width // 2)
+    ev = evaluate_probabilities(SHIPPED.get(None).probabilities(x), y)
+    assert ev.accuracy > 0.97, f"read {ev.accuracy:.1%} of 500 held-out pen-drawn digits drawn {width} px wide"

@@ -35,10 +35,10 @@ def pick_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None
     return digits
 
 
-def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """`pick_pendigits`, rendered and preprocessed: (N, 28, 28) float32, (N,) labels."""
-    return render_drawn_digits(pick_pendigits(limit, seed, writers), seed=seed)
+def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS,
+                     brush_radius: int | tuple[int, int] = BRUSH_RADIUS) -> tuple[np.ndarray, np.ndarray]:
+    """`pick_pendigits`, rendered (`render_drawn_digits`) and preprocessed: (N, 28, 28) float32, (N,) labels."""
+    return render_drawn_digits(pick_pendigits(limit, seed, writers), seed=seed, brush_radius=brush_radius)
 
 
 def on_canvas(digit, placement: dict) -> tuple[np.ndarray, list[np.ndarray]]:
