@@ -58,6 +58,18 @@ def combine(binary: keras.Model, classes: keras.Model) -> keras.Model:
     return keras.Model(images, ops.log(p) - ops.log1p(-p), name="is_digit")
 
 
+def probability(model: keras.Model) -> keras.Model:
+    """A detector as `train` makes it (two networks combined, or the "digit or not" one alone) -> a model of the same
+    images -> (N, 1) the probability that each is not a digit, computed directly rather than from the logit (which
+    needs ops that ONNX lacks): for the page without a server (`mnistdemo.export.export_detector`)."""
+    ops = keras.ops
+    images = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1))
+    if model.name == "not_a_digit":
+        return keras.Model(images, ops.sigmoid(model(images)))
+    binary, classes = model.get_layer("not_a_digit"), model.get_layer("digit_or_none")
+    return keras.Model(images, (ops.sigmoid(binary(images)) + ops.softmax(classes(images))[:, NONE:]) / 2)
+
+
 def training_data(seed: int = 0, shapes: int = SHAPES) -> tuple[np.ndarray, np.ndarray, dict]:
     """-> (N, 28, 28) float32 in [0, 1], (N,) int32 labels (a digit's class, `NONE` for a non-digit), and the
     counts of each group."""

@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # TensorFlow loads only when a model is exported: a bad name 
 FORMAT = "mnistdemo-onnx/1"
 OPSET = 17  # run by onnxruntime-web and every ONNX Runtime of the last years
 INPUT_NAME, OUTPUT_NAME = "image", "probabilities"
+DETECTOR_OUTPUT = "not_a_digit"  # export_detector's output
 PREPROCESSING = {
     "mnist": ("mnist_box", {"box": 20, "size": IMAGE_SIZE, "centre_of_mass": list(COM_TARGET),
                             "stroke_width": MNIST_STROKE_WIDTH, "whole_pixel_shift": True}),
@@ -70,8 +71,8 @@ def export_onnx(model: "LoadedModel", out: Path, source: Path | None = None) -> 
     if _cached(path, sidecar, record):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    proto = _convert(model)
-    _name_inputs_and_outputs(proto)
+    proto = _convert(model.model, "softmax" if model.logits else None)
+    _name_inputs_and_outputs(proto, OUTPUT_NAME)
     proto.metadata_props.add(key="mnistdemo", value=json.dumps(record))
     _write_atomically(path, proto.SerializeToString())
     record["onnx"] = {"file": path.name, "bytes": path.stat().st_size, "sha256": _sha256(path.read_bytes())}
@@ -92,6 +93,30 @@ def export_shipped(name: str, out: Path, directory: Path | None = None) -> Path:
     source = directory / f"{name}.keras"
     keras_model, meta = load(source)
     return export_onnx(LoadedModel(name, keras_model, meta, outputs_logits(meta["arch"])), out, source)
+
+
+def export_detector(out: Path, directory: Path | None = None) -> dict | None:
+    """The "is it a digit?" network that the weights folder's serving manifest names (`mnistdemo.detector`) as
+    `out`/is_digit.onnx: input `image` as above -> output `not_a_digit`, (batch, 1) float32, how sure it is that
+    the drawing is not a digit. -> {"file", "input", "output", "above"} (`above`: the manifest's threshold, over
+    which the app says "Not a digit?"), or None when the folder has no manifest or it names no detector."""
+    from mnistdemo.detector import Detector, probability
+    from mnistdemo.serving import read_manifest
+
+    directory = Path(directory or weights_dir())
+    try:
+        serving = read_manifest(directory)
+    except (OSError, ValueError):
+        return None
+    source = directory / serving.detector
+    if not serving.detector or not source.is_file():
+        return None
+    proto = _convert(probability(Detector.load(source).model))
+    _name_inputs_and_outputs(proto, DETECTOR_OUTPUT)
+    path = Path(out) / "is_digit.onnx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(path, proto.SerializeToString())
+    return {"file": path.name, "input": INPUT_NAME, "output": DETECTOR_OUTPUT, "above": serving.detector_above}
 
 
 def shipped_names(directory: Path | None = None) -> list[str]:
@@ -162,16 +187,17 @@ def _cached(path: Path, sidecar: Path, record: dict) -> bool:
         return False
 
 
-def _convert(model: "LoadedModel"):
-    """The Keras model, with a softmax when it outputs logits, as an ONNX ModelProto."""
+def _convert(keras_model, activation: str | None = None):
+    """A Keras model of (N, 28, 28, 1) images, with `activation` ("softmax", "sigmoid") after its outputs, as an
+    ONNX ModelProto."""
     import keras
     import onnx
     import tensorflow as tf
 
     inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 1), name=INPUT_NAME)
-    outputs = model.model(inputs, training=False)
-    if model.logits:
-        outputs = keras.layers.Softmax()(outputs)
+    outputs = keras_model(inputs, training=False)
+    if activation:
+        outputs = keras.layers.Activation(activation)(outputs)
     wrapped = keras.Model(inputs, outputs)
     spec = [tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32, name=INPUT_NAME)]
     with tempfile.TemporaryDirectory(prefix="mnistdemo-onnx-") as tmp:
@@ -182,16 +208,16 @@ def _convert(model: "LoadedModel"):
         return onnx.load(str(target))
 
 
-def _name_inputs_and_outputs(proto) -> None:
-    """Name the output `probabilities` (tf2onnx calls it `Identity:0`) and the batch axis `batch`."""
+def _name_inputs_and_outputs(proto, output: str) -> None:
+    """Name the output `output` (tf2onnx calls it `Identity:0`) and the batch axis `batch`."""
     import onnx
 
     graph = proto.graph
     old = graph.output[0].name
     for node in graph.node:
-        node.input[:] = [OUTPUT_NAME if n == old else n for n in node.input]
-        node.output[:] = [OUTPUT_NAME if n == old else n for n in node.output]
-    graph.output[0].name = OUTPUT_NAME
+        node.input[:] = [output if n == old else n for n in node.input]
+        node.output[:] = [output if n == old else n for n in node.output]
+    graph.output[0].name = output
     for value in (graph.input[0], graph.output[0]):
         value.type.tensor_type.shape.dim[0].dim_param = "batch"
     onnx.checker.check_model(proto)

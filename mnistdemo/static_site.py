@@ -8,8 +8,10 @@
   to read a digit by its pen's path as the app does;
 - ONNX Runtime Web's WebAssembly build, from the npm package pinned in package.json (`npm ci` installs it):
   its ES module and its binary, gzipped (the page unzips it; 14.2 MB -> 3.7 MB, and no file needs Git LFS);
-- `models/<name>.onnx` with their sidecars (`mnistdemo.export`), and `site.json`: what the page needs of
-  them (file, input and output names, class names, preprocessing with every number it uses), the
+- `models/<name>.onnx` with their sidecars (`mnistdemo.export`), `models/is_digit.onnx` (the "is it a digit?"
+  network, when a digit model is on the page and the weights' serving manifest names one), and `site.json`: what
+  the page needs of them (file, input and output names, class names, preprocessing with every number it uses, the
+  detector's threshold), the
   app's canvas size and brush, the pen paths' labels and how to read them, and the full app's address;
 - `README.md` whose front matter makes the folder a static Hugging Face Space.
 """
@@ -57,7 +59,7 @@ def export_site(out: Path, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
     `models` are names in the weights folder (the first is the page's default); ValueError for an
     unknown or repeated name, or when ONNX Runtime Web cannot be installed.
     """
-    from mnistdemo.export import export_shipped, read_sidecar, shipped_names
+    from mnistdemo.export import export_detector, export_shipped, read_sidecar, shipped_names
 
     models = list(models)
     known = shipped_names(weights)
@@ -82,13 +84,17 @@ def export_site(out: Path, models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
     for stale in (out / "models").glob("*.onnx*"):  # models of an earlier export with other --models
         if stale.name.split(".onnx")[0] not in models:
             stale.unlink()
+    # The "is it a digit?" network, for the page to say "Not a digit?" where the app would.
+    detector = export_detector(out / "models", weights) if any(m["dataset"] == "mnist" for m in entries) else None
+    if detector:
+        detector["file"] = f"models/{detector['file']}"
     examples, _, labels = pen_path.examples()
     (out / PEN_PATH_FILE).write_bytes(np.round(examples * PEN_PATH_SCALE).astype("<i2").tobytes())
     site = {"models": entries, "canvas_size": CANVAS_SIZE, "brush_radius": BRUSH_RADIUS, "app_url": app_url,
             "pen_path": {"file": PEN_PATH_FILE, "scale": PEN_PATH_SCALE, "points": pen_path.POINTS,
                          "neighbours": pen_path.NEIGHBOURS, "weight": pen_path.PATH_WEIGHT,
                          "labels": labels.tolist()},
-            "onnxruntime_web": ort_version()}
+            "detector": detector, "onnxruntime_web": ort_version()}
     (out / "site.json").write_text(json.dumps(site, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "README.md").write_text(_readme(models), encoding="utf-8")
     return {str(p.relative_to(out)): p.stat().st_size for p in sorted(out.rglob("*")) if p.is_file()}

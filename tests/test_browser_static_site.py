@@ -16,7 +16,8 @@ from mnistdemo.replay import canvas_points
 from mnistdemo.strokes import render_strokes
 from support.browser import PHONE, misread, read_held_out_twenty
 from support.drawings import held_out_digits
-from support.static_page import block_other_hosts, clear, draw_and_read, draw_with_finger, reading, serve
+from support.static_page import (block_other_hosts, clear, draw_and_read, draw_with_finger, draw_with_mouse, reading,
+                                 serve)
 
 pytestmark = pytest.mark.browser
 
@@ -99,6 +100,32 @@ def test_a_finger_draws_digits_on_a_phone(offline, site_url):
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390, "the page scrolls sideways"
     phone.screenshot(path="/tmp/mnistdemo-static-phone.png", full_page=True)
     assert attempted == [], f"the page tried to reach other hosts: {attempted}"
+
+
+def test_a_smiley_is_not_a_digit_on_the_page_as_in_the_app(offline, site_url):
+    from mnistdemo.inference import SHIPPED
+    from mnistdemo.nondigits import as_drawing, doodle_strokes
+
+    new_page, attempted = offline
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site_url)
+    verdict = page.locator("#verdict")
+    smiley = canvas_points(as_drawing(doodle_strokes("smiley", np.random.default_rng(0))), height_frac=0.7,
+                           center=(0.5, 0.5))
+    seen = preprocess(render_strokes([np.array(s) for s in smiley], (280, 280)))
+    assert SHIPPED.load_all().serving.unlike_digits(SHIPPED.detector.not_a_digit(seen[None]))[0]  # the app's verdict
+    draw_with_mouse(page, smiley)
+    reading(page, len(smiley))
+    assert verdict.is_visible() and verdict.inner_text() == "Not a digit? It does not look like any of the ten digits."
+    page.locator("#language").select_option("zh")
+    assert verdict.inner_text() == "不是数字？ 它看起来不像十个数字中的任何一个。"
+    page.locator("#language").select_option("en")
+    clear(page)
+    assert verdict.is_hidden()
+    digit = held_out_digits((7,))[0]
+    strokes = canvas_points(digit, height_frac=0.7, center=(0.5, 0.5))
+    assert draw_and_read(page, strokes) == "7" and verdict.is_hidden()
+    assert attempted == []
 
 
 def test_a_missing_model_file_is_named_on_the_page(offline, static_site, tmp_path):

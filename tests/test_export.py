@@ -102,13 +102,14 @@ def test_an_export_is_reused_until_the_weights_or_the_file_change(tmp_path, monk
     first = read_sidecar(path)
     converted = []
     real_convert = export._convert
-    monkeypatch.setattr(export, "_convert", lambda m: converted.append(m.name) or real_convert(m))
+    monkeypatch.setattr(export, "_convert",
+                        lambda m, activation=None: converted.append(m) or real_convert(m, activation))
 
     assert export_onnx(model, tmp_path) == path and converted == []  # same weights: the file is reused
 
     path.write_bytes(path.read_bytes()[:-10])  # a truncated file is converted again
     export_onnx(model, tmp_path)
-    assert converted == [model.name]
+    assert converted == [model.model]
     assert read_sidecar(path)["onnx"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
     weights = model.model.get_weights()

@@ -20,7 +20,7 @@ from mnistdemo.static_site import DEFAULT_MODELS, PAGE_DIR, PAGE_FILES, PEN_PATH
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
 
 SITE_FILES = {*PAGE_FILES, PEN_PATH_FILE, "site.json", "README.md", "ort/ort.wasm.bundle.min.js", "ort/ort-wasm-simd-threaded.wasm.gz",
-              *(f"models/{name}.onnx{end}" for name in DEFAULT_MODELS for end in ("", ".json"))}
+              *(f"models/{name}.onnx{end}" for name in DEFAULT_MODELS for end in ("", ".json")), "models/is_digit.onnx"}
 
 
 def test_the_site_holds_the_page_the_runtime_and_the_default_models(static_site):
@@ -51,6 +51,37 @@ def test_site_json_gives_the_page_the_apps_canvas_and_each_models_preprocessing(
     assert spec["labels"] == labels.tolist() and spec["file"] == PEN_PATH_FILE
     paths = np.fromfile(static_site / spec["file"], "<i2").reshape(known.shape) / spec["scale"]
     np.testing.assert_allclose(paths, known, atol=0.5 / spec["scale"])
+
+
+def test_the_page_says_not_a_digit_where_the_app_does(static_site):
+    import onnxruntime
+
+    from mnistdemo.inference import SHIPPED
+    from mnistdemo.nondigits import drawn_digits, non_digits
+    from mnistdemo.ui.texts import text
+
+    detector = json.loads((static_site / "site.json").read_text())["detector"]
+    serving = SHIPPED.load_all().serving
+    assert detector == {"file": "models/is_digit.onnx", "input": "image", "output": "not_a_digit",
+                        "above": serving.detector_above}
+    # The exported network scores drawings as the app's does, digits and doodles alike.
+    images = np.r_[drawn_digits("test", limit=60)[0], non_digits("doodles", "test", 60).images].astype(np.float32)
+    session = onnxruntime.InferenceSession(str(static_site / detector["file"]))
+    page = session.run([detector["output"]], {detector["input"]: images[..., None]})[0][:, 0]
+    app = SHIPPED.detector.not_a_digit(images)
+    np.testing.assert_allclose(page, app, atol=1e-5)
+    assert 0 < (app > detector["above"]).sum() < len(app)  # some drawings of each verdict
+    # In the app's words: the Draw tab's "Not a digit?" for a drawing that looks like no digit.
+    texts = (PAGE_DIR / "texts.js").read_text()
+    for lang in ("en", "zh-CN"):
+        said = text("draw.verdict.not_a_digit.unlike_digits", lang).replace("**", "")
+        assert f'notADigit: "{said}"' in texts, said
+
+
+def test_a_page_without_digit_models_has_no_detector(tmp_path):
+    export_site(tmp_path, ["best_fashion-fashion_mnist"])
+    assert json.loads((tmp_path / "site.json").read_text())["detector"] is None
+    assert not (tmp_path / "models" / "is_digit.onnx").exists()
 
 
 def test_the_page_fetches_nothing_from_another_host(static_site):

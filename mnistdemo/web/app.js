@@ -1,6 +1,7 @@
 // The page: draw on #sketch; on every pen-up the drawing is prepared as MNIST's digits were
 // (preprocess.js), the chosen ONNX model reads it in ONNX Runtime Web, a digit also by its pen's path
-// (penpath.js, unless #pen-path is unticked), and #reading shows the answer.
+// (penpath.js, unless #pen-path is unticked), and #reading shows the answer; #verdict says "Not a digit?" where
+// the "is it a digit?" network (models/is_digit.onnx) finds that a drawing looks like no digit, as the app does.
 // Nothing leaves the browser: the runtime, the models and site.json come from this page's folder.
 
 import * as ort from "./ort/ort.wasm.bundle.min.js";
@@ -12,6 +13,7 @@ import { TEXTS, className, defaultLanguage } from "./texts.js";
 const sketch = document.getElementById("sketch");
 const pad = drawingPad(sketch, () => requestReading(performance.now()));
 const reading = document.getElementById("reading");
+const verdict = document.getElementById("verdict");
 const seen = document.getElementById("seen");
 const bars = document.getElementById("probabilities");
 const modelChoice = document.getElementById("model");
@@ -23,6 +25,7 @@ const state = {
   models: [],
   model: null,
   penPath: null, // the tuning writers' pen paths ({paths, scale, labels, points, neighbours, weight}), once loaded
+  detector: null, // the "is it a digit?" network ({file, input, output, above}), if the site has one
   lang: "en",
   last: null, // {probabilities, strokes} of the reading shown
   timings: [], // per reading: ms from pen-up to it, of which preprocessing and the model (bench/web_page.py)
@@ -79,12 +82,27 @@ async function read(start) {
     const drawn = pad.strokes.map((points) => points.map((point) => point.map(Math.round)));
     probabilities = mix(probabilities, votes(path(drawn, state.penPath.points), state.penPath), state.penPath.weight);
   }
+  const notADigit = model.dataset === "mnist" && await looksLikeNoDigit(input);
   const answered = performance.now();
-  state.last = { model, probabilities, strokes, withPath };
+  state.last = { model, probabilities, strokes, withPath, notADigit };
   showReading();
   const ms = performance.now() - start;
   state.timings.push({ ms, preprocess: prepared - start, model: answered - ran });
   reading.dataset.ms = ms.toFixed(2);
+}
+
+// Over the threshold the app uses, the drawing looks like no digit. Without the network (an older site, or its
+// file missing) there is no such verdict, and the page still reads digits.
+async function looksLikeNoDigit(input) {
+  const detector = state.detector;
+  if (!detector) return false;
+  try {
+    const output = await sessionOf(detector).then((session) => session.run({ [detector.input]: input }));
+    return output[detector.output].data[0] > detector.above;
+  } catch {
+    state.detector = null;
+    return false;
+  }
 }
 
 function showSeen(image, size) {
@@ -100,6 +118,7 @@ function showSeen(image, size) {
 function showText(text, kind) {
   reading.textContent = text;
   reading.className = kind;
+  verdict.hidden = true;
 }
 
 function showEmpty(strokes) {
@@ -119,8 +138,10 @@ function showReading() {
   share.className = "share";
   share.textContent = percent(probabilities[top]);
   reading.replaceChildren(name, " ", share);
-  reading.className = "answer";
+  reading.className = state.last.notADigit ? "answer doubted" : "answer"; // the app hides its headline then
   reading.dataset.strokes = strokes;
+  verdict.textContent = TEXTS[state.lang].notADigit;
+  verdict.hidden = !state.last.notADigit;
   bars.replaceChildren(...probabilities.map((p, i) => {
     const row = document.createElement("li");
     row.className = i === top ? "top" : "";
@@ -154,7 +175,7 @@ function applyLanguage(lang) {
   }
   if (reading.className === "loading") showText(texts.loading, "loading");
   else if (reading.className === "empty") showEmpty(pad.strokes.length);
-  else if (reading.className === "answer") showReading();
+  else if (reading.classList.contains("answer")) showReading();
 }
 
 function sessionOf(model) {
@@ -184,6 +205,7 @@ async function loadSite() {
   sketch.width = sketch.height = site.canvas_size;
   document.getElementById("full-app").href = site.app_url;
   state.models = site.models.map((m) => ({ ...m, classNames: m.class_names }));
+  state.detector = site.detector ?? null;
   modelChoice.replaceChildren(...state.models.map((_, i) => new Option("", String(i))));
   state.model = state.models[0];
   applyLanguage(state.lang);
