@@ -120,16 +120,18 @@ def main() -> None:
     detector_text = f" and the detector above {serving.detector_above:.4g}" if flags else " (no detector)"
     print(f"\nHow the chosen score ({chosen}, not sure above {unsure_above:.4g}, not a digit above "
           f"{not_a_digit_above:.4g}){detector_text} sorts each group:\n")
-    print("| group | read as a digit | not sure | not a digit | without the detector: read as a digit |")
-    print("|---|---|---|---|---|")
+    print("| group | read as a digit | not sure | not a digit | without the detector: read as a digit "
+          "| the detector alone (the page without a server): not flagged |")
+    print("|---|---|---|---|---|---|")
     verdicts = {}
     for name, p in probs.items():
         judged_by = picture if args.pen_path and name not in drawings else serving
         alone = classify(scores(p, chosen), judged_by.unsure_above, judged_by.not_a_digit_above)
         kinds = np.where(serving.unlike_digits(flags[name]), "not_a_digit", alone) if flags else alone
         verdicts[name] = kinds
+        page = f"{(~serving.unlike_digits(flags[name])).mean():.1%}" if flags else "-"
         print(f"| {name} | " + " | ".join(f"{(kinds == k).mean():.1%}" for k in ("digit", "unsure", "not_a_digit"))
-              + f" | {(alone == 'digit').mean():.1%} |")
+              + f" | {(alone == 'digit').mean():.1%} | {page} |")
     kinds = verdicts["digits"]
     read = probs["digits"].mean(axis=0).argmax(axis=-1) == labels
     accepted = kinds == "digit"
