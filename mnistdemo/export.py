@@ -3,7 +3,8 @@
 `export_onnx(model, out)` writes `<name>.onnx` and `<name>.onnx.json` (`out` is a folder, or the
 `.onnx` path itself) and returns the `.onnx` path. `model` is a `LoadedModel` (inference.py); wrap
 a bare Keras model as `LoadedModel(name, keras_model, meta, logits)`. `export_shipped(name, out)`
-does the same for a model in weights/. Conversion is Keras's own `Model.export(format="onnx")`
+does the same for a model in weights/, and `export_detector(out)` for its "is it a digit?" network (the page
+without a server runs it). Conversion is Keras's own `Model.export(format="onnx")`
 (tf2onnx underneath); it is imported only when a model is exported.
 
 The ONNX graph:
