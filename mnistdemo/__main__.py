@@ -154,7 +154,9 @@ def _export_web(args: argparse.Namespace) -> None:
     except ValueError as error:
         sys.exit(str(error))
     total = sum(files.values())
-    print(f"{len(files)} files, {total / 1024:.0f} KB in {args.dir}; models: {', '.join(args.models)}. "
+    verdict = ('It says "Not a digit?" as the app does (models/is_digit.onnx). ' if "models/is_digit.onnx" in files
+               else "")
+    print(f"{len(files)} files, {total / 1024:.0f} KB in {args.dir}; models: {', '.join(args.models)}. {verdict}"
           f"Try it: python -m http.server -d {shlex.quote(str(args.dir))} 8000")
 
 

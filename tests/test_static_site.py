@@ -78,10 +78,14 @@ def test_the_page_says_not_a_digit_where_the_app_does(static_site):
         assert f'notADigit: "{said}"' in texts, said
 
 
-def test_a_page_without_digit_models_has_no_detector(tmp_path):
-    export_site(tmp_path, ["best_fashion-fashion_mnist"])
+def test_a_page_without_digit_models_has_no_detector(tmp_path, capsys):
+    main(["export-web", str(tmp_path), "--models", "best_fashion-fashion_mnist"])
     assert json.loads((tmp_path / "site.json").read_text())["detector"] is None
     assert not (tmp_path / "models" / "is_digit.onnx").exists()
+    assert "Not a digit?" not in capsys.readouterr().out
+    main(["export-web", str(tmp_path), "--models", "tf2_cnn-mnist"])  # the same folder, now with a digit model
+    assert json.loads((tmp_path / "site.json").read_text())["detector"]["file"] == "models/is_digit.onnx"
+    assert 'It says "Not a digit?" as the app does' in capsys.readouterr().out
 
 
 def test_the_page_fetches_nothing_from_another_host(static_site):
