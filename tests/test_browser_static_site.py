@@ -128,6 +128,23 @@ def test_a_smiley_is_not_a_digit_on_the_page_as_in_the_app(offline, site_url):
     assert attempted == []
 
 
+def test_without_its_detector_file_the_page_still_reads(offline, static_site, tmp_path):
+    from mnistdemo.nondigits import as_drawing, doodle_strokes
+
+    older = tmp_path / "site"
+    shutil.copytree(static_site, older)
+    (older / "models" / "is_digit.onnx").unlink()  # a host that lost the file: no verdict, the reading stays
+    new_page, attempted = offline
+    page = new_page()
+    smiley = canvas_points(as_drawing(doodle_strokes("smiley", np.random.default_rng(0))), height_frac=0.7,
+                           center=(0.5, 0.5))
+    with serve(older) as url:
+        page.goto(url)
+        draw_with_mouse(page, smiley)
+        assert reading(page, len(smiley)).split()[0].isdigit() and page.locator("#verdict").is_hidden()
+    assert attempted == []
+
+
 def test_a_missing_model_file_is_named_on_the_page(offline, static_site, tmp_path):
     broken = tmp_path / "site"
     shutil.copytree(static_site, broken)
