@@ -27,7 +27,7 @@ const state = {
   penPath: null, // the tuning writers' pen paths ({paths, scale, labels, points, neighbours, weight}), once loaded
   detector: null, // the "is it a digit?" network ({file, input, output, above}), if the site has one
   lang: "en",
-  last: null, // {probabilities, strokes} of the reading shown
+  last: null, // {model, probabilities, strokes, withPath, notADigit} of the reading shown
   timings: [], // per reading: ms from pen-up to it, of which preprocessing and the model (bench/web_page.py)
 };
 window.mnistdemo = state;
