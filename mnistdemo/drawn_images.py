@@ -25,8 +25,7 @@ def render_drawn_digits(digits: list[PenDigit], copies: int = 1, seed: int = 0, 
     for copy in range(copies):
         for digit in digits:
             drawn = varied(digit, rng) if vary and copy else digit
-            radius = brush_radius if isinstance(brush_radius, int) else int(rng.integers(brush_radius[0],
-                                                                                          brush_radius[1] + 1))
+            radius = brush_radius if isinstance(brush_radius, int) else int(rng.integers(*brush_radius, endpoint=True))
             images.append(preprocess(render_digit(drawn, brush_radius=radius, **random_placement(rng))))
             labels.append(digit.label)
     return np.stack(images).astype(np.float32), np.array(labels, dtype=np.uint8)

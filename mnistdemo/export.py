@@ -109,10 +109,9 @@ def export_detector(out: Path, directory: Path | None = None) -> dict | None:
         serving = read_manifest(directory)
     except (OSError, ValueError):
         return None
-    source = directory / serving.detector
-    if not serving.detector or not source.is_file():
+    if not serving.detector or not (directory / serving.detector).is_file():
         return None
-    proto = _convert(probability(Detector.load(source).model))
+    proto = _convert(probability(Detector.load(directory / serving.detector).model))
     _name_inputs_and_outputs(proto, DETECTOR_OUTPUT)
     path = Path(out) / "is_digit.onnx"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -44,6 +44,14 @@ def offline(browser):
         context.close()
 
 
+def _smiley() -> list[list[tuple[float, float]]]:
+    """A smiley (a doodle of mnistdemo.nondigits) in canvas pixels, as a student would draw it instead of a digit."""
+    from mnistdemo.nondigits import as_drawing, doodle_strokes
+
+    return canvas_points(as_drawing(doodle_strokes("smiley", np.random.default_rng(0))), height_frac=0.7,
+                         center=(0.5, 0.5))
+
+
 def _python_reads(static_site, strokes) -> str:
     """What the reference (strokes.render_strokes, preprocess.py, ONNX Runtime in Python, pen_path.py) reads in
     these strokes."""
@@ -104,14 +112,12 @@ def test_a_finger_draws_digits_on_a_phone(offline, site_url):
 
 def test_a_smiley_is_not_a_digit_on_the_page_as_in_the_app(offline, site_url):
     from mnistdemo.inference import SHIPPED
-    from mnistdemo.nondigits import as_drawing, doodle_strokes
 
     new_page, attempted = offline
     page = new_page(viewport={"width": 1280, "height": 900})
     page.goto(site_url)
     verdict = page.locator("#verdict")
-    smiley = canvas_points(as_drawing(doodle_strokes("smiley", np.random.default_rng(0))), height_frac=0.7,
-                           center=(0.5, 0.5))
+    smiley = _smiley()
     seen = preprocess(render_strokes([np.array(s) for s in smiley], (280, 280)))
     assert SHIPPED.load_all().serving.unlike_digits(SHIPPED.detector.not_a_digit(seen[None]))[0]  # the app's verdict
     draw_with_mouse(page, smiley)
@@ -129,15 +135,12 @@ def test_a_smiley_is_not_a_digit_on_the_page_as_in_the_app(offline, site_url):
 
 
 def test_without_its_detector_file_the_page_still_reads(offline, static_site, tmp_path):
-    from mnistdemo.nondigits import as_drawing, doodle_strokes
-
     older = tmp_path / "site"
     shutil.copytree(static_site, older)
     (older / "models" / "is_digit.onnx").unlink()  # a host that lost the file: no verdict, the reading stays
     new_page, attempted = offline
     page = new_page()
-    smiley = canvas_points(as_drawing(doodle_strokes("smiley", np.random.default_rng(0))), height_frac=0.7,
-                           center=(0.5, 0.5))
+    smiley = _smiley()
     with serve(older) as url:
         page.goto(url)
         draw_with_mouse(page, smiley)

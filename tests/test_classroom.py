@@ -43,7 +43,8 @@ def test_two_students_writing_numbers_at_once_get_them_read(app_server):
 
 
 def test_the_server_runs_on_uvloop_and_httptools(app_server):
-    """uvicorn takes them when they are installed (requirements.txt): 2-3 ms of server CPU a stroke less (docs/benchmarks.md)."""
+    """uvicorn takes them when they are installed (requirements.txt): 2-3 ms of server CPU a stroke less
+    (docs/benchmarks.md)."""
     proc, _ = app_server
     libraries = Path(f"/proc/{proc.pid}/maps").read_text()
     assert "/uvloop/" in libraries and "/httptools/" in libraries

@@ -19,8 +19,9 @@ from mnistdemo import pen_path
 from mnistdemo.static_site import DEFAULT_MODELS, PAGE_DIR, PAGE_FILES, PEN_PATH_FILE, export_site, page_spec
 from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE
 
-SITE_FILES = {*PAGE_FILES, PEN_PATH_FILE, "site.json", "README.md", "ort/ort.wasm.bundle.min.js", "ort/ort-wasm-simd-threaded.wasm.gz",
-              *(f"models/{name}.onnx{end}" for name in DEFAULT_MODELS for end in ("", ".json")), "models/is_digit.onnx"}
+SITE_FILES = {*PAGE_FILES, PEN_PATH_FILE, "site.json", "README.md", "ort/ort.wasm.bundle.min.js",
+              "ort/ort-wasm-simd-threaded.wasm.gz", "models/is_digit.onnx",
+              *(f"models/{name}.onnx{end}" for name in DEFAULT_MODELS for end in ("", ".json"))}
 
 
 def test_the_site_holds_the_page_the_runtime_and_the_default_models(static_site):

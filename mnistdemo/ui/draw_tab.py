@@ -219,7 +219,8 @@ def assess_api(image, model_name: str | None, session_models: dict, strokes: str
     model = resolve_model(model_name or None, session_models)
     drawn = canvas_strokes(strokes) if strokes else None
     if strokes and drawn is None:
-        raise gr.Error(f"The strokes must be JSON: a list of up to {MAX_STROKES} strokes, each a list of [x, y] pixels.")
+        raise gr.Error(f"The strokes must be JSON: a list of up to {MAX_STROKES} strokes, "
+                       "each a list of [x, y] pixels.")
     try:
         return assess(path, model, strokes=drawn).to_dict()
     except ValueError as error:

@@ -3,7 +3,8 @@
 import numpy as np
 
 from mnistdemo.drawn_images import render_drawn_digits
-from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes, load_pendigits, render_strokes
+from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes, load_pendigits,
+                               render_strokes)
 
 
 def held_out_twenty(seed: int = 7) -> list[tuple[object, dict]]:
