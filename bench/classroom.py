@@ -49,7 +49,7 @@ from bench.load import LOAD_TRAINING, percentile  # noqa: E402
 from mnistdemo.drawn_numbers import random_number  # noqa: E402
 from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes,  # noqa: E402
                                load_pendigits, random_placement, render_strokes)
-from support.app import app_at, is_loopback, stop_app  # noqa: E402
+from support.app import app_at, loopback_url, stop_app  # noqa: E402
 from support.training import TrainingRun  # noqa: E402
 
 # Each tab's canvas; the page numbers the canvas's changes and each answer echoes its number into "<canvas>-changes".
@@ -395,7 +395,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
     parser.add_argument("--seed", type=int, default=0, help="seed of the digits, placements and pauses")
     parser.add_argument("--while-training", action="store_true",
                         help="start a training run through the Train tab's events first and draw while it runs")
-    parser.add_argument("--url", help="a running server on loopback; default: start python app.py on a free port")
+    parser.add_argument("--url", type=loopback_url,
+                        help="a running server on loopback; default: start python app.py on a free port")
     parser.add_argument("--server-pid", type=int, help="pid of the --url server, for its CPU time")
     parser.add_argument("--timeout", type=float, default=60, help="seconds allowed per HTTP request (default 60)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
@@ -406,8 +407,6 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, list[
     args.extra = extra
     if args.students < 1 or args.think <= 0 or args.seconds <= 0:
         parser.error("--students, --think and --seconds must be positive")
-    if args.url and not is_loopback(args.url):
-        parser.error("--url must be on loopback (127.0.0.1 or localhost)")
     return args, extra
 
 

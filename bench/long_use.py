@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
-from support.app import app_at, is_loopback, stop_app  # noqa: E402
+from support.app import app_at, loopback_url, stop_app  # noqa: E402
 from support.processes import Peaks, status_mb, training_children  # noqa: E402
 from support.training import TINY_RUN, TrainingRun  # noqa: E402
 
@@ -98,14 +98,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="training images per tiny run, 1,000-60,000 (default 2000; 1 epoch each)")
     parser.add_argument("--stop-images", type=int, default=20000,
                         help="training images of the run stopped half way (default 20000)")
-    parser.add_argument("--url", help="a running server on loopback; default: start python app.py on a free port")
+    parser.add_argument("--url", type=loopback_url,
+                        help="a running server on loopback; default: start python app.py on a free port")
     parser.add_argument("--pid", type=int, help="process id of the --url server, to report its RSS")
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per run (default 600)")
     args = parser.parse_args(argv)
     if args.runs < 0:
         parser.error("--runs must not be negative")
-    if args.url and not is_loopback(args.url):
-        parser.error("--url must be on loopback (127.0.0.1 or localhost)")
     return args
 
 

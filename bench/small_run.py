@@ -132,7 +132,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=3, help="seeds (0, 1, ...) of the quick preset to time")
     parser.add_argument("--grid", nargs="*", metavar="ARCH",
-                        help=f"measure small 1-epoch runs (of these architectures only, if named) into {SMALL_RUNS_PATH}")
+                        help="measure small 1-epoch runs (of these architectures only, if named) "
+                             f"into {SMALL_RUNS_PATH}")
     parser.add_argument("--with-fast", action="store_true",
                         help="also time the fast preset (all 60,000 images) warm, for a ratio on a busy machine")
     parser.add_argument("--out", type=Path, help="also write the quick preset's results as JSON here")

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]  # mnistdemo, and the tests' support package
 
 from support.api import english, page_config, server_sent_events  # noqa: E402
-from support.app import app_at, is_loopback, stop_app  # noqa: E402
+from support.app import app_at, loopback_url, stop_app  # noqa: E402
 from support.processes import Peaks, memory_mb, status_mb, training_children  # noqa: E402
 
 # The fast preset (mnistdemo.presets.FAST) by the Train tab's control labels.
@@ -74,7 +74,8 @@ class StartButton:
         inputs = {}
         for dep in (prepare, train):
             inputs[dep["id"]] = [(i, components[i]["type"] == "state",
-                                  english(components[i]["props"].get("label") or ""), components[i]["props"].get("value"))
+                                  english(components[i]["props"].get("label") or ""),
+                                  components[i]["props"].get("value"))
                                  for i in dep["inputs"]]
         return cls(url, prepare["targets"][0][0], prepare["id"], train["id"], inputs)
 
@@ -351,14 +352,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warm-up", type=float, default=120.0,
                         help="seconds at most to wait, after the app answers, for its training workers to start "
                              "(default 120)")
-    parser.add_argument("--url", help="a running server on loopback; default: start python app.py on a free port")
+    parser.add_argument("--url", type=loopback_url,
+                        help="a running server on loopback; default: start python app.py on a free port")
     parser.add_argument("--pid", type=int, help="process id of the --url server, to report its memory")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per visitor (default 1800)")
     args = parser.parse_args(argv)
     if args.visitors < 1 or args.runs < 0 or args.workers < 0:
         parser.error("--visitors must be at least 1; --runs and --workers must not be negative")
-    if args.url and not is_loopback(args.url):
-        parser.error("--url must be on loopback (127.0.0.1 or localhost)")
     return args
 
 

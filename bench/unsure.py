@@ -72,7 +72,8 @@ def main() -> None:
     if args.pen_path:
         serving = serving.with_path()
         if serving is None:
-            sys.exit("The serving manifest has no thresholds for the pen's path: rerun `python -m mnistdemo calibrate`.")
+            sys.exit("The serving manifest has no thresholds for the pen's path: "
+                     "rerun `python -m mnistdemo calibrate`.")
     chosen, unsure_above, not_a_digit_above = serving.score, serving.unsure_above, serving.not_a_digit_above
 
     start = time.perf_counter()

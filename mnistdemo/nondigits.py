@@ -27,7 +27,7 @@ from mnistdemo.drawn_images import render_drawn_digits
 from mnistdemo.preprocess import preprocess
 from mnistdemo.shapes import shape_strokes
 from mnistdemo.strokes import (BRUSH_RADIUS, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, densify, jittered,
-                               load_pendigits, random_placement, render_digit, rotation, wobble)
+                               load_pendigits, random_placement, render_digit, rotation, sample_in_order, wobble)
 
 SPLITS = ("training", "validation", "test")
 KINDS = ("fashion", "scribbles", "letters", "doodles")
@@ -315,11 +315,7 @@ def non_digits(kind: str, split: str, n: int, seed: int = 0) -> NonDigits:
 def pen_digits(split: str, limit: int = 0, seed: int = 0, writers: frozenset[int] | None = None) -> list[PenDigit]:
     """`split`'s pen-drawn digits as strokes: `limit` of them (0 = all), or other `writers`'."""
     _check_split(split)
-    digits = load_pendigits(writers=writers or SPLIT_WRITERS[split])
-    if limit and limit < len(digits):
-        pick = np.random.default_rng(seed).choice(len(digits), limit, replace=False)
-        digits = [digits[i] for i in np.sort(pick)]
-    return digits
+    return sample_in_order(load_pendigits(writers=writers or SPLIT_WRITERS[split]), limit, seed)
 
 
 def drawn_digits(split: str, limit: int = 0, seed: int = 0,

@@ -50,6 +50,14 @@ def _frozen_points(points: list[tuple[float, float]]) -> np.ndarray:
     return array
 
 
+def sample_in_order(items: list, limit: int, seed: int = 0) -> list:
+    """`limit` of `items` picked at random by `seed` (all of them when `limit` is 0 or as many), in their order."""
+    if not limit or limit >= len(items):
+        return items
+    pick = np.random.default_rng(seed).choice(len(items), limit, replace=False)
+    return [items[i] for i in np.sort(pick)]
+
+
 def load_pendigits(path: str | Path | None = None, writers: frozenset[int] | None = None) -> list[PenDigit]:
     """Parse the UNIPEN text file (default: the repo's data/pendigits) -> list of PenDigit.
 

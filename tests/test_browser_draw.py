@@ -113,7 +113,8 @@ def test_details_are_computed_only_while_their_accordion_is_open(page, app_url):
              if elem[c] in d["outputs"] and d["backend_fn"]}
     joined: list[int] = []
     events = ("/queue/join", "/run/predict")  # queued events and the stroke's plain request
-    page.on("request", lambda r: joined.append(r.post_data_json["fn_index"]) if any(e in r.url for e in events) else None)
+    page.on("request",
+            lambda r: joined.append(r.post_data_json["fn_index"]) if any(e in r.url for e in events) else None)
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(app_url)
     first, second = held_out_twenty()[6:8]  # two 3s

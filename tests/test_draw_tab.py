@@ -1,4 +1,5 @@
-"""The Draw tab's stroke event: the same answer as each model reading alone, computed alone; the details only while open.
+"""The Draw tab's stroke event: the same answer as each model reading alone, computed alone; the details only while
+open.
 
 Run alone: `.venv/bin/python -m pytest tests/test_draw_tab.py -q` (about a minute)."""
 
@@ -58,8 +59,8 @@ def _data_url(image: np.ndarray) -> str:
 
 
 def _answer_one_by_one(image, model_name: str | None, session_models: dict, strokes: str = ""):
-    """The label, verdict and kind computed the plain way: every digit network and the detector read the image on its own,
-    one call each, and the pen's path is read from the strokes as they were sent."""
+    """The label, verdict and kind computed the plain way: every digit network and the detector read the image on its
+    own, one call each, and the pen's path is read from the strokes as they were sent."""
     model = draw_tab.resolve_model(model_name, session_models)
     steps = preprocess_steps(image, model.dataset)
     seen = list(steps.values())[-1][None]
@@ -85,7 +86,8 @@ def test_the_answer_is_exactly_what_it_was(drawn, session_models, model_name):
                                                                               session_models, "", True, strokes)
         assert (label, verdict, preview["kind"]) == _answer_one_by_one(composite, model_name, session_models, strokes)
         assert [p.tolist() for p in pen] == json.loads(strokes)
-        seen = list(preprocess_steps(composite, draw_tab.resolve_model(model_name, session_models).dataset).values())[-1]
+        dataset = draw_tab.resolve_model(model_name, session_models).dataset
+        seen = list(preprocess_steps(composite, dataset).values())[-1]
         np.testing.assert_allclose(_png(preview["src"]) / 255, seen, atol=1 / 255)  # what the model saw, as it is
         np.testing.assert_array_equal(drawing, composite)  # the PNG is lossless
         assert reader == (model_name or SHIPPED.default_name)
@@ -128,7 +130,8 @@ def test_the_answer_echoes_the_number_of_the_change_it_answers(canvases):
 def test_a_png_that_claims_a_huge_size_is_not_decoded():
     png = cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1].tobytes()
     huge = png[:16] + struct.pack(">II", 100_000, 100_000) + png[24:]  # the header's width and height
-    assert draw_tab.on_sketch("data:image/png;base64," + base64.b64encode(huge).decode(), None, {}) == (*draw_tab.EMPTY, 0)
+    huge_url = "data:image/png;base64," + base64.b64encode(huge).decode()
+    assert draw_tab.on_sketch(huge_url, None, {}) == (*draw_tab.EMPTY, 0)
 
 
 def test_a_blank_canvas_reads_as_nothing_drawn():

@@ -15,7 +15,8 @@ from mnistdemo import drawn_images
 from mnistdemo.drawn_images import drawn_training_set, render_drawn_digits
 from mnistdemo.preprocess import PREPROCESSING_VERSION, preprocess
 from mnistdemo.replay import MAX_BROWSER_POINTS, canvas_points
-from mnistdemo.strokes import BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits, random_placement, render_digit, render_stroke_by_stroke, varied
+from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, TUNING_WRITERS, PenDigit, load_pendigits,
+                               random_placement, render_digit, render_stroke_by_stroke, varied)
 
 
 @pytest.fixture(scope="module")

@@ -104,8 +104,10 @@ def _in_language(label: dict[str, float], lang: str) -> dict[str, float]:
     return {word(name, lang): p for name, p in label.items()}
 
 
-def _all_probabilities(image, session_models: dict, cache: dict[str, dict]) -> list[tuple[str, LoadedModel, np.ndarray]]:
-    """(name, model, (10,) probabilities) of every model for the same image; `cache` holds preprocessing per data set."""
+def _all_probabilities(image, session_models: dict,
+                       cache: dict[str, dict]) -> list[tuple[str, LoadedModel, np.ndarray]]:
+    """(name, model, (10,) probabilities) of every model for the same image; `cache` holds preprocessing per data
+    set."""
     rows = []
     for name, m in {**SHIPPED.models, **(session_models or {})}.items():
         if m.dataset not in cache:
@@ -266,7 +268,8 @@ def reread(drawing, reader: str | None, model_name: str, session_models: dict, l
 
 def _read_by(image, reader: str, model_name: str, session_models: dict, lang: str,
              strokes: list[np.ndarray] | None = None, use_path: bool = True):
-    """`analyse` by `reader`; when that is not the chosen model (a sample of the other data set), the verdict says so."""
+    """`analyse` by `reader`; when that is not the chosen model (a sample of the other data set), the verdict says
+    so."""
     label, verdict, *rest = analyse(image, reader, session_models, lang, strokes, use_path)
     if reader != model_name and label:
         reading = max(label, key=label.get)

@@ -14,7 +14,8 @@ def find_model(name: str | None, session_models: dict | None) -> LoadedModel:
 
 
 def resolve_model(name: str | None, session_models: dict | None, lang: str | None = None) -> LoadedModel:
-    """`find_model` for a handler: gr.Error (a pop-up in `lang`, and the API's error) with the reason if there is none."""
+    """`find_model` for a handler: gr.Error (a pop-up in `lang`, and the API's error) with the reason if there is
+    none."""
     try:
         return find_model(name, session_models)
     except ValueError as error:

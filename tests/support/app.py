@@ -1,5 +1,6 @@
 """The real app (`python app.py`) on a free loopback port, for tests and benchmarks."""
 
+import argparse
 import os
 import socket
 import subprocess
@@ -23,6 +24,13 @@ def free_port() -> int:
 def is_loopback(url: str) -> bool:
     """True for http://127.0.0.1, ::1 or localhost: a server on this machine."""
     return urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def loopback_url(url: str) -> str:
+    """A benchmark's `--url` (an argparse type): `url` when its server is on this machine."""
+    if not is_loopback(url):
+        raise argparse.ArgumentTypeError("must be on loopback (127.0.0.1 or localhost)")
+    return url
 
 
 def start_app(env_extra: dict | None = None, timeout: float = 300.0, log_dir: Path = REPO):

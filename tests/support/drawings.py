@@ -4,7 +4,7 @@ import numpy as np
 
 from mnistdemo.drawn_images import render_drawn_digits
 from mnistdemo.strokes import (BRUSH_RADIUS, CANVAS_SIZE, HELD_OUT_WRITERS, canvas_strokes, load_pendigits,
-                               render_strokes)
+                               render_strokes, sample_in_order)
 
 
 def held_out_twenty(seed: int = 7) -> list[tuple[object, dict]]:
@@ -29,11 +29,7 @@ def held_out_digits(labels: tuple[int, ...] = (2, 0, 7), seed: int = 3) -> list:
 
 def pick_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS) -> list:
     """`limit` pen-drawn digits (0 = all) of `writers` (default: the held-out writers), in their file order."""
-    digits = load_pendigits(writers=writers)
-    if limit:
-        pick = np.random.default_rng(seed).choice(len(digits), limit, replace=False)
-        digits = [digits[i] for i in np.sort(pick)]
-    return digits
+    return sample_in_order(load_pendigits(writers=writers), limit, seed)
 
 
 def render_pendigits(limit: int = 0, seed: int = 0, writers: frozenset[int] | None = HELD_OUT_WRITERS,
