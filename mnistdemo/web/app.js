@@ -62,6 +62,7 @@ async function requestReading(since) {
 async function read(start) {
   await siteLoaded;
   const model = state.model;
+  if (model.dataset === "mnist" && state.detector) sessionOf(state.detector).catch(() => {}); // loads beside it
   const session = await sessionOf(model); // loads it on first use
   const strokes = pad.strokes.length;
   const { width, height } = sketch;
