@@ -14,6 +14,7 @@ detector's threshold, weights/serving.json) sorts each group.
     python bench/unsure.py --calibrate   # validation split: the best score, for `python -m mnistdemo calibrate --score`
     python bench/unsure.py --digits 1000 --non-digits 300 --seed 1
     python bench/unsure.py --pen-path    # as the Draw tab judges a drawing on its canvas: with its pen's path
+    python bench/unsure.py --pen-path --figure doodles.png   # and show the doodles it reads as a digit
 
 `--pen-path`: what is drawn from strokes (digits, scribbles, letters, doodles) is read as the Draw tab reads a
 drawing on its canvas: every network's probabilities mixed with the votes of its pen's path (mnistdemo.pen_path),
@@ -27,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
@@ -34,7 +36,7 @@ from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.calibrate import Calibration, thresholds  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
 from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
-from mnistdemo.nondigits import DRAWN, KINDS, non_digits, pen_digits  # noqa: E402
+from mnistdemo.nondigits import DRAWN, KINDS, SPLIT_DOODLES, non_digits, pen_digits  # noqa: E402
 from mnistdemo.pen_path import mix, votes_of  # noqa: E402
 from mnistdemo.strokes import TUNING_WRITERS  # noqa: E402
 from mnistdemo.unsure import SCORES, classify, ensemble_probabilities, scores  # noqa: E402
@@ -45,6 +47,23 @@ def auroc(digit_scores: np.ndarray, other_scores: np.ndarray) -> float:
     digit_scores, other_scores = np.ravel(digit_scores), np.ravel(other_scores)
     labels = np.r_[np.zeros(len(digit_scores)), np.ones(len(other_scores))]
     return float(roc_auc_score(labels, np.r_[digit_scores, other_scores]))
+
+
+def tile(image: np.ndarray, caption: str) -> np.ndarray:
+    """A 28x28 image in [0, 1] at 3x with `caption` under it, on white: (104, 88, 3) uint8."""
+    out = np.full((104, 88, 3), 255, np.uint8)
+    out[2:86, 2:86] = (cv2.resize(image, (84, 84), interpolation=cv2.INTER_NEAREST) * 255).astype(np.uint8)[..., None]
+    cv2.putText(out, caption, (4, 100), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
+    return out
+
+
+def save_figure(path: Path, rows: list[list[tuple[np.ndarray, str]]], columns: int = 10) -> None:
+    """Rows of (image, caption), `columns` at most each, as one PNG."""
+    blank = np.full((104, 88, 3), 255, np.uint8)
+    strips = [np.hstack([tile(*t) for t in row[:columns]] + [blank] * (columns - len(row[:columns]))) for row in rows]
+    cv2.imwrite(str(path), np.vstack(strips))
+    print(f"\nWrote {path}: the first {columns} of each kind of doodle read as a digit, as the models saw them, "
+          "then the same number of test writers' digits of each class they were read as.")
 
 
 def main() -> None:
@@ -62,6 +81,8 @@ def main() -> None:
     parser.add_argument("--sure-digits", type=float, default=Calibration.sure_digits,
                         help="--calibrate: share of validation digits kept below the 'not sure' threshold")
     parser.add_argument("--pen-path", action="store_true", help="read what is drawn from strokes with its pen's path")
+    parser.add_argument("--figure", type=Path, metavar="PNG",
+                        help="also save the test doodles read as a digit, beside test writers' digits, to PNG")
     args = parser.parse_args()
     configure_threads()
     split = "validation" if args.calibrate else "test"
@@ -133,6 +154,22 @@ def main() -> None:
         page = f"{(~serving.unlike_digits(flags[name])).mean():.1%}" if flags else "-"
         print(f"| {name} | " + " | ".join(f"{(kinds == k).mean():.1%}" for k in ("digit", "unsure", "not_a_digit"))
               + f" | {(alone == 'digit').mean():.1%} | {page} |")
+    doodle_kinds = np.resize(SPLIT_DOODLES[split], args.non_digits)  # `doodles` draws them in turn
+    read_as = probs["doodles"].mean(axis=0).argmax(axis=-1)
+    print("\nDoodles read as a digit, by kind (and what most of those were read as):")
+    for kind in SPLIT_DOODLES[split]:
+        passed = read_as[(doodle_kinds == kind) & (verdicts["doodles"] == "digit")]
+        most = f' (as "{np.bincount(passed).argmax()}")' if len(passed) else ""
+        print(f"  {kind}: {len(passed) / (doodle_kinds == kind).sum():.1%}{most}")
+    if args.figure:
+        passed = np.flatnonzero(verdicts["doodles"] == "digit")
+        rows = [[(groups["doodles"][i], f'{kind[:9]}: "{read_as[i]}"') for i in passed if doodle_kinds[i] == kind]
+                for kind in SPLIT_DOODLES[split]]
+        rows = [row for row in rows if row]
+        classes = sorted({int(read_as[i]) for i in passed})
+        rows += [[(groups["digits"][i], f"digit {digit}") for i in np.flatnonzero(labels == digit)[::17]]
+                 for digit in classes]
+        save_figure(args.figure, rows)
     kinds = verdicts["digits"]
     read = probs["digits"].mean(axis=0).argmax(axis=-1) == labels
     accepted = kinds == "digit"
