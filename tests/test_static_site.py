@@ -5,15 +5,17 @@ Run alone: .venv/bin/python -m pytest -q tests/test_static_site.py (starts the a
 
 import json
 import re
+import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
 
 from mnistdemo.__main__ import main
-from mnistdemo.config import CLASS_NAMES
-from mnistdemo.export import read_sidecar
+from mnistdemo.config import CLASS_NAMES, WEIGHTS_DIR
+from mnistdemo.export import export_detector, read_sidecar
 from mnistdemo.preprocess import BBOX_MIN_INK, MIN_CONTRAST, MNIST_STROKE_WIDTH
 from mnistdemo import pen_path
 from mnistdemo.static_site import DEFAULT_MODELS, PAGE_DIR, PAGE_FILES, PEN_PATH_FILE, export_site, page_spec
@@ -87,6 +89,22 @@ def test_a_page_without_digit_models_has_no_detector(tmp_path, capsys):
     main(["export-web", str(tmp_path), "--models", "tf2_cnn-mnist"])  # the same folder, now with a digit model
     assert json.loads((tmp_path / "site.json").read_text())["detector"]["file"] == "models/is_digit.onnx"
     assert 'It says "Not a digit?" as the app does' in capsys.readouterr().out
+
+
+def test_a_detector_changed_since_calibration_is_exported_with_a_warning(tmp_path):
+    weights = tmp_path / "weights"
+    (weights / "detector").mkdir(parents=True)
+    manifest = json.loads((WEIGHTS_DIR / "serving.json").read_text())
+    shutil.copy(WEIGHTS_DIR / manifest["detector"]["path"], weights / manifest["detector"]["path"])
+    (weights / "serving.json").write_text(json.dumps(manifest))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the calibrated detector exports without one
+        assert export_detector(tmp_path / "fresh", weights)["above"] == manifest["detector"]["not_a_digit_above"]
+    manifest["detector"]["sha256"] = "0" * 64
+    (weights / "serving.json").write_text(json.dumps(manifest))
+    with pytest.warns(UserWarning, match="changed since calibration.*python -m mnistdemo calibrate"):
+        assert export_detector(tmp_path / "stale", weights)["file"] == "is_digit.onnx"
+    assert (tmp_path / "stale" / "is_digit.onnx").is_file()
 
 
 def test_the_page_fetches_nothing_from_another_host(static_site):
