@@ -36,7 +36,7 @@ from mnistdemo import configure_threads  # noqa: E402
 from mnistdemo.calibrate import Calibration, thresholds  # noqa: E402
 from mnistdemo.inference import SHIPPED  # noqa: E402
 from mnistdemo.drawn_images import render_drawn_digits  # noqa: E402
-from mnistdemo.nondigits import DRAWN, KINDS, SPLIT_DOODLES, non_digits, pen_digits  # noqa: E402
+from mnistdemo.nondigits import DRAWN, KINDS, SPLIT_DOODLES, doodle_kinds, non_digits, pen_digits  # noqa: E402
 from mnistdemo.pen_path import mix, votes_of  # noqa: E402
 from mnistdemo.strokes import TUNING_WRITERS  # noqa: E402
 from mnistdemo.unsure import SCORES, classify, ensemble_probabilities, scores  # noqa: E402
@@ -154,16 +154,16 @@ def main() -> None:
         page = f"{(~serving.unlike_digits(flags[name])).mean():.1%}" if flags else "-"
         print(f"| {name} | " + " | ".join(f"{(kinds == k).mean():.1%}" for k in ("digit", "unsure", "not_a_digit"))
               + f" | {(alone == 'digit').mean():.1%} | {page} |")
-    doodle_kinds = np.resize(SPLIT_DOODLES[split], args.non_digits)  # `doodles` draws them in turn
+    kind_of = np.array(doodle_kinds(split, args.non_digits))
     read_as = probs["doodles"].mean(axis=0).argmax(axis=-1)
     print("\nDoodles read as a digit, by kind (and what most of those were read as):")
     for kind in SPLIT_DOODLES[split]:
-        passed = read_as[(doodle_kinds == kind) & (verdicts["doodles"] == "digit")]
+        passed = read_as[(kind_of == kind) & (verdicts["doodles"] == "digit")]
         most = f' (as "{np.bincount(passed).argmax()}")' if len(passed) else ""
-        print(f"  {kind}: {len(passed) / (doodle_kinds == kind).sum():.1%}{most}")
+        print(f"  {kind}: {len(passed) / (kind_of == kind).sum():.1%}{most}")
     if args.figure:
         passed = np.flatnonzero(verdicts["doodles"] == "digit")
-        rows = [[(groups["doodles"][i], f'{kind[:9]}: "{read_as[i]}"') for i in passed if doodle_kinds[i] == kind]
+        rows = [[(groups["doodles"][i], f'{kind[:9]}: "{read_as[i]}"') for i in passed if kind_of[i] == kind]
                 for kind in SPLIT_DOODLES[split]]
         rows = [row for row in rows if row]
         classes = sorted({int(read_as[i]) for i in passed})

@@ -263,12 +263,18 @@ def letters(split: str, n: int, seed: int = 0) -> list[PenDigit]:
     return [as_drawing(letter_strokes(chosen[i % len(chosen)], rng)) for i in range(n)]
 
 
+def doodle_kinds(split: str, n: int) -> list[str]:
+    """The kind of each of `doodles(split, n)`: `split`'s kinds in turn."""
+    _check_split(split)
+    chosen = SPLIT_DOODLES[split]
+    return [chosen[i % len(chosen)] for i in range(n)]
+
+
 def doodles(split: str, n: int, seed: int = 0) -> list[PenDigit]:
     """`n` jittered doodles of `split`'s kinds (validation and test doodles differ), cycling through them."""
-    _check_split(split)
+    kinds = doodle_kinds(split, n)
     rng = np.random.default_rng([_SPLIT_SEED[split], seed, 2])
-    chosen = SPLIT_DOODLES[split]
-    return [as_drawing(doodle_strokes(chosen[i % len(chosen)], rng)) for i in range(n)]
+    return [as_drawing(doodle_strokes(kind, rng)) for kind in kinds]
 
 
 def render_drawings(drawings: list[PenDigit], seed: int = 0) -> np.ndarray:
