@@ -100,10 +100,11 @@ def export_detector(out: Path, directory: Path | None = None) -> dict | None:
     """The "is it a digit?" network that the weights folder's serving manifest names (`mnistdemo.detector`) as
     `out`/is_digit.onnx: input `image` as above -> output `not_a_digit`, (batch, 1) float32, how sure it is that
     the drawing is not a digit. -> {"file", "input", "output", "above"} (`above`: the manifest's threshold, over
-    which the app says "Not a digit?"), or None when the folder has no manifest or it names no detector. A detector
-    that changed since the calibration is exported with a warning, as the app serves it with one."""
+    which the app says "Not a digit?"), or None when the folder has no manifest or it names no detector. When the
+    calibration is stale (`serving.stale_reasons`), the detector is exported with a warning, as the app serves it
+    with one."""
     from mnistdemo.detector import Detector, probability
-    from mnistdemo.serving import CALIBRATE_COMMAND, file_sha256, read_manifest
+    from mnistdemo.serving import CALIBRATE_COMMAND, read_manifest, stale_reasons
 
     directory = Path(directory or weights_dir())
     try:
@@ -112,9 +113,9 @@ def export_detector(out: Path, directory: Path | None = None) -> dict | None:
         return None
     if not serving.detector or not (directory / serving.detector).is_file():
         return None
-    if file_sha256(directory / serving.detector) != serving.hashes.get(serving.detector):
-        warnings.warn(f"{serving.detector} changed since calibration: the page's 'Not a digit?' threshold may be off; "
-                      f"rerun `{CALIBRATE_COMMAND}`", stacklevel=2)
+    if reasons := stale_reasons(serving, directory):
+        warnings.warn("; ".join(reasons) + f": the page's 'Not a digit?' threshold may be off; rerun "
+                      f"`{CALIBRATE_COMMAND}`", stacklevel=2)
     proto = _convert(probability(Detector.load(directory / serving.detector).model))
     _name_inputs_and_outputs(proto, DETECTOR_OUTPUT)
     path = Path(out) / "is_digit.onnx"

@@ -92,11 +92,8 @@ def test_a_page_without_digit_models_has_no_detector(tmp_path, capsys):
 
 
 def test_a_detector_changed_since_calibration_is_exported_with_a_warning(tmp_path):
-    weights = tmp_path / "weights"
-    (weights / "detector").mkdir(parents=True)
-    manifest = json.loads((WEIGHTS_DIR / "serving.json").read_text())
-    shutil.copy(WEIGHTS_DIR / manifest["detector"]["path"], weights / manifest["detector"]["path"])
-    (weights / "serving.json").write_text(json.dumps(manifest))
+    weights = shutil.copytree(WEIGHTS_DIR, tmp_path / "weights")
+    manifest = json.loads((weights / "serving.json").read_text())
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the calibrated detector exports without one
         assert export_detector(tmp_path / "fresh", weights)["above"] == manifest["detector"]["not_a_digit_above"]
