@@ -62,7 +62,6 @@ async function requestReading(since) {
 async function read(start) {
   await siteLoaded;
   const model = state.model;
-  if (model.dataset === "mnist" && state.detector) sessionOf(state.detector).catch(() => {}); // loads beside it
   const session = await sessionOf(model); // loads it on first use
   const strokes = pad.strokes.length;
   const { width, height } = sketch;
@@ -207,6 +206,7 @@ async function loadSite() {
   document.getElementById("full-app").href = site.app_url;
   state.models = site.models.map((m) => ({ ...m, classNames: m.class_names }));
   state.detector = site.detector ?? null;
+  if (state.detector) sessionOf(state.detector).catch(() => {}); // loads beside the digit model, not with a reading
   modelChoice.replaceChildren(...state.models.map((_, i) => new Option("", String(i))));
   state.model = state.models[0];
   applyLanguage(state.lang);
